@@ -1,0 +1,133 @@
+"""The one analyser for passages and queries: text -> search terms.
+
+Arabic words are normalised (NFKC, no diacritics or tatweel, folded alef/yeh/teh marbuta, ASCII digits)
+and light-stemmed in the style of Larkey's light10; Latin words are lower-cased and Snowball-stemmed.
+``../shared/ARABIC_RETRIEVAL.md``-style measurements of each step are in the README.
+
+Changing anything here changes the stored tokens: bump ``ANALYSER_VERSION`` so libraries re-analyse.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+ANALYSER_VERSION = "ar-light10+alef-en-snowball-2"
+
+# Bidi controls are invisible but change how a word compares: strip them before anything else.
+BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+_BIDI_TABLE = str.maketrans("", "", BIDI_CONTROLS)
+
+# Arabic diacritics (harakat, tanween, shadda, sukun, superscript alef, Quranic marks) and tatweel.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+_STRIP_MARKS = re.compile(f"[{_MARKS}]")
+
+# A raw word: letters, digits and the marks inside them; a number keeps its decimal point
+# ("2.2") and thousands separators ("4,000"), which the normaliser then removes.
+RAW_WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:[.,٫٬](?=[0-9٠-٩۰-۹])[0-9٠-٩۰-۹]+)*")
+_LETTERS_OR_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?|[^\W\d_]+")
+
+_FOLD = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "٫": ".",
+        "٬": "",
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+    }
+)
+
+ARABIC_STOP_WORDS = frozenset(
+    """
+    في من على الى الي عن مع او ام ثم حتي قد لقد لا لم لن ما ماذا هل كيف متي اين لماذا كم اي
+    هو هي هم هن هما انت انتم انا نحن هذا هذه ذلك تلك هذان هاتان هؤلاء اولئك التي الذي الذين
+    اللذان اللتان اللواتي اللاتي كان كانت يكون تكون كانوا كل بعض غير بين عند عندما منذ اذا ان
+    انه انها لان بان فان وان الا اما ايضا وقد وفي ومن وهو وهي وما ولا وكان وكانت ولم به بها
+    له لها لهم منه منها فيه فيها عليه عليها اليه التى الذى
+    """.split()
+)
+
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a an and are as at be been but by did do does for from had has have he her his how i if in
+    into is it its me my not of on or our she so than that the their them then there these they
+    this those to was we were what when where which who whom whose why will with you your
+    """.split()
+)
+
+_ARTICLE_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "يه", "ه", "ه", "ي")
+# "ية" and "ة" of light10 are "يه" and "ه" once teh marbuta is folded, hence the repeats.
+
+_english = Stemmer.Stemmer("english")
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+def light_stem(word: str) -> str:
+    """Light10-style Arabic stemmer, plus the indefinite accusative alef (شهيدا -> شهيد).
+
+    Expects a normalised word. Never leaves fewer than two letters.
+    """
+    if len(word) >= 4 and word.startswith("و"):
+        word = word[1:]
+    for prefix in _ARTICLE_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    # News writes the indefinite accusative without its tanween mark ("279 شهيدا", "تصعيدا"),
+    # leaving an alef that the question ("الشهيد") never has.
+    if len(word) >= 4 and word.endswith("ا"):
+        word = word[:-1]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=500_000)
+def analyse_word(raw: str) -> tuple[str, ...]:
+    """Terms for one raw word (as matched by ``RAW_WORD``); empty for a stop word."""
+    text = unicodedata.normalize("NFKC", raw.translate(_BIDI_TABLE))
+    text = _STRIP_MARKS.sub("", text).translate(_FOLD).casefold()
+    text = re.sub(r"(?<=\d),(?=\d)", "", text)
+    terms = []
+    for word in _LETTERS_OR_DIGITS.findall(text):
+        if word[0].isdigit():
+            terms.append(word)
+        elif len(word) == 1:
+            continue  # a detached prefix (بـ, و) or a possessive "s": never a content word
+        elif _is_arabic(word):
+            if word not in ARABIC_STOP_WORDS:
+                terms.append(light_stem(word))
+        elif word not in ENGLISH_STOP_WORDS:
+            terms.append(_english.stemWord(word) if word.isascii() else word)
+    return tuple(terms)
+
+
+def analyse(text: str) -> list[str]:
+    """The search terms of ``text``, in order."""
+    return [term for raw in RAW_WORD.findall(text) for term in analyse_word(raw)]
+
+
+def analyse_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each term of ``text`` with the offsets of the word it came from."""
+    for match in RAW_WORD.finditer(text):
+        for term in analyse_word(match.group()):
+            yield term, match.start(), match.end()
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without Unicode bidi control characters."""
+    return text.translate(_BIDI_TABLE)

@@ -1,0 +1,286 @@
+"""An inverted BM25 index whose scores are exactly those of ``rank_bm25.BM25Okapi``.
+
+rank_bm25 scores every document for every query; this index touches only the postings of the query
+terms, with the same formula evaluated in the same order, so the scores agree to the last bits.
+rank_bm25's idf rule is kept too: a term in more than half of the documents has a negative idf,
+which is replaced by ``epsilon`` times the average idf of the vocabulary.
+
+The index is saved as one file (a JSON header, then aligned arrays) and loaded by memory-mapping,
+so opening it costs almost nothing whatever its size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+MAGIC = b"ARTICLEBOT-BM25\n"
+_ALIGN = 64
+
+
+class IndexFileError(Exception):
+    """The saved index is missing, stale or damaged, and must be rebuilt."""
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    """BM25 Okapi parameters, with rank_bm25's defaults."""
+
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+
+    def as_json(self) -> dict:
+        return {"variant": "okapi", "k1": self.k1, "b": self.b, "epsilon": self.epsilon}
+
+
+@dataclass(frozen=True)
+class TopK:
+    """The best documents for a query: positions in the index, best first."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+    total: int
+    """How many documents share at least one query term."""
+
+
+class BM25Index:
+    """Documents (token lists) -> exact BM25 Okapi scores through postings lists."""
+
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        doc_ids: np.ndarray,
+        indptr: np.ndarray,
+        post_docs: np.ndarray,
+        post_tfs: np.ndarray,
+        idf: np.ndarray,
+        norm: np.ndarray,
+        params: BM25Params,
+        meta: dict | None = None,
+    ) -> None:
+        self.vocab = vocab
+        self.doc_ids = doc_ids
+        """The caller's id of each document (e.g. passage ids)."""
+        self.indptr = indptr
+        self.post_docs = post_docs
+        self.post_tfs = post_tfs
+        self.idf = idf
+        self.norm = norm
+        """k1 * (1 - b + b * doc_len / avgdl), per document, as rank_bm25 computes it."""
+        self.params = params
+        self.meta = meta or {}
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def build(
+        cls,
+        docs: Iterable[Sequence[str]],
+        doc_ids: Sequence[int] | np.ndarray | None = None,
+        params: BM25Params = BM25Params(),
+        meta: dict | None = None,
+    ) -> BM25Index:
+        """Index ``docs`` (each a list of terms); ``doc_ids`` default to 0..n-1."""
+        vocab: dict[str, int] = {}
+        terms: list[int] = []
+        tfs: list[int] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        for tokens in docs:
+            freq = Counter(tokens)
+            terms.extend(vocab.setdefault(t, len(vocab)) for t in freq)
+            tfs.extend(freq.values())
+            counts.append(len(freq))
+            lengths.append(len(tokens))
+        n_docs = len(lengths)
+        term_arr = np.asarray(terms, dtype=np.int64)
+        doc_arr = np.repeat(np.arange(n_docs, dtype=np.int32), counts)
+        # Postings of one term end up in document order, because the sort is stable.
+        order = np.argsort(term_arr, kind="stable")
+        df = np.bincount(term_arr, minlength=len(vocab))
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+        doc_len = np.asarray(lengths, dtype=np.float64)
+        ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
+        return cls(
+            vocab=vocab,
+            doc_ids=ids.astype(np.int64),
+            indptr=indptr,
+            post_docs=doc_arr[order],
+            post_tfs=np.asarray(tfs, dtype=np.int32)[order],
+            idf=_okapi_idf(df, n_docs, params.epsilon),
+            norm=_norm(doc_len, params),
+            params=params,
+            meta=meta,
+        )
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The documents containing ``term`` and its frequency in each."""
+        tid = self.vocab.get(term)
+        if tid is None:
+            return _EMPTY_DOCS, _EMPTY_TFS
+        a, b = self.indptr[tid], self.indptr[tid + 1]
+        return self.post_docs[a:b], self.post_tfs[a:b]
+
+    def document_frequency(self, term: str) -> int:
+        tid = self.vocab.get(term)
+        return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
+
+    def scores(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The documents sharing a term with ``query`` (ascending) and their BM25 scores."""
+        k1 = self.params.k1
+        parts_docs, parts_scores = [], []
+        for term in query:  # repeated query terms count again, as in rank_bm25
+            docs, tfs = self.postings(term)
+            if not len(docs):
+                continue
+            tf = tfs.astype(np.float64)
+            idf = self.idf[self.vocab[term]]
+            parts_docs.append(docs)
+            parts_scores.append(idf * (tf * (k1 + 1) / (tf + self.norm[docs])))
+        if not parts_docs:
+            return _EMPTY_DOCS, np.zeros(0)
+        if len(parts_docs) == 1:
+            return parts_docs[0], parts_scores[0]
+        docs = np.concatenate(parts_docs)
+        contributions = np.concatenate(parts_scores)
+        # A stable sort keeps each document's contributions in query order, so they add up in
+        # the same order as rank_bm25's running sum.
+        order = np.argsort(docs, kind="stable")
+        docs, contributions = docs[order], contributions[order]
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        return docs[starts], np.add.reduceat(contributions, starts)
+
+    def top_k(self, query: Sequence[str], k: int) -> TopK:
+        """The ``k`` best documents for ``query``: highest score first, ties by position."""
+        docs, scores = self.scores(query)
+        total = len(docs)
+        if total > k:
+            # argpartition on the negated scores: fast on any distribution of values.
+            keep = np.argpartition(-scores, k - 1)[:k]
+            # Everything tied with the k-th score competes, so ties are broken by position.
+            kth = scores[keep].min()
+            keep = np.flatnonzero(scores >= kth)
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))[:k]
+        return TopK(docs=docs[order], scores=scores[order], total=total)
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to ``path`` atomically (readers of the old file keep it)."""
+        path = Path(path)
+        arrays = {
+            "doc_ids": self.doc_ids,
+            "indptr": self.indptr,
+            "post_docs": self.post_docs,
+            "post_tfs": self.post_tfs,
+            "idf": self.idf,
+            "norm": self.norm,
+        }
+        layout, offset = {}, 0
+        for name, array in arrays.items():
+            layout[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+            offset = _aligned(offset + array.nbytes)
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        header = {
+            "format": FORMAT_VERSION,
+            "params": self.params.as_json(),
+            "meta": self.meta,
+            "arrays": layout,
+            "vocab": terms,
+            "data_bytes": offset,
+        }
+        head = json.dumps(header, ensure_ascii=False).encode()
+        prefix = MAGIC + len(head).to_bytes(8, "little") + head
+        data_start = _aligned(len(prefix))
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(prefix.ljust(data_start, b"\0"))
+                for name, array in arrays.items():
+                    out.seek(data_start + layout[name]["offset"])
+                    out.write(np.ascontiguousarray(array).tobytes())
+                out.truncate(data_start + offset)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path) -> BM25Index:
+        """Memory-map a saved index. Raises ``IndexFileError`` if it is missing or damaged."""
+        try:
+            with open(path, "rb") as f:
+                if f.read(len(MAGIC)) != MAGIC:
+                    raise IndexFileError("not an articlebot index file")
+                size = int.from_bytes(f.read(8), "little")
+                header = json.loads(f.read(size))
+            if header.get("format") != FORMAT_VERSION:
+                raise IndexFileError(f"index format {header.get('format')} is not supported")
+            data_start = _aligned(len(MAGIC) + 8 + size)
+            if os.path.getsize(path) != data_start + header["data_bytes"]:
+                raise IndexFileError("index file is truncated")
+            arrays = {}
+            if header["data_bytes"]:
+                raw = np.memmap(path, dtype=np.uint8, mode="r", offset=data_start)
+                for name, spec in header["arrays"].items():
+                    dtype = np.dtype(spec["dtype"])
+                    count = int(np.prod(spec["shape"]))
+                    chunk = raw[spec["offset"] : spec["offset"] + count * dtype.itemsize]
+                    arrays[name] = chunk.view(dtype).reshape(spec["shape"])
+            else:
+                arrays = {n: np.zeros(s["shape"], s["dtype"]) for n, s in header["arrays"].items()}
+            vocab = {term: i for i, term in enumerate(header["vocab"])}
+            params = header["params"]
+        except (IndexFileError, FileNotFoundError):
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexFileError(f"unreadable index file: {error}") from error
+        index = cls(
+            vocab=vocab,
+            params=BM25Params(k1=params["k1"], b=params["b"], epsilon=params["epsilon"]),
+            meta=header["meta"],
+            **arrays,
+        )
+        if len(index.indptr) != len(vocab) + 1 or index.indptr[-1] != len(index.post_docs):
+            raise IndexFileError("index file is inconsistent")
+        return index
+
+
+_EMPTY_DOCS = np.zeros(0, dtype=np.int32)
+_EMPTY_TFS = np.zeros(0, dtype=np.int32)
+
+
+def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
+    """rank_bm25's BM25Okapi idf, negative values replaced by epsilon * mean idf."""
+    idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+    if len(idf):
+        # rank_bm25 sums the idfs one by one in Python; math.fsum-like pairwise sums can differ
+        # in the last bit, which the property tests tolerate (relative 1e-9).
+        average = float(sum(idf.tolist())) / len(idf)
+        idf[idf < 0] = epsilon * average
+    return idf
+
+
+def _norm(doc_len: np.ndarray, params: BM25Params) -> np.ndarray:
+    if not len(doc_len):
+        return np.zeros(0)
+    avgdl = float(sum(doc_len.tolist())) / len(doc_len)
+    if avgdl == 0:
+        return np.full(len(doc_len), params.k1 * (1 - params.b))
+    return params.k1 * (1 - params.b + params.b * doc_len / avgdl)
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // _ALIGN) * _ALIGN

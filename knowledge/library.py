@@ -1,0 +1,415 @@
+"""The library facade: open, ingest, search, latest, stats. The CLI and the bot use only this.
+
+Searches read an immutable index snapshot; an ingest writes the database in one transaction,
+builds and saves the new index, and then swaps the snapshot in one assignment, so readers always
+see either the old library or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from . import store
+from .analysis import ANALYSER_VERSION, analyse, analyse_spans, strip_bidi
+from .index import BM25Index, BM25Params, IndexFileError
+from .passages import sentence_spans, split_passages
+from .records import (
+    Article,
+    ArticleInfo,
+    FileError,
+    Hit,
+    IngestReport,
+    LibraryStats,
+    SearchResult,
+    StoredArticle,
+)
+from .sources import read_paths
+
+logger = logging.getLogger(__name__)
+
+BUNDLED_ARTICLES = Path(__file__).parent / "articles"
+"""The articles that ship with the package: the default library."""
+
+MIN_COVERAGE = 0.5
+"""Share of the query's weight (smoothed idf, unknown words weighing most) that the best passage
+must contain for the library to count as answering. Below it the match is incidental."""
+
+MAX_QUERY_CHARS = 1000
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as an ingest reads and analyses articles."""
+
+
+class KnowledgeError(Exception):
+    """A library problem that the user can act on; the message says what."""
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    article: Article
+    digest: str
+    title_tokens: list[str]
+    passages: list[dict]
+
+
+class Library:
+    """A library of articles stored in one SQLite file, searchable with BM25."""
+
+    def __init__(self, path: Path, params: BM25Params = BM25Params()) -> None:
+        self.path = path
+        self.index_path = path.with_name(path.name + ".bm25")
+        self.params = params
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._index: BM25Index | None = None
+
+    @classmethod
+    def open(cls, path: str | Path, params: BM25Params = BM25Params()) -> Library:
+        """Open the library at ``path``, creating an empty one if there is none."""
+        path = Path(path).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = store.connect(path)
+        except (OSError, store.sqlite3.DatabaseError) as error:
+            raise KnowledgeError(f"cannot open the library at {path}: {error}") from error
+        library = cls(path, params)
+        library._local.db = db
+        with library._write_lock:
+            if store.get_meta(db, "analyser_version") not in (None, ANALYSER_VERSION):
+                library._reanalyse(db)
+            library._index = library._load_or_build_index(db)
+        return library
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[str | Path], sync: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Add new and changed articles from ``paths`` (files or folders) in one transaction.
+
+        With ``sync``, articles that the sources no longer contain are removed, except those of
+        files that could not be read this time. A failure leaves the previous library serving.
+        """
+        started = time.perf_counter()
+        with self._write_lock:
+            read = read_paths(paths)
+            report = IngestReport(failed=list(read.failed))
+            db = self._db()
+            known = store.article_hashes(db)
+            analysed = self._analyse_changed(read.articles, known, report, progress)
+            removals = self._removals(db, read.articles, read.failed) if sync else []
+            if analysed or removals:
+                with db.atomic():
+                    for item in analysed:
+                        store.save_article(db, _article_row(item), item.passages)
+                        report.passages += len(item.passages)
+                    store.delete_articles(db, removals)
+                    report.removed = len(removals)
+                    self._finish_write(db)
+                self._index = self._build_index(db)
+            elif report.stored_anything:
+                with db.atomic():
+                    store.set_meta(db, last_ingest=store.now())
+        report.seconds = time.perf_counter() - started
+        logger.info("ingest: %s", report.as_json())
+        return report
+
+    def _analyse_changed(
+        self,
+        articles: list[Article],
+        known: dict[str, tuple[int, str]],
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> list[_Analysed]:
+        changed = []
+        seen: set[str] = set()
+        for done, article in enumerate(articles, 1):
+            if article.key in seen:
+                report.failed.append(FileError(article.path, f"duplicate article id {article.key!r}"))
+                continue
+            seen.add(article.key)
+            digest = _digest(article)
+            previous = known.get(article.key)
+            if previous and previous[1] == digest:
+                report.unchanged += 1
+            else:
+                changed.append(_analyse_article(article, digest))
+                if previous:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            if progress:
+                progress(done, len(articles))
+        return changed
+
+    def _removals(
+        self, db: sqlite_utils.Database, articles: list[Article], failed: list[FileError]
+    ) -> list[int]:
+        """Stored articles that the sources no longer hold (not those of unreadable files)."""
+        keys = {a.key for a in articles}
+        protected = [f.path for f in failed]
+        return [
+            article_id
+            for article_id, key, path in store.article_paths(db)
+            if key not in keys and not any(_within(path, p) for p in protected)
+        ]
+
+    def _finish_write(self, db: sqlite_utils.Database) -> None:
+        generation = int(store.get_meta(db, "generation", "0")) + 1
+        store.set_meta(
+            db,
+            generation=generation,
+            analyser_version=ANALYSER_VERSION,
+            bm25=self.params.as_json(),
+            last_ingest=store.now(),
+        )
+
+    def _reanalyse(self, db: sqlite_utils.Database) -> None:
+        """Analyse every stored article again, after the analyser changed."""
+        logger.info("the analyser changed: analysing the stored articles again")
+        with db.atomic():
+            for article_id, title, text in list(store.stored_texts(db)):
+                db["articles"].update(article_id, {"title_tokens": " ".join(analyse(title))})
+                for row in db.execute(
+                    "SELECT id, text FROM passages WHERE article_id = ?", [article_id]
+                ).fetchall():
+                    db["passages"].update(row[0], {"tokens": " ".join(analyse(row[1]))})
+            self._finish_write(db)
+
+    # -- index ----------------------------------------------------------------------------------
+
+    def _index_meta(self, db: sqlite_utils.Database) -> dict:
+        return {
+            "generation": store.get_meta(db, "generation", "0"),
+            "analyser_version": ANALYSER_VERSION,
+        }
+
+    def _load_or_build_index(self, db: sqlite_utils.Database) -> BM25Index:
+        try:
+            index = BM25Index.load(self.index_path)
+            if index.meta == self._index_meta(db) and index.params == self.params:
+                return index
+            logger.info("the saved index is stale: rebuilding it")
+        except FileNotFoundError:
+            pass
+        except IndexFileError as error:
+            logger.warning("rebuilding the index: %s", error)
+        return self._build_index(db)
+
+    def _build_index(self, db: sqlite_utils.Database) -> BM25Index:
+        ids, docs = [], []
+        for passage_id, title_tokens, tokens in store.corpus(db):
+            ids.append(passage_id)
+            # The title counts toward each of its passages.
+            docs.append(title_tokens.split() + tokens.split())
+        index = BM25Index.build(docs, ids, self.params, meta=self._index_meta(db))
+        try:
+            index.save(self.index_path)
+        except OSError as error:  # a read-only folder still serves, from memory
+            logger.warning("cannot save the index next to the library: %s", error)
+        return index
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5) -> SearchResult:
+        """The passages that best answer ``query``, best first, and whether they answer it."""
+        query = " ".join(strip_bidi(query).split())[:MAX_QUERY_CHARS]
+        if not any(ch.isalnum() for ch in query):
+            return SearchResult(query=query, answered=False, reason="empty")
+        terms = analyse(query)
+        if not terms:
+            return SearchResult(query=query, answered=False, reason="stopwords")
+        index = self._index
+        assert index is not None
+        top = index.top_k(terms, max(k, 1))
+        if top.total == 0:
+            return SearchResult(query, False, terms=tuple(terms), reason="no_match")
+        rows = store.passages_by_id(self._db(), [int(index.doc_ids[d]) for d in top.docs])
+        weights = _term_weights(index, terms)
+        hits = []
+        for doc, score in zip(top.docs.tolist(), top.scores.tolist()):
+            row = rows.get(int(index.doc_ids[doc]))
+            if row is not None:  # gone in a reload that is being swapped in right now
+                hits.append(_hit(row, score, weights))
+        answered = bool(hits) and _coverage(hits[0], rows, weights) >= MIN_COVERAGE
+        return SearchResult(
+            query=query,
+            answered=answered,
+            hits=hits[:k],
+            terms=tuple(terms),
+            reason=None if answered else "off_topic",
+            total=top.total,
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def latest(self, n: int = 5, offset: int = 0) -> list[ArticleInfo]:
+        """The newest articles by publish date."""
+        return store.latest(self._db(), n, offset)
+
+    def article(self, article_id: int) -> StoredArticle | None:
+        """One article with its text, or None if there is no such article (any more)."""
+        return store.article(self._db(), article_id)
+
+    def passage(self, passage_id: int) -> Hit | None:
+        """One passage as a ``Hit`` with score 0, or None if it is gone."""
+        row = store.passages_by_id(self._db(), [passage_id]).get(passage_id)
+        return None if row is None else _hit(row, 0.0, {})
+
+    def stats(self, top_unanswered: int = 10) -> LibraryStats:
+        db = self._db()
+        articles, passages, from_mtime = store.counts(db)
+        asked, unanswered, top = store.question_counts(db, top_unanswered)
+        return LibraryStats(
+            path=str(self.path),
+            articles=articles,
+            passages=passages,
+            last_ingest=store.get_meta(db, "last_ingest"),
+            dates_from_mtime=from_mtime,
+            analyser_version=ANALYSER_VERSION,
+            bm25=self.params.as_json(),
+            questions=asked,
+            unanswered=unanswered,
+            top_unanswered=top,
+        )
+
+    def record_question(self, question: str, answered: bool) -> None:
+        """Log a question, so that stats can tell what the library lacks. Never raises."""
+        try:
+            store.record_question(self._db(), " ".join(question.split())[:500], answered)
+        except store.sqlite3.Error as error:
+            logger.warning("could not log a question: %s", error)
+
+    def _db(self) -> sqlite_utils.Database:
+        """This thread's connection: SQLite connections must not be shared between threads."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = store.connect(self.path)
+        return db
+
+
+def _analyse_article(article: Article, digest: str) -> _Analysed:
+    passages = [
+        {
+            "position": p.position,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "tokens": " ".join(analyse(p.text)),
+        }
+        for p in split_passages(article.text)
+    ]
+    return _Analysed(article, digest, analyse(article.title), passages)
+
+
+def _article_row(item: _Analysed) -> dict:
+    a = item.article
+    return {
+        "key": a.key,
+        "title": a.title,
+        "published": a.published,
+        "url": a.url,
+        "source": a.source,
+        "lang": a.lang,
+        "path": a.path,
+        "date_from_mtime": a.date_from_mtime,
+        "hash": item.digest,
+        "text": a.text,
+        "title_tokens": " ".join(item.title_tokens),
+    }
+
+
+def _digest(article: Article) -> str:
+    fields = (article.title, article.text, article.published, article.url, article.source,
+              article.lang, article.path)
+    return hashlib.sha256("\x1f".join(str(f) for f in fields).encode()).hexdigest()
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _term_weights(index: BM25Index, terms: list[str]) -> dict[str, float]:
+    """A positive weight per distinct query term: smoothed idf, highest for unknown terms."""
+    n = len(index)
+    return {
+        t: math.log(1 + (n - index.document_frequency(t) + 0.5) / (index.document_frequency(t) + 0.5))
+        for t in dict.fromkeys(terms)
+    }
+
+
+def _coverage(hit: Hit, rows: dict[int, dict], weights: dict[str, float]) -> float:
+    """Share of the query's weight found in the hit's passage (its title included)."""
+    row = rows[hit.passage_id]
+    present = set(row["tokens"].split()) | set(analyse(row["title"]))
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+
+
+def _hit(row: dict, score: float, weights: dict[str, float]) -> Hit:
+    text = row["text"]
+    matches = tuple((a, b) for term, a, b in analyse_spans(text) if term in weights)
+    start, end = _best_sentence(text, matches, weights)
+    return Hit(
+        article_id=row["article_id"],
+        title=row["title"],
+        url=row["url"],
+        published=row["published"],
+        source=row["source"],
+        passage_id=row["id"],
+        position=row["position"],
+        text=text,
+        score=float(score),
+        best_sentence=text[start:end],
+        best_sentence_span=(start, end),
+        matches=_merge(matches),
+    )
+
+
+def _best_sentence(
+    text: str, matches: tuple[tuple[int, int], ...], weights: dict[str, float]
+) -> tuple[int, int]:
+    """The sentence holding the most query weight (distinct terms); the first one on a tie."""
+    sentences = sentence_spans(text)
+    if not sentences:
+        return 0, len(text)
+    best, best_weight = sentences[0], 0.0
+    for start, end in sentences:
+        found = {term for term, _, _ in analyse_spans(text[start:end]) if term in weights}
+        weight = sum(weights[t] for t in found)
+        if weight > best_weight:
+            best, best_weight = (start, end), weight
+    return best
+
+
+def _merge(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """Sorted, non-overlapping spans (one word can yield several terms)."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(set(spans)):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
+

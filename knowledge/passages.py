@@ -1,0 +1,132 @@
+"""Split an article into passages that each read well as one chat message.
+
+Passages follow paragraphs; a long paragraph is cut at sentence ends, a very short one (a subheading,
+a one-liner) joins the paragraph after it. Every passage keeps its offsets in the article text, so it
+is always a verbatim slice of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .records import Passage
+
+MIN_WORDS = 12
+"""A paragraph shorter than this joins its neighbour."""
+MAX_WORDS = 120
+"""A paragraph longer than this is cut at sentence ends into pieces of about TARGET_WORDS."""
+TARGET_WORDS = 80
+MAX_CHARS = 1500
+"""Hard cap, well under Telegram's 4096, for a sentence that never ends."""
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# A sentence ends at . ! ? ؟ ؛ … (and any closing quotes) followed by white space, so the point
+# inside "2.2" or "www.example.com" never ends one.
+_SENTENCE_END = re.compile(r"""(?<=[.!?؟؛…])["'»”’)\]]*(?=\s)""")
+_WORD = re.compile(r"\S+")
+
+Span = tuple[int, int]
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    """Offsets of the paragraphs of ``text`` (separated by blank lines), stripped of white space."""
+    spans = []
+    start = 0
+    for brk in _PARAGRAPH_BREAK.finditer(text):
+        spans.append((start, brk.start()))
+        start = brk.end()
+    spans.append((start, len(text)))
+    return [s for s in (_strip(text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Offsets of the sentences of ``text[start:end]``, stripped of white space."""
+    end = len(text) if end is None else end
+    spans = []
+    for match in _SENTENCE_END.finditer(text, start, end):
+        spans.append((start, match.end()))
+        start = match.end()
+    spans.append((start, end))
+    return [s for s in (_strip(text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def split_passages(text: str) -> list[Passage]:
+    """The passages of an article's ``text``, in order."""
+    pieces: list[Span] = []
+    for para in _join_short(text, paragraph_spans(text)):
+        pieces.extend(_split_long(text, para))
+    return [
+        Passage(position=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(pieces)
+    ]
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _words(text: str, span: Span) -> int:
+    return len(_WORD.findall(text, span[0], span[1]))
+
+
+def _join_short(text: str, paragraphs: list[Span]) -> list[Span]:
+    """Join each very short paragraph to the next one (or the previous one, at the end)."""
+    joined: list[Span] = []
+    pending: int | None = None  # start of short paragraphs waiting for a neighbour
+    for a, b in paragraphs:
+        start = a if pending is None else pending
+        if _words(text, (start, b)) < MIN_WORDS:
+            pending = start
+            continue
+        joined.append((start, b))
+        pending = None
+    if pending is not None:
+        if joined and _words(text, (joined[-1][0], paragraphs[-1][1])) <= MAX_WORDS:
+            joined[-1] = (joined[-1][0], paragraphs[-1][1])
+        else:
+            joined.append((pending, paragraphs[-1][1]))
+    return joined
+
+
+def _split_long(text: str, span: Span) -> list[Span]:
+    if _words(text, span) <= MAX_WORDS and span[1] - span[0] <= MAX_CHARS:
+        return [span]
+    sentences = [piece for s in sentence_spans(text, *span) for piece in _cap(text, s)]
+    chunks: list[Span] = []
+    for sentence in sentences:
+        if chunks and _fits(text, (chunks[-1][0], sentence[1])):
+            chunks[-1] = (chunks[-1][0], sentence[1])
+        else:
+            chunks.append(sentence)
+    # A short tail reads better with the piece before it, when that still fits the hard limits.
+    if len(chunks) > 1 and _words(text, chunks[-1]) < MIN_WORDS * 2:
+        merged = (chunks[-2][0], chunks[-1][1])
+        if _words(text, merged) <= MAX_WORDS and merged[1] - merged[0] <= MAX_CHARS:
+            chunks[-2:] = [merged]
+    return chunks
+
+
+def _fits(text: str, span: Span) -> bool:
+    return _words(text, span) <= TARGET_WORDS and span[1] - span[0] <= MAX_CHARS
+
+
+def _cap(text: str, span: Span) -> list[Span]:
+    """Cut a sentence longer than the hard limits at word boundaries."""
+    pieces = []
+    start, end = span
+    while end - start > MAX_CHARS or _words(text, (start, end)) > MAX_WORDS:
+        words = list(_WORD.finditer(text, start, end))[:TARGET_WORDS]
+        cut = words[-1].end()
+        while cut - start > MAX_CHARS and len(words) > 1:
+            words.pop()
+            cut = words[-1].end()
+        if cut - start > MAX_CHARS:  # one enormous "word": cut it anyway
+            cut = start + MAX_CHARS
+        pieces.append((start, cut))
+        start = _strip(text, cut, end)[0]
+    if start < end:
+        pieces.append((start, end))
+    return pieces

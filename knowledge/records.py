@@ -1,0 +1,192 @@
+"""The records that flow through the library: articles in, hits out.
+
+All are frozen dataclasses so they can be shared between threads and compared in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as read from a source, before it is stored."""
+
+    key: str
+    """Stable identity: the front-matter/record ``id`` or the source path (+ record number)."""
+    title: str
+    text: str
+    """Paragraphs separated by one blank line."""
+    published: str | None = None
+    """ISO 8601 date or date-time."""
+    url: str | None = None
+    source: str | None = None
+    lang: str | None = None
+    path: str = ""
+    """The file the article came from."""
+    date_from_mtime: bool = False
+    """True when no date was given and the file's modification time was used."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of an article small enough to quote in one chat message."""
+
+    position: int
+    start: int
+    """Character offsets of the passage in its article's text."""
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """A stored article, without its text."""
+
+    id: int
+    key: str
+    title: str
+    published: str | None
+    url: str | None
+    source: str | None
+    lang: str | None
+    path: str
+    passages: int
+    date_from_mtime: bool = False
+
+
+@dataclass(frozen=True)
+class StoredArticle(ArticleInfo):
+    """A stored article with its full text."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage that answers a query, with what is needed to quote it."""
+
+    article_id: int
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    passage_id: int
+    position: int
+    text: str
+    score: float
+    best_sentence: str
+    best_sentence_span: tuple[int, int]
+    """Offsets of the best sentence in ``text``."""
+    matches: tuple[tuple[int, int], ...] = ()
+    """Offsets in ``text`` of the words that matched the query, for bolding."""
+
+    def as_json(self) -> dict:
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "url": self.url,
+            "published": self.published,
+            "passage_id": self.passage_id,
+            "text": self.text,
+            "score": self.score,
+            "best_sentence": self.best_sentence,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one query. ``hits`` is best first; empty when nothing matched."""
+
+    query: str
+    answered: bool
+    hits: list[Hit] = field(default_factory=list)
+    terms: tuple[str, ...] = ()
+    """The analysed query terms."""
+    reason: str | None = None
+    """Why the query is unanswered: "empty", "stopwords", "no_match" or "off_topic"."""
+    total: int = 0
+    """How many passages share at least one query term."""
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "answered": self.answered,
+            "hits": [hit.as_json() for hit in self.hits],
+        }
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A source that could not be read, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[FileError] = field(default_factory=list)
+    passages: int = 0
+    """Passages written by this ingest (for added and updated articles)."""
+    seconds: float = 0.0
+
+    @property
+    def stored_anything(self) -> bool:
+        return bool(self.added or self.updated or self.unchanged)
+
+    def as_json(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
+            "passages": self.passages,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class QuestionCount:
+    question: str
+    count: int
+
+
+@dataclass(frozen=True)
+class LibraryStats:
+    """Figures about the library and how it is used."""
+
+    path: str
+    articles: int
+    passages: int
+    last_ingest: str | None
+    dates_from_mtime: int
+    """Articles whose date is their file's modification time."""
+    analyser_version: str
+    bm25: dict
+    questions: int = 0
+    unanswered: int = 0
+    top_unanswered: list[QuestionCount] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path,
+            "articles": self.articles,
+            "passages": self.passages,
+            "last_ingest": self.last_ingest,
+            "dates_from_mtime": self.dates_from_mtime,
+            "analyser_version": self.analyser_version,
+            "bm25": self.bm25,
+            "questions": self.questions,
+            "unanswered": self.unanswered,
+            "top_unanswered": [
+                {"question": q.question, "count": q.count} for q in self.top_unanswered
+            ],
+        }

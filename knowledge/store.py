@@ -1,0 +1,199 @@
+"""The SQLite schema (through sqlite-utils) and every read and write the library makes.
+
+Tables: ``articles`` (text and metadata), ``passages`` (offsets, text and analysed tokens), ``meta``
+(analyser version, BM25 parameters, last ingest, generation) and ``questions`` (the question log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from .records import ArticleInfo, QuestionCount, StoredArticle
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    published TEXT,
+    url TEXT,
+    source TEXT,
+    lang TEXT,
+    path TEXT NOT NULL,
+    date_from_mtime INTEGER NOT NULL DEFAULT 0,
+    hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    title_tokens TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
+-- AUTOINCREMENT: a passage id is never reused, so an old id (in a chat button) never points
+-- at a different passage after a reload.
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    tokens TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id, position);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY,
+    asked_at TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answered INTEGER NOT NULL
+);
+"""
+
+_ARTICLE_INFO = """
+    a.id, a.key, a.title, a.published, a.url, a.source, a.lang, a.path,
+    (SELECT count(*) FROM passages p WHERE p.article_id = a.id) AS passages, a.date_from_mtime
+"""
+
+
+def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite_utils.Database:
+    """Open (creating if needed) the library database at ``path`` in WAL mode."""
+    conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    db.executescript(_SCHEMA)
+    return db
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return default if row is None else row[0]
+
+
+def set_meta(db: sqlite_utils.Database, **values: object) -> None:
+    db["meta"].upsert_all(
+        [{"key": k, "value": str(v)} for k, v in values.items()], pk="key"
+    )
+
+
+def article_hashes(db: sqlite_utils.Database) -> dict[str, tuple[int, str]]:
+    """Every stored article's key -> (id, content hash)."""
+    return {key: (i, h) for i, key, h in db.execute("SELECT id, key, hash FROM articles")}
+
+
+def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
+    """(id, key, path) of every stored article."""
+    yield from db.execute("SELECT id, key, path FROM articles")
+
+
+def save_article(db: sqlite_utils.Database, row: dict, passages: list[dict]) -> int:
+    """Insert or replace an article (matched by ``key``) and all its passages; returns its id."""
+    existing = db.execute("SELECT id, added_at FROM articles WHERE key = ?", [row["key"]]).fetchone()
+    stamp = now()
+    if existing:
+        article_id, added_at = existing
+        db["passages"].delete_where("article_id = ?", [article_id])
+        db["articles"].update(article_id, {**row, "updated_at": stamp})
+    else:
+        article_id = db["articles"].insert({**row, "added_at": stamp, "updated_at": stamp}).last_pk
+    db["passages"].insert_all({**p, "article_id": article_id} for p in passages)
+    return article_id
+
+
+def delete_articles(db: sqlite_utils.Database, ids: Iterable[int]) -> None:
+    for article_id in ids:
+        db["passages"].delete_where("article_id = ?", [article_id])
+        db["articles"].delete(article_id)
+
+
+def corpus(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
+    """(passage id, title tokens, passage tokens) of every passage, in id order."""
+    yield from db.execute(
+        "SELECT p.id, a.title_tokens, p.tokens FROM passages p "
+        "JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+    )
+
+
+def stored_texts(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
+    """(article id, title, text) of every article, to analyse again."""
+    yield from db.execute("SELECT id, title, text FROM articles ORDER BY id")
+
+
+def passages_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
+    """Passages with their article's metadata, by passage id; missing ids are left out."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        "SELECT p.id, p.article_id, p.position, p.start, p.\"end\", p.text, p.tokens, "
+        "a.title, a.url, a.published, a.source FROM passages p "
+        f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
+        ids,
+    )
+    names = ["id", "article_id", "position", "start", "end", "text", "tokens",
+             "title", "url", "published", "source"]
+    return {row[0]: dict(zip(names, row)) for row in rows}
+
+
+def latest(db: sqlite_utils.Database, n: int, offset: int = 0) -> list[ArticleInfo]:
+    """The newest articles by publish date (undated last), then by most recently added."""
+    rows = db.execute(
+        f"SELECT {_ARTICLE_INFO} FROM articles a "
+        "ORDER BY a.published IS NULL, a.published DESC, a.id DESC LIMIT ? OFFSET ?",
+        [n, offset],
+    )
+    return [_article_info(row) for row in rows]
+
+
+def article(db: sqlite_utils.Database, article_id: int) -> StoredArticle | None:
+    row = db.execute(
+        f"SELECT {_ARTICLE_INFO}, a.text FROM articles a WHERE a.id = ?", [article_id]
+    ).fetchone()
+    if row is None:
+        return None
+    info = _article_info(row[:-1])
+    return StoredArticle(**vars(info), text=row[-1])
+
+
+def counts(db: sqlite_utils.Database) -> tuple[int, int, int]:
+    """(articles, passages, articles dated by file time)."""
+    articles, mtime = db.execute(
+        "SELECT count(*), coalesce(sum(date_from_mtime), 0) FROM articles"
+    ).fetchone()
+    passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    return articles, passages, mtime
+
+
+def record_question(db: sqlite_utils.Database, question: str, answered: bool) -> None:
+    with db.atomic():
+        db["questions"].insert({"asked_at": now(), "question": question, "answered": answered})
+
+
+def question_counts(db: sqlite_utils.Database, top: int) -> tuple[int, int, list[QuestionCount]]:
+    """(questions asked, unanswered, the most frequent unanswered questions)."""
+    asked, unanswered = db.execute(
+        "SELECT count(*), coalesce(sum(answered = 0), 0) FROM questions"
+    ).fetchone()
+    rows = db.execute(
+        "SELECT question, count(*) AS n FROM questions WHERE answered = 0 "
+        "GROUP BY question ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
+        [top],
+    )
+    return asked, unanswered, [QuestionCount(q, n) for q, n in rows]
+
+
+def _article_info(row: tuple) -> ArticleInfo:
+    *fields, from_mtime = row
+    return ArticleInfo(*fields, date_from_mtime=bool(from_mtime))
