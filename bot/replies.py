@@ -1,0 +1,774 @@
+"""Pure formatting: search results and library records -> Telegram HTML replies.
+
+Nothing here knows about Telegram objects or the network, so the bot, the terminal chat and the
+tests share it. Every dynamic string is escaped; every message stays within Telegram's limit,
+counted as Telegram does (UTF-16 code units of the text after entity parsing); long content is
+split between paragraphs or sentences, never inside a tag; mixed Arabic/Latin lines get Unicode
+bidi marks so they render in the right direction.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge import (
+        ArticleInfo,
+        Hit,
+        IngestReport,
+        LibraryStats,
+        SearchResult,
+        StoredArticle,
+    )
+
+__all__ = [
+    "LANGS",
+    "MAX_MESSAGE",
+    "PAGE_SIZE",
+    "Button",
+    "Reply",
+    "apply_bidi",
+    "choose_lang",
+    "clean_question",
+    "format_answer",
+    "format_article",
+    "format_latest",
+    "format_reload_report",
+    "format_stats",
+    "html_to_text",
+    "is_arabic",
+    "parse_callback",
+    "question_from_answer",
+    "split_html_blocks",
+    "t",
+    "utf16_len",
+    "visible_len",
+]
+
+MAX_MESSAGE = 4096
+"""Telegram's limit for a message's text, in UTF-16 code units after entity parsing."""
+ARTICLE_CHUNK = 3500
+"""Article messages stay a little under the limit: easier to read and a safety margin."""
+MAX_ARTICLE_MESSAGES = 8
+PAGE_SIZE = 3
+"""Hits per answer page."""
+MAX_RESULTS = 30
+LATEST_MAX = 20
+LANGS = ("ar", "en")
+SEARCH_ICON = "🔎"
+
+RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"
+# Direction controls that must never reach a query, nor leak from article text into our output.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Other invisible or control characters Telegram would reject or that break parsing.
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_RTL_CHAR = re.compile(f"[{_ARABIC}\u0590-\u05ff]")
+_LATIN = "A-Za-z\u00c0-\u024f"
+# Runs of several words: a single word keeps its order anyway, and isolating "/latest" would
+# stop Telegram from recognising the command.
+_LTR_RUN = re.compile(f"[{_LATIN}][^{_ARABIC}\\n]*\\s[^{_ARABIC}\\n]*[{_LATIN}0-9]")
+_RTL_RUN = re.compile(f"[{_ARABIC}][^{_LATIN}\\n]*\\s[^{_LATIN}\\n]*[{_ARABIC}]")
+
+
+# --- plain data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: ``data`` for a callback (<= 64 bytes) or ``url`` for a link."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: HTML text and rows of inline buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+# --- strings -------------------------------------------------------------------------------
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "en": "👋 <b>Hello{name}!</b>\nI answer questions about a library of {articles} news "
+        "articles by quoting the passages that answer them. Just send me a question.",
+        "ar": "👋 <b>أهلًا{name}!</b>\nأجيب عن أسئلتك حول مكتبة من {articles} مقالًا إخباريًا، "
+        "وأقتبس لك المقاطع التي تجيب عنها. أرسل سؤالك فحسب.",
+    },
+    "start_examples": {
+        "en": "For example (tap to copy):",
+        "ar": "مثلًا (اضغط للنسخ):",
+    },
+    "help": {
+        "en": "<b>How to use me</b>\n"
+        "• Send a question in Arabic or English; I reply with the passages that answer it.\n"
+        "• <b>More results</b> pages through further passages; <b>Show article</b> sends the "
+        "whole article.\n"
+        "• In groups, use /ask followed by your question, mention me, or reply to my message.\n\n"
+        "/latest - newest articles (e.g. /latest 10)\n/language - choose the language\n"
+        "/help - this message",
+        "ar": "<b>طريقة الاستخدام</b>\n"
+        "• أرسل سؤالًا بالعربية أو الإنجليزية، فأرد بالمقاطع التي تجيب عنه.\n"
+        "• زر <b>نتائج أخرى</b> يعرض مقاطع إضافية، وزر <b>عرض المقال</b> يرسل المقال كاملًا.\n"
+        "• في المجموعات استخدم /ask متبوعًا بسؤالك، أو اذكرني، أو ردّ على رسالتي.\n\n"
+        "/latest - أحدث المقالات (مثلًا /latest 10)\n/language - اختيار اللغة\n"
+        "/help - هذه الرسالة",
+    },
+    "help_admin": {
+        "en": "\n\n<b>Admin</b>\n/reload - re-read the sources\n/stats - library and questions",
+        "ar": "\n\n<b>للمشرفين</b>\n/reload - إعادة قراءة المصادر\n/stats - المكتبة والأسئلة",
+    },
+    "results": {"en": "Results {first}–{last}", "ar": "النتائج {first}–{last}"},
+    "more": {"en": "More results ▶", "ar": "نتائج أخرى ◀"},
+    "previous": {"en": "◀ Previous", "ar": "▶ السابق"},
+    "show_article": {"en": "📄 {title}", "ar": "📄 {title}"},
+    "open_link": {"en": "🔗 Source", "ar": "🔗 المصدر"},
+    "no_answer": {
+        "en": "🤔 I couldn't find an answer to this in the library.\nTry rephrasing with other "
+        "words (a name, a place, a topic), or see the newest articles with /latest.",
+        "ar": "🤔 لم أجد في المكتبة ما يجيب عن هذا السؤال.\nجرّب صياغته بكلمات أخرى (اسم أو مكان "
+        "أو موضوع)، أو اطّلع على أحدث المقالات عبر /latest.",
+    },
+    "empty": {
+        "en": "✍️ Please send your question in words, for example: <i>{example}</i>",
+        "ar": "✍️ أرسل سؤالك بالكلمات من فضلك، مثلًا: <i>{example}</i>",
+    },
+    "stopwords": {
+        "en": "✍️ Your question has only very common words. Add what it is about: a name, a "
+        "place or a topic.",
+        "ar": "✍️ سؤالك لا يحتوي إلا على كلمات شائعة جدًا. أضف ما يدور حوله: اسمًا أو مكانًا أو "
+        "موضوعًا.",
+    },
+    "example_question": {"en": "what happened in Gaza?", "ar": "ماذا حدث في غزة؟"},
+    "latest_button": {"en": "🆕 Latest articles", "ar": "🆕 أحدث المقالات"},
+    "latest_title": {"en": "🆕 <b>Newest articles</b>", "ar": "🆕 <b>أحدث المقالات</b>"},
+    "latest_empty": {"en": "The library is empty for now.", "ar": "المكتبة فارغة حاليًا."},
+    "newer": {"en": "◀ Newer", "ar": "▶ الأحدث"},
+    "older": {"en": "Older ▶", "ar": "الأقدم ◀"},
+    "no_more": {"en": "No more results.", "ar": "لا توجد نتائج أخرى."},
+    "expired": {
+        "en": "This result has expired (the library was updated). Please ask again.",
+        "ar": "انتهت صلاحية هذه النتيجة (تم تحديث المكتبة). أعد طرح سؤالك من فضلك.",
+    },
+    "article_gone": {
+        "en": "This article is no longer in the library.",
+        "ar": "هذا المقال لم يعد موجودًا في المكتبة.",
+    },
+    "article_cut": {
+        "en": "… (the article is too long to send here in full)",
+        "ar": "… (المقال أطول من أن يُرسل هنا كاملًا)",
+    },
+    "article_cut_link": {
+        "en": "… (the rest of the article is at its source)",
+        "ar": "… (بقية المقال في مصدره)",
+    },
+    "not_text": {
+        "en": "I can only read text. Please type your question.",
+        "ar": "أستطيع قراءة النصوص فقط. اكتب سؤالك من فضلك.",
+    },
+    "slow_down": {
+        "en": "⏳ That's a lot of messages at once. Please wait a few seconds.",
+        "ar": "⏳ رسائل كثيرة في وقت قصير. انتظر بضع ثوانٍ من فضلك.",
+    },
+    "not_admin": {
+        "en": "Sorry, this command is for the bot's administrators.",
+        "ar": "عذرًا، هذا الأمر مخصص لمشرفي البوت.",
+    },
+    "reload_started": {
+        "en": "🔄 Reloading the library… I'll report when it's done.",
+        "ar": "🔄 جارٍ تحديث المكتبة… سأرسل التقرير عند الانتهاء.",
+    },
+    "reload_busy": {
+        "en": "A reload is already running. Please wait for its report.",
+        "ar": "هناك تحديث جارٍ بالفعل. انتظر تقريره من فضلك.",
+    },
+    "reload_failed": {
+        "en": "❌ The reload failed; the library is unchanged.\nReason: {reason}",
+        "ar": "❌ فشل التحديث، والمكتبة كما هي دون تغيير.\nالسبب: {reason}",
+    },
+    "reload_done": {
+        "en": "✅ <b>Reload finished</b> in {seconds} s\nAdded: {added} · Updated: {updated} · "
+        "Unchanged: {unchanged} · Removed: {removed}\nPassages written: {passages}\n"
+        "Failed: {failed}",
+        "ar": "✅ <b>اكتمل التحديث</b> خلال {seconds} ث\nأُضيف: {added} · حُدّث: {updated} · "
+        "دون تغيير: {unchanged} · حُذف: {removed}\nالمقاطع المكتوبة: {passages}\n"
+        "فشل: {failed}",
+    },
+    "stats": {
+        "en": "📊 <b>Library</b>\nArticles: {articles} · Passages: {passages}\n"
+        "Last reload: {last}\n\n<b>Questions</b>\nAsked: {questions} · Unanswered: "
+        "{unanswered} ({share}%)",
+        "ar": "📊 <b>المكتبة</b>\nالمقالات: {articles} · المقاطع: {passages}\n"
+        "آخر تحديث: {last}\n\n<b>الأسئلة</b>\nعددها: {questions} · دون إجابة: "
+        "{unanswered} ({share}%)",
+    },
+    "stats_top": {
+        "en": "\n\n<b>Most frequent unanswered questions</b>",
+        "ar": "\n\n<b>أكثر الأسئلة التي لم تجد إجابة</b>",
+    },
+    "never": {"en": "never", "ar": "لم يحدث بعد"},
+    "language_choose": {
+        "en": "Choose the language of my replies:",
+        "ar": "اختر لغة الردود:",
+    },
+    "language_set": {"en": "✅ I'll reply in English.", "ar": "✅ سأرد بالعربية."},
+    "error": {
+        "en": "Sorry, something went wrong. Please try again in a moment.",
+        "ar": "عذرًا، حدث خطأ ما. حاول مجددًا بعد قليل.",
+    },
+    "ask_usage": {
+        "en": "Write your question after the command, e.g. <code>/ask {example}</code>",
+        "ar": "اكتب سؤالك بعد الأمر، مثلًا: <code>/ask {example}</code>",
+    },
+}
+
+COMMANDS: dict[str, dict[str, str]] = {
+    "start": {"en": "Start and examples", "ar": "البداية وأمثلة"},
+    "help": {"en": "How to use the bot", "ar": "طريقة الاستخدام"},
+    "latest": {"en": "Newest articles", "ar": "أحدث المقالات"},
+    "ask": {"en": "Ask a question (in groups)", "ar": "اطرح سؤالًا (في المجموعات)"},
+    "language": {"en": "Choose the language", "ar": "اختيار اللغة"},
+}
+ADMIN_COMMANDS: dict[str, dict[str, str]] = {
+    "reload": {"en": "Re-read the sources", "ar": "إعادة قراءة المصادر"},
+    "stats": {"en": "Library and question statistics", "ar": "إحصاءات المكتبة والأسئلة"},
+}
+
+_MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "ar": [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "مايو",
+        "يونيو",
+        "يوليو",
+        "أغسطس",
+        "سبتمبر",
+        "أكتوبر",
+        "نوفمبر",
+        "ديسمبر",
+    ],
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The localized HTML template ``key``, with ``values`` escaped and filled in."""
+    template = _TEXTS[key].get(lang) or _TEXTS[key]["en"]
+    return template.format(**{k: escape(str(v)) for k, v in values.items()})
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+def is_arabic(text: str) -> bool:
+    """Whether most letters in ``text`` are Arabic."""
+    arabic = len(re.findall(f"[{_ARABIC}]", text))
+    latin = len(re.findall(f"[{_LATIN}]", text))
+    return arabic > 0 and arabic >= latin
+
+
+def choose_lang(
+    override: str | None, language_code: str | None, question: str | None = None
+) -> str:
+    """The reply language: the user's choice, else the question's script, else their client's."""
+    if override in LANGS:
+        return override
+    if question and re.search(f"[{_ARABIC}{_LATIN}]", question):
+        return "ar" if is_arabic(question) else "en"
+    primary = (language_code or "").split("-")[0].split("_")[0].lower()
+    return "ar" if primary == "ar" else "en"
+
+
+# --- text helpers --------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Escape for Telegram HTML text (also dropping characters it would reject)."""
+    return html.escape(_JUNK.sub("", text), quote=False)
+
+
+def _sanitize(text: str) -> str:
+    """Article text as we show it: no stray direction controls to unbalance our own marks."""
+    return _BIDI_CONTROLS.sub("", _JUNK.sub("", text))
+
+
+def clean_question(text: str, limit: int = 1000) -> str:
+    """A user's question as we search it: no bidi controls, collapsed spaces, capped length."""
+    text = unicodedata.normalize("NFC", _sanitize(text))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:limit]
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_text(html_text: str) -> str:
+    """The text Telegram shows for ``html_text``: tags removed, entities decoded."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def visible_len(html_text: str) -> int:
+    """Length as Telegram counts it against the 4096 limit."""
+    return utf16_len(visible_text(html_text))
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.،؛:") + "…"
+
+
+def _link(url: str | None) -> str | None:
+    """A URL safe to put in ``href``, or None: Telegram rejects anything but absolute links."""
+    url = (url or "").strip()
+    if re.fullmatch(r"https?://[^\s<>\"]+", url):
+        return html.escape(url, quote=True)
+    return None
+
+
+def format_date(published: str | None, lang: str) -> str:
+    """``2021-05-21`` -> ``21 May 2021`` / ``21 مايو 2021``; unknown forms are shown as given."""
+    if not published:
+        return ""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", published)
+    if not m or not 1 <= int(m[2]) <= 12:
+        return published[:25]
+    return f"{int(m[3])} {_MONTHS[lang][int(m[2]) - 1]} {m[1]}"
+
+
+# --- bidi ----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[^<&]|&")
+
+
+def apply_bidi(html_text: str, rtl_default: bool) -> str:
+    """Add bidi marks to each line of ``html_text`` without touching its tags.
+
+    A line whose letters are mostly Arabic but that starts with Latin text or a digit gets an RLM
+    in front, as do lines without letters in an Arabic message; runs of the other direction
+    inside a line are wrapped in FSI ... PDI so they keep their order.
+    """
+    tokens = _TOKEN.findall(html_text)
+    # Visible characters and the token index each comes from.
+    chars: list[tuple[str, int]] = []
+    for i, tok in enumerate(tokens):
+        if tok.startswith("<"):
+            continue
+        chars.append((html.unescape(tok) if tok.startswith("&") else tok, i))
+    inserts: dict[int, list[str]] = {}
+    line_start = 0
+    for pos in range(len(chars) + 1):
+        if pos == len(chars) or chars[pos][0] == "\n":
+            line = "".join(c for c, _ in chars[line_start:pos])
+            for offset, mark in _line_marks(line, rtl_default):
+                at = line_start + offset
+                # Insert before the token of the visible character at ``at`` (after any tags
+                # opening there); at a line's end, before the newline or at the very end.
+                index = chars[at][1] if at < len(chars) else len(tokens)
+                inserts.setdefault(index, []).append(mark)
+            line_start = pos + 1
+    out = []
+    for i, tok in enumerate(tokens):
+        out.extend(inserts.get(i, ()))
+        out.append(tok)
+    out.extend(inserts.get(len(tokens), ()))
+    return "".join(out)
+
+
+def _line_marks(line: str, rtl_default: bool) -> list[tuple[int, str]]:
+    rtl = len(_RTL_CHAR.findall(line))
+    ltr = len(re.findall(f"[{_LATIN}]", line))
+    if not line.strip():
+        return []
+    line_rtl = rtl > ltr or (rtl == ltr == 0 and rtl_default)
+    marks: list[tuple[int, str]] = []
+    if line_rtl:
+        first = re.search(f"[{_ARABIC}\u0590-\u05ff{_LATIN}0-9]", line)
+        if first is None or not _RTL_CHAR.match(first[0]):
+            marks.append((0, RLM))
+    if rtl and ltr:
+        for m in (_LTR_RUN if line_rtl else _RTL_RUN).finditer(line):
+            marks += [(m.start(), FSI), (m.end(), PDI)]
+    # Stable order: at one offset a PDI closes before an FSI opens.
+    return sorted(marks, key=lambda x: (x[0], x[1] != PDI))
+
+
+# --- splitting -----------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟؛…])\s+")
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Split plain ``text`` into pieces of at most ``limit`` characters: paragraphs first,
+    then sentences, then words, then (for absurd words) characters."""
+    if len(text) <= limit:
+        return [text]
+    for splitter in (re.compile(r"\n\s*\n"), re.compile(r"\n"), _SENTENCE_END, re.compile(r"\s+")):
+        parts = [p for p in splitter.split(text) if p.strip()]
+        if len(parts) > 1:
+            sep = "\n\n" if splitter.pattern.startswith("\\n") else " "
+            return _merge([q for p in parts for q in _pieces(p, limit)], limit, sep)
+    return [text[i : i + limit] for i in range(0, len(text), limit)]
+
+
+def _merge(parts: list[str], limit: int, sep: str) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if out and len(out[-1]) + len(sep) + len(part) <= limit:
+            out[-1] += sep + part
+        else:
+            out.append(part)
+    return out
+
+
+def split_html_blocks(
+    blocks: Iterable[str], limit: int = MAX_MESSAGE, sep: str = "\n\n"
+) -> list[str]:
+    """Pack complete HTML blocks into messages of at most ``limit`` visible UTF-16 units.
+
+    Each block must already fit on its own (``_render_long`` makes sure of it), so no tag is ever
+    cut in two.
+    """
+    messages: list[str] = []
+    for block in blocks:
+        if messages and visible_len(messages[-1] + sep + block) <= limit:
+            messages[-1] += sep + block
+        else:
+            messages.append(block)
+    return messages
+
+
+def _render_long(text: str, limit: int, rtl: bool) -> list[str]:
+    """Escape and bidi-mark plain ``text``, split so that each block fits ``limit``."""
+    size = limit
+    while True:
+        blocks = [apply_bidi(escape(p), rtl) for p in _pieces(text, size)]
+        if all(visible_len(b) <= limit for b in blocks) or size < 50:
+            return blocks
+        # Bidi marks and the wrapper added a little: try smaller pieces.
+        size = size * 9 // 10
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def _highlight(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
+    """Escaped ``text[start:end]`` with the matched ``spans`` in bold."""
+    out, pos = [], start
+    for s, e in sorted(spans):
+        s, e = max(s, pos), min(e, end)
+        if s >= e:
+            continue
+        out.append(escape(_sanitize(text[pos:s])))
+        out.append(f"<b>{escape(_sanitize(text[s:e]))}</b>")
+        pos = e
+    out.append(escape(_sanitize(text[pos:end])))
+    return "".join(out)
+
+
+def _trim_span(text: str, start: int, end: int, limit: int) -> tuple[int, int, bool]:
+    """Shrink ``[start, end)`` to at most ``limit`` characters, ending at a space if possible."""
+    if end - start <= limit:
+        return start, end, False
+    cut = start + limit
+    space = text.rfind(" ", start + limit // 2, cut)
+    return start, space if space > 0 else cut, True
+
+
+def _article_header(
+    title: str,
+    url: str | None,
+    published: str | None,
+    source: str | None,
+    lang: str,
+    number: str = "",
+) -> str:
+    title_html = escape(_shorten(_sanitize(title) or "—", 200))
+    href = _link(url)
+    head = f'<a href="{href}">{title_html}</a>' if href else title_html
+    meta = " · ".join(
+        x
+        for x in (format_date(published, lang), escape(_shorten(_sanitize(source or ""), 60)))
+        if x
+    )
+    line = f"{number}📰 <b>{head}</b>"
+    return f"{line}\n<i>{meta}</i>" if meta else line
+
+
+def _render_hit(hit: Hit, number: int, context: bool, limit: int) -> str:
+    s, e = hit.best_sentence_span
+    if not 0 <= s < e <= len(hit.text):
+        s, e = 0, len(hit.text)
+    s, e, cut = _trim_span(hit.text, s, e, limit)
+    best = _highlight(hit.text, hit.matches, s, e) + ("…" if cut else "")
+    parts = [f"<blockquote><b>{number}.</b> {best}</blockquote>"]
+    if context and (e - s) < len(hit.text.strip()) - 1:
+        # The whole passage, collapsed: the best sentence first, its context one tap away.
+        ps, pe, pcut = _trim_span(hit.text, 0, len(hit.text), 3 * limit)
+        full = _highlight(hit.text, hit.matches, ps, pe) + ("…" if pcut else "")
+        parts.append(f"<blockquote expandable>{full}</blockquote>")
+    return "\n".join(parts)
+
+
+def _group_by_article(hits: Sequence[Hit]) -> list[list[Hit]]:
+    groups: dict[int, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.article_id, []).append(hit)
+    return list(groups.values())
+
+
+def format_answer(result: SearchResult, lang: str, page: int = 0) -> Reply:
+    """The reply to a question: page ``page`` of the hits grouped by article, with buttons.
+
+    ``result`` should hold at least ``(page + 1) * PAGE_SIZE + 1`` hits when there are that
+    many, so that the "More results" button appears only when there is more.
+    """
+    if not result.answered or not result.hits:
+        return format_no_answer(result, lang)
+    first = page * PAGE_SIZE
+    hits = result.hits[first : first + PAGE_SIZE]
+    if not hits:
+        return Reply(t(lang, "no_more"))
+    rtl = lang == "ar"
+    header = (
+        _question_header(result.query)
+        + "\n"
+        + t(lang, "results", first=first + 1, last=first + len(hits))
+    )
+    # Full passages first; if the page is too long, drop the context, then shorten quotes.
+    for context, quote_limit in ((True, 1200), (False, 1200), (False, 600), (False, 250)):
+        blocks = [header]
+        number = first
+        for group in _group_by_article(hits):
+            h = group[0]
+            blocks.append(_article_header(h.title, h.url, h.published, h.source, lang))
+            for hit in group:
+                number += 1
+                blocks.append(_render_hit(hit, number, context, quote_limit))
+        text = apply_bidi("\n\n".join(blocks), rtl)
+        if visible_len(text) <= MAX_MESSAGE:
+            break
+    return Reply(text, _answer_buttons(result, hits, lang, page))
+
+
+def _answer_buttons(
+    result: SearchResult, hits: Sequence[Hit], lang: str, page: int
+) -> tuple[tuple[Button, ...], ...]:
+    rows: list[tuple[Button, ...]] = []
+    for group in _group_by_article(hits):
+        title = _shorten(_sanitize(group[0].title), 40)
+        rows.append(
+            (Button(t_plain(lang, "show_article", title=title), f"a|{group[0].article_id}"),)
+        )
+    nav = []
+    if page > 0:
+        nav.append(Button(t_plain(lang, "previous"), f"m|{page - 1}"))
+    if len(result.hits) > (page + 1) * PAGE_SIZE and (page + 1) * PAGE_SIZE < MAX_RESULTS:
+        nav.append(Button(t_plain(lang, "more"), f"m|{page + 1}"))
+    if nav:
+        rows.append(tuple(nav))
+    return tuple(rows)
+
+
+def t_plain(lang: str, key: str, **values: object) -> str:
+    """A localized string for a button label (plain text, no HTML)."""
+    template = _TEXTS[key].get(lang) or _TEXTS[key]["en"]
+    return template.format(**{k: str(v) for k, v in values.items()})
+
+
+def _question_header(question: str) -> str:
+    return f"{SEARCH_ICON} <b>{escape(_shorten(_sanitize(question), 200))}</b>"
+
+
+def question_from_answer(text: str | None) -> str | None:
+    """The question an answer message was for, read back from its (plain) header line.
+
+    A fallback for when Telegram does not give us the replied-to question: None if the header
+    was shortened or absent.
+    """
+    if not text or not text.lstrip(RLM).startswith(SEARCH_ICON):
+        return None
+    line = _sanitize(text.lstrip(RLM).split("\n", 1)[0][len(SEARCH_ICON) :]).strip()
+    return None if not line or line.endswith("…") else line
+
+
+def format_no_answer(result: SearchResult, lang: str) -> Reply:
+    """Kind words instead of a random passage, with a way on."""
+    if result.reason == "empty":
+        text = t(lang, "empty", example=t_plain(lang, "example_question"))
+    elif result.reason == "stopwords":
+        text = t(lang, "stopwords")
+    else:
+        text = _question_header(result.query) + "\n\n" + t(lang, "no_answer")
+    latest = (Button(t_plain(lang, "latest_button"), "l|0|5"),)
+    return Reply(apply_bidi(text, lang == "ar"), (latest,))
+
+
+# --- latest and articles --------------------------------------------------------------------
+
+
+def format_latest(
+    items: Sequence[ArticleInfo], lang: str, offset: int, n: int, has_more: bool
+) -> Reply:
+    """A page of the newest articles with buttons to open each and to page."""
+    if not items:
+        return Reply(t(lang, "latest_empty"))
+    blocks = [t(lang, "latest_title")]
+    for i, info in enumerate(items, offset + 1):
+        blocks.append(
+            _article_header(
+                info.title, info.url, info.published, info.source, lang, f"<b>{i}.</b> "
+            )
+        )
+    text = apply_bidi("\n\n".join(blocks), lang == "ar")
+    if visible_len(text) > MAX_MESSAGE:  # only with absurd titles: keep what fits
+        text = split_html_blocks([apply_bidi(b, lang == "ar") for b in blocks])[0]
+    open_buttons = [Button(f"📄 {i}", f"a|{info.id}") for i, info in enumerate(items, offset + 1)]
+    rows = [tuple(open_buttons[i : i + 5]) for i in range(0, len(open_buttons), 5)]
+    nav = []
+    if offset > 0:
+        nav.append(Button(t_plain(lang, "newer"), f"l|{max(0, offset - n)}|{n}"))
+    if has_more:
+        nav.append(Button(t_plain(lang, "older"), f"l|{offset + n}|{n}"))
+    if nav:
+        rows.append(tuple(nav))
+    return Reply(text, tuple(rows))
+
+
+def format_article(article: StoredArticle, lang: str) -> list[Reply]:
+    """The whole article, split into messages between paragraphs or sentences."""
+    rtl = is_arabic(article.text[:2000]) if article.text else lang == "ar"
+    header = apply_bidi(
+        _article_header(article.title, article.url, article.published, article.source, lang), rtl
+    )
+    blocks = [header]
+    # Leave room for the header so that the first message also carries text.
+    room = ARTICLE_CHUNK - visible_len(header) - 2
+    for paragraph in re.split(r"\n\s*\n", _sanitize(article.text)):
+        if paragraph.strip():
+            blocks += _render_long(paragraph.strip(), room, rtl)
+    messages = split_html_blocks(blocks, ARTICLE_CHUNK)
+    if len(messages) > MAX_ARTICLE_MESSAGES:
+        messages = messages[:MAX_ARTICLE_MESSAGES]
+        cut = "article_cut_link" if _link(article.url) else "article_cut"
+        messages[-1] += "\n\n" + apply_bidi(t(lang, cut), lang == "ar")
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if _link(article.url):
+        buttons = ((Button(t_plain(lang, "open_link"), url=article.url),),)
+    return [Reply(m, buttons if i == len(messages) - 1 else ()) for i, m in enumerate(messages)]
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def format_reload_report(report: IngestReport, lang: str) -> list[Reply]:
+    failed_lines = [
+        f"• <code>{escape(_shorten(f.path, 150))}</code>: {escape(_shorten(f.reason, 300))}"
+        for f in report.failed
+    ]
+    text = t(
+        lang,
+        "reload_done",
+        seconds=f"{report.seconds:.1f}",
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        removed=report.removed,
+        passages=report.passages,
+        failed=len(report.failed),
+    )
+    blocks = [apply_bidi(text, lang == "ar")] + [apply_bidi(x, lang == "ar") for x in failed_lines]
+    return [Reply(m) for m in split_html_blocks(blocks, MAX_MESSAGE, "\n")]
+
+
+def format_stats(stats: LibraryStats, lang: str) -> Reply:
+    share = round(100 * stats.unanswered / stats.questions) if stats.questions else 0
+    text = t(
+        lang,
+        "stats",
+        articles=stats.articles,
+        passages=stats.passages,
+        last=(stats.last_ingest or t_plain(lang, "never"))[:19].replace("T", " "),
+        questions=stats.questions,
+        unanswered=stats.unanswered,
+        share=share,
+    )
+    if stats.top_unanswered:
+        text += t(lang, "stats_top")
+        for q in stats.top_unanswered[:10]:
+            text += f"\n• {escape(_shorten(_sanitize(q.question), 120))} (×{q.count})"
+    text = apply_bidi(text, lang == "ar")
+    return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
+
+
+# --- callback data -------------------------------------------------------------------------
+
+
+def parse_callback(data: str | None) -> tuple[str, tuple[int | str, ...]]:
+    """``"a|12"`` -> ``("a", (12,))``; anything malformed -> ``("", ())``.
+
+    Kinds: ``m|page`` answer page, ``a|article_id`` show article, ``l|offset|n`` latest page,
+    ``g|lang`` language choice. Only ids and numbers: they stay valid across restarts.
+    """
+    parts = (data or "").split("|")
+    kind, args = parts[0], parts[1:]
+    if kind == "g" and len(args) == 1 and args[0] in LANGS:
+        return kind, (args[0],)
+    sizes = {"m": 1, "a": 1, "l": 2}
+    if (
+        kind in sizes
+        and len(args) == sizes[kind]
+        and all(re.fullmatch(r"\d{1,9}", a) for a in args)
+    ):
+        return kind, tuple(int(a) for a in args)
+    return "", ()
+
+
+# --- terminal rendering --------------------------------------------------------------------
+
+
+def html_to_text(html_text: str) -> str:
+    """Telegram HTML as readable terminal text: quotes indented, links spelled out."""
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m[2]} ({m[1]})", html_text)
+    text = re.sub(r"<blockquote[^>]*>(.*?)</blockquote>", _quote_lines, text, flags=re.DOTALL)
+    text = re.sub(r"</?b>", "*", text)
+    text = _BIDI_CONTROLS.sub("", visible_text(text))
+    return text
+
+
+def _quote_lines(m: re.Match[str]) -> str:
+    return "\n".join("  │ " + line for line in m[1].split("\n"))

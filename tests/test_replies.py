@@ -1,0 +1,340 @@
+"""bot.replies: HTML that Telegram accepts, within limits, bidi-safe and localized."""
+
+from __future__ import annotations
+
+import pytest
+from telegram_helpers import assert_telegram_html, telegram_html_errors
+
+from bot import replies
+from bot.replies import FSI, PDI, RLM, apply_bidi, format_answer, parse_callback, visible_len
+from knowledge import (
+    ArticleInfo,
+    FileError,
+    Hit,
+    IngestReport,
+    LibraryStats,
+    QuestionCount,
+    SearchResult,
+    StoredArticle,
+)
+
+AR_TEXT = (
+    "وقال آية الله قاسم عبر تويتر إن الانتصار في معركة سيف القدس يعلّم الشعوب. "
+    "وأضاف أن النصر للأمة كلها."
+)
+
+
+def hit(
+    text: str = AR_TEXT,
+    *,
+    article_id: int = 1,
+    passage_id: int = 1,
+    title: str = "سيف القدس",
+    url: str | None = "https://example.com/a?x=1&y=2",
+    matches: tuple[tuple[int, int], ...] | None = None,
+    span: tuple[int, int] | None = None,
+) -> Hit:
+    end = text.find(".") + 1 or len(text)
+    span = span or (0, end)
+    if matches is None:
+        at = text.find("سيف")
+        matches = ((at, at + 3),) if at >= 0 else ()
+    return Hit(
+        article_id=article_id,
+        title=title,
+        url=url,
+        published="2021-05-21",
+        source="Example News",
+        passage_id=passage_id,
+        position=0,
+        start=0,
+        end=len(text),
+        text=text,
+        score=1.0,
+        best_sentence=text[span[0] : span[1]],
+        best_sentence_span=span,
+        matches=matches,
+    )
+
+
+def result(hits: list[Hit], query: str = "سيف القدس", answered: bool = True) -> SearchResult:
+    return SearchResult(query=query, answered=answered, hits=hits, total=len(hits))
+
+
+def labels(reply: replies.Reply) -> list[str]:
+    return [b.data or b.url or "" for row in reply.buttons for b in row]
+
+
+# --- the validator itself must be able to fail ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["<b>open", "<div>x</div>", "a & b", "<b><i>x</b></i>", "x" * 4097, '<a href="foo">x</a>', ""],
+)
+def test_validator_rejects_bad_html(bad: str) -> None:
+    assert telegram_html_errors(bad)
+
+
+def test_validator_accepts_good_html() -> None:
+    assert_telegram_html('<b>a</b> &lt;x&gt; &amp; <a href="https://e.com/?a=1&amp;b=2">l</a>')
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def test_answer_bolds_matches_and_links_the_title() -> None:
+    reply = format_answer(result([hit()]), "ar")
+    assert_telegram_html(reply.text)
+    assert "<b>سيف</b> القدس" in reply.text
+    assert 'href="https://example.com/a?x=1&amp;y=2"' in reply.text
+    assert "21 مايو 2021" in reply.text
+    assert "a|1" in labels(reply)
+
+
+def test_best_sentence_comes_first() -> None:
+    text = "First sentence about cats. The answer about Gaza is here. Last one."
+    start = text.index("The answer")
+    h = hit(text, span=(start, text.index("Last")), matches=((text.index("Gaza"), start + 20),))
+    reply = format_answer(result([h], "gaza"), "en")
+    assert_telegram_html(reply.text)
+    quote = reply.text.index("<blockquote>")
+    assert reply.text.index("The answer", quote) < reply.text.index("First sentence")
+
+
+def test_every_dynamic_string_is_escaped() -> None:
+    evil = "<script>&amp; & </b>"
+    h = hit("Text with <tags> & ampersands. More <b>text</b>.", title=evil, url="javascript:x()")
+    h = Hit(**{**h.__dict__, "source": evil})
+    reply = format_answer(result([h], query=evil), "en")
+    assert_telegram_html(reply.text)
+    assert "<script>" not in reply.text
+    assert "javascript" not in reply.text  # not a link Telegram accepts
+
+
+def test_hits_of_one_article_are_grouped_under_one_title() -> None:
+    hits = [hit(passage_id=1), hit(article_id=2, passage_id=2, title="Other"), hit(passage_id=3)]
+    reply = format_answer(result(hits), "ar")
+    assert reply.text.count("سيف القدس</a>") == 1
+    shown = replies.visible_text(reply.text)
+    assert shown.index("2. ") < shown.index("Other") < shown.index("3. ")
+    assert labels(reply) == ["a|1", "a|2"]
+
+
+def test_more_button_only_when_there_is_more() -> None:
+    hits = [hit(passage_id=i) for i in range(1, 5)]
+    first = format_answer(result(hits), "en", page=0)
+    assert "m|1" in labels(first)
+    second = format_answer(result(hits), "en", page=1)
+    assert "m|1" not in labels(second)
+    assert "m|0" in labels(second)
+    assert "4. " in replies.visible_text(second.text)
+
+
+def test_huge_passages_still_fit_in_one_message() -> None:
+    long_text = ("كلمة طويلة جدا في نص المقال " * 400).strip()
+    hits = [hit(long_text, passage_id=i, span=(0, len(long_text))) for i in range(3)]
+    reply = format_answer(result(hits), "ar")
+    assert_telegram_html(reply.text)
+    assert visible_len(reply.text) <= 4096
+
+
+@pytest.mark.parametrize("reason", ["empty", "stopwords", "no_match", "off_topic"])
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_no_answer_is_kind_and_offers_latest(reason: str, lang: str) -> None:
+    res = SearchResult(query="<?>", answered=False, reason=reason)
+    reply = format_answer(res, lang)
+    assert_telegram_html(reply.text)
+    assert labels(reply) == ["l|0|5"]
+    assert ("/latest" in reply.text) == (reason in ("no_match", "off_topic"))
+
+
+def test_unanswered_result_never_shows_a_passage() -> None:
+    res = SearchResult(query="weather", answered=False, hits=[hit()], reason="off_topic")
+    reply = format_answer(res, "en")
+    assert "قاسم" not in reply.text
+
+
+def test_question_can_be_read_back_from_the_answer() -> None:
+    reply = format_answer(result([hit()], query="ما هي <معركة> سيف القدس؟"), "ar")
+    plain = replies.visible_text(reply.text)
+    assert replies.question_from_answer(plain) == "ما هي <معركة> سيف القدس؟"
+    assert replies.question_from_answer("hello") is None
+
+
+# --- bidi ----------------------------------------------------------------------------------
+
+
+def test_rlm_before_arabic_line_starting_with_latin_or_digits() -> None:
+    out = apply_bidi("BBC قالت إن الهدنة بدأت اليوم\n8 أيار بداية الحرب", rtl_default=True)
+    first, second = out.split("\n")
+    assert first.startswith(RLM)
+    assert second.startswith(RLM)
+
+
+def test_no_marks_on_plain_arabic_or_english() -> None:
+    assert apply_bidi("نص عربي فقط", True) == "نص عربي فقط"
+    assert apply_bidi("English only", False) == "English only"
+
+
+def test_embedded_latin_run_is_isolated_without_breaking_tags() -> None:
+    out = apply_bidi("قالت <b>BBC News</b> إن الهدنة بدأت", rtl_default=True)
+    assert f"{FSI}BBC News" in out and PDI in out
+    assert_telegram_html(out)
+    assert out.count(FSI) == out.count(PDI) == 1
+
+
+def test_embedded_arabic_in_english_line_is_isolated() -> None:
+    out = apply_bidi("The battle called سيف القدس ended in May", rtl_default=False)
+    assert f"{FSI}سيف القدس{PDI}" in out
+
+
+def test_commands_and_single_words_are_not_isolated() -> None:
+    # Marks inside "/latest" would stop Telegram from making it a tappable command.
+    out = apply_bidi("اطّلع على أحدث المقالات عبر /latest أو Twitter.", rtl_default=True)
+    assert FSI not in out and "/latest" in out
+
+
+def test_bidi_controls_in_articles_are_dropped() -> None:
+    h = hit("نص \u202eمقلوب\u202c هنا.", matches=())
+    reply = format_answer(result([h]), "ar")
+    assert "\u202e" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("override", "code", "question", "expected"),
+    [
+        (None, "ar-EG", None, "ar"),
+        (None, "en", None, "en"),
+        (None, None, None, "en"),
+        (None, "en", "ما هي سيف القدس", "ar"),
+        (None, "ar", "what happened", "en"),
+        ("en", "ar", "ما هي", "en"),
+        (None, "ar", "😀😀", "ar"),
+    ],
+)
+def test_choose_lang(override, code, question, expected) -> None:
+    assert replies.choose_lang(override, code, question) == expected
+
+
+def test_clean_question_strips_controls_and_caps() -> None:
+    assert replies.clean_question("\u200f  سيف\u2068 القدس \u2069\n") == "سيف القدس"
+    assert len(replies.clean_question("a" * 5000)) == 1000
+
+
+# --- articles, latest, admin -----------------------------------------------------------------
+
+
+def article(text: str, url: str | None = "https://example.com/x") -> StoredArticle:
+    return StoredArticle(
+        id=7,
+        key="k",
+        title="عنوان <المقال>",
+        published="2021-05-21",
+        url=url,
+        source="مصدر",
+        lang="ar",
+        path="/x.md",
+        passages=3,
+        text=text,
+    )
+
+
+def test_long_article_is_split_between_paragraphs_into_valid_messages() -> None:
+    paragraphs = [f"الفقرة رقم {i}: " + "جملة قصيرة في النص. " * 30 for i in range(40)]
+    messages = replies.format_article(article("\n\n".join(paragraphs)), "ar")
+    assert 1 < len(messages) <= replies.MAX_ARTICLE_MESSAGES
+    for m in messages:
+        assert_telegram_html(m.text)
+    # No paragraph is cut in two when paragraphs are small enough to fit.
+    joined = "\n\n".join(replies.visible_text(m.text) for m in messages)
+    assert joined.count("الفقرة رقم 3:") == 1
+    assert messages[-1].buttons[0][0].url == "https://example.com/x"
+
+
+def test_one_giant_paragraph_is_split_on_sentences() -> None:
+    text = "هذه جملة تامة في المقال. " * 600
+    messages = replies.format_article(article(text, url=None), "ar")
+    for m in messages:
+        assert_telegram_html(m.text)
+        body = replies.visible_text(m.text).rstrip()
+        assert body.endswith((".", ")", "…", "المقال"))
+    assert messages[-1].buttons == ()
+
+
+def test_word_without_spaces_is_still_split() -> None:
+    messages = replies.format_article(article("x" * 20000), "en")
+    for m in messages:
+        assert_telegram_html(m.text)
+
+
+def test_latest_lists_articles_with_buttons_and_paging() -> None:
+    infos = [
+        ArticleInfo(i, f"k{i}", f"Title {i} & co", "2024-01-0" + str(i), None, "src", "en", "", 1)
+        for i in range(1, 4)
+    ]
+    reply = replies.format_latest(infos, "en", offset=3, n=3, has_more=True)
+    assert_telegram_html(reply.text)
+    assert "Title 1 &amp; co" in reply.text
+    assert labels(reply) == ["a|1", "a|2", "a|3", "l|0|3", "l|6|3"]
+    assert "4." in replies.visible_text(reply.text)
+
+
+def test_reload_report_lists_failures_escaped() -> None:
+    report = IngestReport(added=2, failed=[FileError("/a/<b>.md", "not UTF-8 & not 1256")])
+    messages = replies.format_reload_report(report, "en")
+    for m in messages:
+        assert_telegram_html(m.text)
+    text = "".join(m.text for m in messages)
+    assert "Added: 2" in text and "&lt;b&gt;.md" in text and "Failed: 1" in text
+
+
+def test_stats_show_share_and_top_unanswered() -> None:
+    stats = LibraryStats(
+        path="x",
+        articles=3,
+        passages=40,
+        last_ingest="2026-01-02T03:04:05+00:00",
+        dates_from_mtime=0,
+        analyser_version="v",
+        bm25={},
+        questions=8,
+        unanswered=2,
+        top_unanswered=[QuestionCount("ما <هو>؟", 2)],
+    )
+    reply = replies.format_stats(stats, "ar")
+    assert_telegram_html(reply.text)
+    assert (
+        "25%" in reply.text and "&lt;هو&gt;" in reply.text and "2026-01-02 03:04:05" in reply.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("m|2", ("m", (2,))),
+        ("a|123", ("a", (123,))),
+        ("l|5|10", ("l", (5, 10))),
+        ("g|ar", ("g", ("ar",))),
+        ("g|fr", ("", ())),
+        ("a|-1", ("", ())),
+        ("a|1|2", ("", ())),
+        ("x", ("", ())),
+        (None, ("", ())),
+    ],
+)
+def test_parse_callback(data: str | None, expected: tuple) -> None:
+    assert parse_callback(data) == expected
+
+
+def test_callback_data_fits_64_bytes() -> None:
+    hits = [hit(article_id=10**9 - i, passage_id=i) for i in range(4)]
+    for b in (b for row in format_answer(result(hits), "ar").buttons for b in row):
+        assert len(b.data.encode()) <= 64
+
+
+def test_html_to_text_is_readable() -> None:
+    text = replies.html_to_text(
+        '<b>x</b> <a href="https://e.com/?a&amp;b">t</a>\n<blockquote>q</blockquote>'
+    )
+    assert text == "*x* t (https://e.com/?a&b)\n  │ q"
