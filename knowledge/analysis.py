@@ -1,8 +1,8 @@
 """The one analyser for passages and queries: text -> search terms.
 
-Arabic words are normalised (NFKC, no diacritics or tatweel, folded alef/yeh/teh marbuta, ASCII digits)
-and light-stemmed in the style of Larkey's light10; Latin words are lower-cased and Snowball-stemmed.
-``../shared/ARABIC_RETRIEVAL.md``-style measurements of each step are in the README.
+Arabic words are normalised (NFKC, no diacritics or tatweel, folded alef/yeh/teh marbuta, ASCII
+digits) and light-stemmed in the style of Larkey's light10; Latin words are lower-cased and
+Snowball-stemmed. What each step is worth on Arabic questions is in the README.
 
 Changing anything here changes the stored tokens: bump ``ANALYSER_VERSION`` so libraries re-analyse.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -46,15 +46,13 @@ _FOLD = str.maketrans(
     }
 )
 
-ARABIC_STOP_WORDS = frozenset(
-    """
+_ARABIC_STOP_LIST = """
     في من على الى الي عن مع او ام ثم حتي قد لقد لا لم لن ما ماذا هل كيف متي اين لماذا كم اي
     هو هي هم هن هما انت انتم انا نحن هذا هذه ذلك تلك هذان هاتان هؤلاء اولئك التي الذي الذين
     اللذان اللتان اللواتي اللاتي كان كانت يكون تكون كانوا كل بعض غير بين عند عندما منذ اذا ان
     انه انها لان بان فان وان الا اما ايضا وقد وفي ومن وهو وهي وما ولا وكان وكانت ولم به بها
-    له لها لهم منه منها فيه فيها عليه عليها اليه التى الذى
-    """.split()
-)
+    له لها لهم منه منها فيه فيها عليه عليها اليه عنه عنها
+    """
 
 ENGLISH_STOP_WORDS = frozenset(
     """
@@ -69,6 +67,22 @@ _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "يه", "ه", "ه",
 # "ية" and "ة" of light10 are "يه" and "ه" once teh marbuta is folded, hence the repeats.
 
 _english = Stemmer.Stemmer("english")
+
+
+def normalise(word: str) -> str:
+    """NFKC, no bidi controls, diacritics or tatweel, folded letters and digits, case-folded."""
+    text = unicodedata.normalize("NFKC", word.translate(_BIDI_TABLE))
+    return _STRIP_MARKS.sub("", text).translate(_FOLD).casefold()
+
+
+# Folded like the text, so that "على" in the list matches "علي" after yeh folding.
+ARABIC_STOP_WORDS = frozenset(normalise(w) for w in _ARABIC_STOP_LIST.split())
+_PROCLITICS = "وفبلك"
+
+
+def _is_stop_word(word: str) -> bool:
+    """A function word, also with one attached conjunction or preposition (وهذا, لهذه, فهو)."""
+    return word in ARABIC_STOP_WORDS or (word[0] in _PROCLITICS and word[1:] in ARABIC_STOP_WORDS)
 
 
 def _is_arabic(word: str) -> bool:
@@ -97,28 +111,48 @@ def light_stem(word: str) -> str:
 
 
 @lru_cache(maxsize=500_000)
-def analyse_word(raw: str) -> tuple[str, ...]:
-    """Terms for one raw word (as matched by ``RAW_WORD``); empty for a stop word."""
-    text = unicodedata.normalize("NFKC", raw.translate(_BIDI_TABLE))
-    text = _STRIP_MARKS.sub("", text).translate(_FOLD).casefold()
-    text = re.sub(r"(?<=\d),(?=\d)", "", text)
+def word_terms(raw: str) -> tuple[tuple[str, str], ...]:
+    """(normalised word, term) for each term of one raw word (as matched by ``RAW_WORD``)."""
+    text = re.sub(r"(?<=\d),(?=\d)", "", normalise(raw))
     terms = []
     for word in _LETTERS_OR_DIGITS.findall(text):
         if word[0].isdigit():
-            terms.append(word)
+            terms.append((word, word))
         elif len(word) == 1:
             continue  # a detached prefix (بـ, و) or a possessive "s": never a content word
         elif _is_arabic(word):
-            if word not in ARABIC_STOP_WORDS:
-                terms.append(light_stem(word))
+            if not _is_stop_word(word):
+                terms.append((word, light_stem(word)))
         elif word not in ENGLISH_STOP_WORDS:
-            terms.append(_english.stemWord(word) if word.isascii() else word)
+            terms.append((word, _english.stemWord(word) if word.isascii() else word))
     return tuple(terms)
+
+
+def analyse_word(raw: str) -> tuple[str, ...]:
+    """Terms for one raw word; empty for a stop word."""
+    return tuple(term for _, term in word_terms(raw))
 
 
 def analyse(text: str) -> list[str]:
     """The search terms of ``text``, in order."""
     return [term for raw in RAW_WORD.findall(text) for term in analyse_word(raw)]
+
+
+def analyse_query(text: str, known: Container[str]) -> list[str]:
+    """The terms of a query, given the terms the library ``known``s.
+
+    Light stemming leaves one-letter proclitics (ب ل ك ف) attached, so an Arabic query word that
+    the library does not know is tried without one: "لكاليفورنيا" then finds "كاليفورنيا".
+    """
+    terms = []
+    for raw in RAW_WORD.findall(text):
+        for word, term in word_terms(raw):
+            if term not in known and len(word) >= 5 and word[0] in _PROCLITICS:
+                bare = light_stem(word[1:])
+                if bare in known:
+                    term = bare
+            terms.append(term)
+    return terms
 
 
 def analyse_spans(text: str) -> Iterator[tuple[str, int, int]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import store
-from .analysis import ANALYSER_VERSION, analyse, analyse_spans, strip_bidi
+from .analysis import ANALYSER_VERSION, analyse, analyse_query, analyse_spans, strip_bidi
 from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans, split_passages
 from .records import (
@@ -45,6 +45,7 @@ MIN_COVERAGE = 0.5
 must contain for the library to count as answering. Below it the match is incidental."""
 
 MAX_QUERY_CHARS = 1000
+DEFAULT_PARAMS = BM25Params()
 Progress = Callable[[int, int], None]
 """Called with (done, total) as an ingest reads and analyses articles."""
 
@@ -64,7 +65,7 @@ class _Analysed:
 class Library:
     """A library of articles stored in one SQLite file, searchable with BM25."""
 
-    def __init__(self, path: Path, params: BM25Params = BM25Params()) -> None:
+    def __init__(self, path: Path, params: BM25Params = DEFAULT_PARAMS) -> None:
         self.path = path
         self.index_path = path.with_name(path.name + ".bm25")
         self.params = params
@@ -73,8 +74,17 @@ class Library:
         self._index: BM25Index | None = None
 
     @classmethod
-    def open(cls, path: str | Path, params: BM25Params = BM25Params()) -> Library:
-        """Open the library at ``path``, creating an empty one if there is none."""
+    def open(
+        cls,
+        path: str | Path,
+        params: BM25Params = DEFAULT_PARAMS,
+        default_sources: Iterable[str | Path] | None = None,
+    ) -> Library:
+        """Open the library at ``path``, creating an empty one if there is none.
+
+        A library that was never filled is first filled from ``default_sources``, if given
+        (the CLI and the bot pass the bundled articles or the configured sources).
+        """
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +97,8 @@ class Library:
             if store.get_meta(db, "analyser_version") not in (None, ANALYSER_VERSION):
                 library._reanalyse(db)
             library._index = library._load_or_build_index(db)
+        if default_sources is not None and store.get_meta(db, "generation") is None:
+            library.ingest(default_sources)
         return library
 
     def close(self) -> None:
@@ -146,7 +158,9 @@ class Library:
         seen: set[str] = set()
         for done, article in enumerate(articles, 1):
             if article.key in seen:
-                report.failed.append(FileError(article.path, f"duplicate article id {article.key!r}"))
+                report.failed.append(
+                    FileError(article.path, f"duplicate article id {article.key!r}")
+                )
                 continue
             seen.add(article.key)
             digest = _digest(article)
@@ -189,7 +203,7 @@ class Library:
         """Analyse every stored article again, after the analyser changed."""
         logger.info("the analyser changed: analysing the stored articles again")
         with db.atomic():
-            for article_id, title, text in list(store.stored_texts(db)):
+            for article_id, title in list(store.stored_titles(db)):
                 db["articles"].update(article_id, {"title_tokens": " ".join(analyse(title))})
                 for row in db.execute(
                     "SELECT id, text FROM passages WHERE article_id = ?", [article_id]
@@ -237,18 +251,18 @@ class Library:
         query = " ".join(strip_bidi(query).split())[:MAX_QUERY_CHARS]
         if not any(ch.isalnum() for ch in query):
             return SearchResult(query=query, answered=False, reason="empty")
-        terms = analyse(query)
-        if not terms:
-            return SearchResult(query=query, answered=False, reason="stopwords")
         index = self._index
         assert index is not None
+        terms = analyse_query(query, index.vocab)
+        if not terms:
+            return SearchResult(query=query, answered=False, reason="stopwords")
         top = index.top_k(terms, max(k, 1))
         if top.total == 0:
             return SearchResult(query, False, terms=tuple(terms), reason="no_match")
         rows = store.passages_by_id(self._db(), [int(index.doc_ids[d]) for d in top.docs])
         weights = _term_weights(index, terms)
         hits = []
-        for doc, score in zip(top.docs.tolist(), top.scores.tolist()):
+        for doc, score in zip(top.docs.tolist(), top.scores.tolist(), strict=True):
             row = rows.get(int(index.doc_ids[doc]))
             if row is not None:  # gone in a reload that is being swapped in right now
                 hits.append(_hit(row, score, weights))
@@ -341,8 +355,15 @@ def _article_row(item: _Analysed) -> dict:
 
 
 def _digest(article: Article) -> str:
-    fields = (article.title, article.text, article.published, article.url, article.source,
-              article.lang, article.path)
+    fields = (
+        article.title,
+        article.text,
+        article.published,
+        article.url,
+        article.source,
+        article.lang,
+        article.path,
+    )
     return hashlib.sha256("\x1f".join(str(f) for f in fields).encode()).hexdigest()
 
 
@@ -354,7 +375,9 @@ def _term_weights(index: BM25Index, terms: list[str]) -> dict[str, float]:
     """A positive weight per distinct query term: smoothed idf, highest for unknown terms."""
     n = len(index)
     return {
-        t: math.log(1 + (n - index.document_frequency(t) + 0.5) / (index.document_frequency(t) + 0.5))
+        t: math.log(
+            1 + (n - index.document_frequency(t) + 0.5) / (index.document_frequency(t) + 0.5)
+        )
         for t in dict.fromkeys(terms)
     }
 
@@ -379,6 +402,8 @@ def _hit(row: dict, score: float, weights: dict[str, float]) -> Hit:
         source=row["source"],
         passage_id=row["id"],
         position=row["position"],
+        start=row["start"],
+        end=row["end"],
         text=text,
         score=float(score),
         best_sentence=text[start:end],
@@ -412,4 +437,3 @@ def _merge(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
         else:
             merged.append((a, b))
     return tuple(merged)
-

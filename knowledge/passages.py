@@ -1,8 +1,8 @@
 """Split an article into passages that each read well as one chat message.
 
-Passages follow paragraphs; a long paragraph is cut at sentence ends, a very short one (a subheading,
-a one-liner) joins the paragraph after it. Every passage keeps its offsets in the article text, so it
-is always a verbatim slice of it.
+Passages follow paragraphs; a long paragraph is cut at sentence ends, a very short one (a
+subheading, a one-liner) joins the paragraph after it. Every passage keeps its offsets in the
+article text, so it is always a verbatim slice of it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from .records import Passage
 
 MIN_WORDS = 12
 """A paragraph shorter than this joins its neighbour."""
-MAX_WORDS = 120
+MAX_WORDS = 180
 """A paragraph longer than this is cut at sentence ends into pieces of about TARGET_WORDS."""
-TARGET_WORDS = 80
+TARGET_WORDS = 120
 MAX_CHARS = 1500
 """Hard cap, well under Telegram's 4096, for a sentence that never ends."""
 
@@ -55,9 +55,7 @@ def split_passages(text: str) -> list[Passage]:
     pieces: list[Span] = []
     for para in _join_short(text, paragraph_spans(text)):
         pieces.extend(_split_long(text, para))
-    return [
-        Passage(position=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(pieces)
-    ]
+    return [Passage(position=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(pieces)]
 
 
 def _strip(text: str, start: int, end: int) -> Span:

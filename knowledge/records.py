@@ -73,6 +73,9 @@ class Hit:
     source: str | None
     passage_id: int
     position: int
+    start: int
+    """Offsets of the passage in its article's text, to show it in context."""
+    end: int
     text: str
     score: float
     best_sentence: str

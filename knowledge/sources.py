@@ -76,8 +76,10 @@ def read_file(path: Path) -> list[Article]:
     """The articles in one file. Raises ``SourceError`` when the file is unusable."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise SourceError(f"unknown file type '{suffix or path.name}' (expected one of: "
-                          f"{', '.join(sorted(SUFFIXES))})")
+        raise SourceError(
+            f"unknown file type '{suffix or path.name}' (expected one of: "
+            f"{', '.join(sorted(SUFFIXES))})"
+        )
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -161,8 +163,13 @@ def parse_html(text: str, path: Path, mtime: dt.datetime) -> Article:
     paragraphs = split_paragraphs(doc.text, one_per_line=True)
     if paragraphs and doc.title and paragraphs[0] == doc.title.strip():
         paragraphs.pop(0)
-    meta = {"title": doc.title, "date": doc.date, "url": doc.url, "source": doc.sitename,
-            "lang": doc.language}
+    meta = {
+        "title": doc.title,
+        "date": doc.date,
+        "url": doc.url,
+        "source": doc.sitename,
+        "lang": doc.language,
+    }
     return make_article(meta, _text_field(meta, "title"), paragraphs, path, mtime, key=str(path))
 
 
@@ -209,7 +216,8 @@ def make_article(
         raise SourceError("empty article: no text")
     published = _date_field(meta.get("date") or meta.get("published"))
     return Article(
-        key=str(meta["id"]) if meta.get("id") is not None and path.suffix not in JSON_SUFFIXES
+        key=str(meta["id"])
+        if meta.get("id") is not None and path.suffix not in JSON_SUFFIXES
         else key,
         title=title or derive_title(paragraphs[0]),
         text="\n\n".join(paragraphs),

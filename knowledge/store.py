@@ -83,9 +83,7 @@ def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) ->
 
 
 def set_meta(db: sqlite_utils.Database, **values: object) -> None:
-    db["meta"].upsert_all(
-        [{"key": k, "value": str(v)} for k, v in values.items()], pk="key"
-    )
+    db["meta"].upsert_all([{"key": k, "value": str(v)} for k, v in values.items()], pk="key")
 
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, tuple[int, str]]:
@@ -100,10 +98,10 @@ def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
 
 def save_article(db: sqlite_utils.Database, row: dict, passages: list[dict]) -> int:
     """Insert or replace an article (matched by ``key``) and all its passages; returns its id."""
-    existing = db.execute("SELECT id, added_at FROM articles WHERE key = ?", [row["key"]]).fetchone()
+    existing = db.execute("SELECT id FROM articles WHERE key = ?", [row["key"]]).fetchone()
     stamp = now()
     if existing:
-        article_id, added_at = existing
+        (article_id,) = existing
         db["passages"].delete_where("article_id = ?", [article_id])
         db["articles"].update(article_id, {**row, "updated_at": stamp})
     else:
@@ -126,9 +124,9 @@ def corpus(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
     )
 
 
-def stored_texts(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
-    """(article id, title, text) of every article, to analyse again."""
-    yield from db.execute("SELECT id, title, text FROM articles ORDER BY id")
+def stored_titles(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
+    """(article id, title) of every article, to analyse again."""
+    yield from db.execute("SELECT id, title FROM articles ORDER BY id")
 
 
 def passages_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
@@ -137,14 +135,25 @@ def passages_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]
         return {}
     marks = ",".join("?" * len(ids))
     rows = db.execute(
-        "SELECT p.id, p.article_id, p.position, p.start, p.\"end\", p.text, p.tokens, "
+        'SELECT p.id, p.article_id, p.position, p.start, p."end", p.text, p.tokens, '
         "a.title, a.url, a.published, a.source FROM passages p "
         f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
         ids,
     )
-    names = ["id", "article_id", "position", "start", "end", "text", "tokens",
-             "title", "url", "published", "source"]
-    return {row[0]: dict(zip(names, row)) for row in rows}
+    names = [
+        "id",
+        "article_id",
+        "position",
+        "start",
+        "end",
+        "text",
+        "tokens",
+        "title",
+        "url",
+        "published",
+        "source",
+    ]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 
 
 def latest(db: sqlite_utils.Database, n: int, offset: int = 0) -> list[ArticleInfo]:

@@ -1,0 +1,1 @@
+"""articlebot's Telegram side and command line, built on the ``knowledge`` library."""

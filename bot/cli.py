@@ -1,0 +1,261 @@
+"""The ``articlebot`` command line: a thin layer of click commands over ``knowledge.Library``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import platformdirs
+
+from knowledge import BUNDLED_ARTICLES, Hit, KnowledgeError, Library, SearchResult
+
+DB_ENV = "ARTICLEBOT_DB"
+
+
+def default_db_path() -> Path:
+    """``$ARTICLEBOT_DB``, else ``articlebot.db`` in the user's data folder (XDG)."""
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("articlebot", appauthor=False)) / "articlebot.db"
+
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Library database. Default: ${DB_ENV}, else articlebot.db in your data folder.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def open_library(db_path: Path | None, *, fill: bool = True) -> Library:
+    """Open the library, filling a new one with the bundled articles when ``fill``."""
+    try:
+        return Library.open(
+            db_path or default_db_path(), default_sources=[BUNDLED_ARTICLES] if fill else None
+        )
+    except KnowledgeError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="articlebot")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Answer questions about a library of news articles by quoting them."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option(
+    "-k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="How many passages."
+)
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help='JSON lines {"id": ..., "question": ...} ("-" for stdin); one JSON line out each.',
+)
+@json_option
+@db_option
+def ask(question: str | None, k: int, batch: Any, as_json: bool, db_path: Path | None) -> None:
+    """Answer QUESTION with the best passages of the library.
+
+    A library that does not exist yet is first built from the bundled articles.
+    """
+    if (question is None) == (batch is None):
+        raise click.UsageError("give a QUESTION or --batch FILE (not both)")
+    with open_library(db_path) as library:
+        if batch is not None:
+            for line in _batch_answers(library, batch, k):
+                click.echo(json.dumps(line, ensure_ascii=False))
+            return
+        result = library.search(question, k)
+        if as_json:
+            click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(format_result(result, color=sys.stdout.isatty()))
+
+
+def _batch_answers(library: Library, lines: Any, k: int) -> Iterator[dict]:
+    """One answer a JSON line; a bad line gets an ``error`` instead of stopping the batch."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield {"id": None, "error": f"line {number}: not JSON ({error.msg})"}
+            continue
+        record = record if isinstance(record, dict) else {}
+        question = record.get("question")
+        if not isinstance(question, str):
+            yield {"id": record.get("id"), "error": f'line {number}: no "question" string'}
+            continue
+        yield {"id": record.get("id"), **library.search(question, k).as_json()}
+
+
+def format_result(result: SearchResult, *, color: bool = False) -> str:
+    """A search result as readable terminal text, matched words marked."""
+    if not result.answered:
+        lines = [_UNANSWERED.get(result.reason or "", _UNANSWERED["off_topic"])]
+        if result.hits:
+            lines.append("Closest passage, for what it is worth:")
+            lines.append(_format_hit(result.hits[0], 1, color))
+        return "\n".join(lines)
+    return "\n\n".join(_format_hit(hit, i, color) for i, hit in enumerate(result.hits, 1))
+
+
+_UNANSWERED = {
+    "empty": "Please ask a question in words.",
+    "stopwords": "That question has only very common words; please ask something more specific.",
+    "no_match": "The library has nothing on that. Try other words, or `articlebot latest`.",
+    "off_topic": "The library does not seem to answer that. Try other words, "
+    "or `articlebot latest`.",
+}
+
+
+def _format_hit(hit: Hit, number: int, color: bool) -> str:
+    date = (hit.published or "")[:10]
+    head = f"{number}. {hit.title}" + (f" — {date}" if date else "")
+    if hit.url:
+        head += f"\n   {hit.url}"
+    return f"{click.style(head, bold=True) if color else head}\n   {_marked(hit, color)}"
+
+
+def _marked(hit: Hit, color: bool) -> str:
+    mark: Callable[[str], str] = (
+        (lambda s: click.style(s, bold=True, fg="yellow")) if color else (lambda s: f"**{s}**")
+    )
+    out, last = [], 0
+    for start, end in hit.matches:
+        out += [hit.text[last:start], mark(hit.text[start:end])]
+        last = end
+    out.append(hit.text[last:])
+    return "".join(out).replace("\n\n", "\n   ")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--sync", is_flag=True, help="Also remove articles that the given sources no longer contain."
+)
+@json_option
+@db_option
+def ingest(paths: tuple[Path, ...], sync: bool, as_json: bool, db_path: Path | None) -> None:
+    """Add or update the articles in PATHS (files or folders, read recursively).
+
+    Formats: .md/.txt (optional YAML front matter), .html/.htm, .json/.jsonl.
+    Exits 0 when anything was stored, 1 when every file failed.
+    """
+    with open_library(db_path, fill=False) as library, _progress(not as_json, "Reading") as bar:
+        report = library.ingest(paths, sync=sync, progress=bar)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(
+            f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+            f"removed {report.removed}, failed {len(report.failed)}; "
+            f"{report.passages} passages written in {report.seconds:.2f} s"
+        )
+        for failure in report.failed:
+            click.echo(f"  failed: {failure.path}: {failure.reason}", err=True)
+    if not report.stored_anything and report.failed:
+        sys.exit(1)
+
+
+@contextmanager
+def _progress(wanted: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on a terminal; None when piped or not wanted."""
+    if not (wanted and sys.stderr.isatty()):
+        yield None
+        return
+    bar = None
+    try:
+
+        def update(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label=label, file=sys.stderr)
+                bar.__enter__()
+            bar.update(done - bar.pos)
+
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.option("-n", "n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@json_option
+@db_option
+def latest(n: int, as_json: bool, db_path: Path | None) -> None:
+    """List the newest articles by publish date."""
+    with open_library(db_path) as library:
+        articles = library.latest(n)
+    if as_json:
+        click.echo(json.dumps([vars(a) for a in articles], ensure_ascii=False, indent=2))
+        return
+    for a in articles:
+        date = (a.published or "undated")[:10]
+        click.echo(f"{a.id:>5}  {date}  {a.title}" + (f"  <{a.url}>" if a.url else ""))
+
+
+@cli.command()
+@json_option
+@db_option
+def stats(as_json: bool, db_path: Path | None) -> None:
+    """Show what the library holds and how it is used."""
+    with open_library(db_path, fill=False) as library:
+        figures = library.stats()
+    if as_json:
+        click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"library:     {figures.path}")
+    click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
+    if figures.dates_from_mtime:
+        click.echo(f"undated:     {figures.dates_from_mtime} articles dated by file time")
+    click.echo(f"last ingest: {figures.last_ingest or 'never'}")
+    click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
+    click.echo(f"questions:   {figures.questions} asked, {figures.unanswered} unanswered")
+    for q in figures.top_unanswered:
+        click.echo(f"  {q.count:>4}  {q.question}")
+
+
+@cli.command(name="eval")
+@click.argument("squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@json_option
+def eval_command(squad_file: Path, k: int, as_json: bool) -> None:
+    """Measure retrieval on a SQuAD-format question file, in a temporary library.
+
+    Each SQuAD article becomes an article and each paragraph a paragraph; a question is found
+    when a top-k passage comes from its own paragraph (R@k, MRR) or contains a gold answer.
+    """
+    from knowledge.evaluation import evaluate_squad
+
+    try:
+        figures = evaluate_squad(squad_file, k=k)
+    except ValueError as error:
+        raise click.ClickException(f"{squad_file}: {error}") from error
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    for name, value in figures.items():
+        click.echo(f"{name:<12} {value:.1f}" if isinstance(value, float) else f"{name:<12} {value}")
+
+
+def main() -> None:
+    cli(prog_name="articlebot")
