@@ -1,0 +1,144 @@
+"""Build the Telegram ``Application``: handlers, rate limiter, error handler, command menus."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import handlers as h
+from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from knowledge import Library
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["build_application", "open_library"]
+
+
+def open_library(settings: Settings) -> Library:
+    """Open the library, filling a new one from the configured sources, and log what it serves."""
+    from knowledge import Library
+
+    library = Library.open(settings.db_path, default_sources=settings.sources)
+    stats = library.stats()
+    logger.info(
+        "serving %d articles in %d passages from %s", stats.articles, stats.passages, stats.path
+    )
+    return library
+
+
+def build_application(
+    settings: Settings,
+    library: Library,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    *,
+    persist: bool = False,
+) -> Application:
+    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests.
+
+    ``persist`` keeps per-user choices (the /language override) in a pickle file next to the
+    database.
+    """
+    # Request URLs contain the token: keep httpx's per-request logging out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    builder = (
+        Application.builder()
+        .token(settings.require_token())
+        # Retries after RetryAfter and keeps outgoing messages within Telegram's flood limits.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # A slow search or a running /reload must not hold up other users' updates.
+        .concurrent_updates(True)
+        .post_init(_post_init)
+    )
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+        if settings.api_base_url.rstrip("/").endswith("/bot"):
+            base = settings.api_base_url.rstrip("/")[: -len("/bot")]
+            builder = builder.base_file_url(base + "/file/bot")
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if persist:
+        builder = builder.persistence(
+            PicklePersistence(
+                settings.state_path,
+                store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
+            )
+        )
+    application = builder.build()
+    application.bot_data.update(
+        {
+            h.LIBRARY: library,
+            h.SETTINGS: settings,
+            h.THROTTLE: h.Throttle(),
+            h.RELOAD_LOCK: asyncio.Lock(),
+        }
+    )
+    _add_handlers(application)
+    return application
+
+
+def _add_handlers(app: Application) -> None:
+    new = filters.UpdateType.MESSAGE  # edited messages are ignored
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    app.add_handler(TypeHandler(Update, h.guard), group=-1)
+    commands = {
+        "start": h.on_start,
+        "help": h.on_help,
+        "ask": h.on_ask,
+        "latest": h.on_latest,
+        "language": h.on_language,
+        "reload": h.on_reload,
+        "stats": h.on_stats,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=new))
+    app.add_handler(CallbackQueryHandler(h.on_callback))
+    app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, h.on_question))
+    app.add_handler(MessageHandler(new & private & filters.COMMAND, h.on_unknown_command))
+    app.add_handler(
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, h.on_group_message)
+    )
+    app.add_handler(
+        MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.on_not_text)
+    )
+    app.add_error_handler(h.on_error)
+
+
+def bot_commands(lang: str, admin: bool = False) -> list[BotCommand]:
+    """The command menu in ``lang``, with the admin commands for admins."""
+    table = {**COMMANDS, **(ADMIN_COMMANDS if admin else {})}
+    return [BotCommand(name, texts[lang]) for name, texts in table.items()]
+
+
+async def _post_init(app: Application) -> None:
+    """Set the command menus per language, and the admin menu in admins' chats (cosmetic)."""
+    settings: Settings = app.bot_data[h.SETTINGS]
+    for lang in LANGS:
+        code = "ar" if lang == "ar" else None  # English is the default menu
+        await h.cosmetic(app.bot.set_my_commands(bot_commands(lang), language_code=code), "menu")
+        for admin in sorted(settings.admin_ids):
+            scope = BotCommandScopeChat(admin)
+            await h.cosmetic(
+                app.bot.set_my_commands(bot_commands(lang, True), scope=scope, language_code=code),
+                f"admin menu for {admin}",
+            )

@@ -1,0 +1,564 @@
+"""Telegram callbacks: thin wrappers that call the library off the event loop and send replies.
+
+The first half is Telegram-free (library + language in, ``Reply`` out) so that the terminal chat
+(``articlebot chat``) goes through exactly the same logic as the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import replies
+from bot.replies import LATEST_MAX, MAX_RESULTS, PAGE_SIZE, Reply, t
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from knowledge import Library
+
+logger = logging.getLogger(__name__)
+
+# bot_data keys
+LIBRARY = "library"
+SETTINGS = "settings"
+THROTTLE = "throttle"
+RELOAD_LOCK = "reload_lock"
+LANG_KEY = "lang"
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+# --- the logic, without Telegram ----------------------------------------------------------------
+
+
+def answer(library: Library, question: str, lang: str, page: int = 0) -> Reply:
+    """Page ``page`` of the answer to ``question`` (one hit more than shown, to know if there
+    is a next page)."""
+    k = min((page + 1) * PAGE_SIZE + 1, MAX_RESULTS + 1)
+    return replies.format_answer(library.search(question, k=k), lang, page)
+
+
+def ask(library: Library, question: str, lang: str) -> Reply:
+    """Answer a new question and log it for /stats."""
+    result = library.search(question, k=PAGE_SIZE + 1)
+    if result.reason not in ("empty", "stopwords"):
+        library.record_question(question, result.answered)
+    return replies.format_answer(result, lang, 0)
+
+
+def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply:
+    n = max(1, min(n, LATEST_MAX))
+    items = library.latest(n + 1, offset)
+    return replies.format_latest(items[:n], lang, offset, n, has_more=len(items) > n)
+
+
+def show_article(library: Library, article_id: int, lang: str) -> list[Reply]:
+    article = library.article(article_id)
+    if article is None:
+        return [Reply(t(lang, "article_gone"))]
+    return replies.format_article(article, lang)
+
+
+def start(library: Library, lang: str, name: str | None = None) -> Reply:
+    """The greeting: what the library holds and two questions it can answer."""
+    stats = library.stats()
+    text = t(lang, "start", name=f", {name}" if name else "", articles=stats.articles)
+    examples = example_questions(library)
+    if examples:
+        text += "\n\n" + t(lang, "start_examples")
+        text += "".join(f"\n• <code>{replies.escape(q)}</code>" for q in examples)
+    text += "\n\n" + t(lang, "help").split("\n\n", 1)[-1]
+    return Reply(replies.apply_bidi(text, lang == "ar"))
+
+
+def example_questions(library: Library, count: int = 2) -> list[str]:
+    """Short phrases from the newest articles that the library does answer."""
+    found: list[str] = []
+    for info in library.latest(6):
+        candidates = [info.title]
+        article = library.article(info.id)
+        if article is not None:
+            candidates += [p for p in article.text.split("\n\n")[1:3]]
+        for candidate in candidates:
+            phrase = _phrase(candidate)
+            if phrase and phrase not in found and library.search(phrase, k=1).answered:
+                found.append(phrase)
+                break
+        if len(found) == count:
+            break
+    return found
+
+
+def _phrase(text: str, words: int = 6) -> str:
+    """The first few words of ``text``, without quotes and trailing punctuation."""
+    text = re.split(r"[.:؛؟?!\n]", replies.clean_question(text), maxsplit=1)[0]
+    text = re.sub('["«»“”()\\[\\]]', "", text)
+    return " ".join(text.split()[:words]).strip(" ,،")
+
+
+def help_reply(lang: str, admin: bool) -> Reply:
+    text = t(lang, "help") + (t(lang, "help_admin") if admin else "")
+    return Reply(replies.apply_bidi(text, lang == "ar"))
+
+
+def stats(library: Library, lang: str) -> Reply:
+    return replies.format_stats(library.stats(), lang)
+
+
+def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
+    """Re-ingest ``sources`` with sync; a failure leaves the old library and says why."""
+    try:
+        report = library.ingest(sources, sync=True)
+    except Exception as error:  # any failure must reach the admin as a message, not a crash
+        logger.exception("reload failed")
+        return [Reply(t(lang, "reload_failed", reason=str(error) or type(error).__name__))]
+    return replies.format_reload_report(report, lang)
+
+
+def on_button(library: Library, data: str | None, lang: str, question: str | None) -> list[Reply]:
+    """What pressing a button shows (the terminal chat's view of a callback query)."""
+    kind, args = replies.parse_callback(data)
+    if kind == "m":
+        if not question:
+            return [Reply(t(lang, "expired"))]
+        return [answer(library, question, lang, int(args[0]))]
+    if kind == "a":
+        return show_article(library, int(args[0]), lang)
+    if kind == "l":
+        return [latest(library, lang, int(args[1]), int(args[0]))]
+    return [Reply(t(lang, "expired"))]
+
+
+def extract_question(text: str, bot_username: str | None) -> str:
+    """The question in a message: without a leading /command and without mentions of the bot."""
+    text = re.sub(r"^/\w+(@\w+)?", "", text.strip())
+    if bot_username:
+        text = re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.IGNORECASE)
+    return replies.clean_question(text)
+
+
+# --- throttling ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+    warned: bool = False
+
+
+@dataclass
+class Throttle:
+    """A token bucket per user: a burst of ``capacity`` updates, then ``rate`` per second.
+
+    A user over the limit is told once to slow down; further updates are dropped until tokens
+    come back. Other users are not affected.
+    """
+
+    capacity: float = 8
+    rate: float = 0.5
+    clock: Callable[[], float] = time.monotonic
+    buckets: dict[int, _Bucket] = field(default_factory=dict)
+
+    def check(self, user_id: int) -> str:
+        """``"ok"``, ``"warn"`` (first update over the limit) or ``"drop"``."""
+        now = self.clock()
+        bucket = self.buckets.get(user_id)
+        if bucket is None:
+            if len(self.buckets) > 10_000:
+                self._forget_idle(now)
+            bucket = self.buckets[user_id] = _Bucket(self.capacity, now)
+        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            bucket.warned = False
+            return "ok"
+        if bucket.warned:
+            return "drop"
+        bucket.warned = True
+        return "warn"
+
+    def _forget_idle(self, now: float) -> None:
+        full = (self.capacity - 1) / self.rate
+        for uid in [u for u, b in self.buckets.items() if now - b.updated > full]:
+            del self.buckets[uid]
+
+
+# --- Telegram plumbing ---------------------------------------------------------------------------
+
+
+def _library(context: ContextTypes.DEFAULT_TYPE) -> Library:
+    return context.bot_data[LIBRARY]
+
+
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    return context.bot_data[SETTINGS]
+
+
+def user_lang(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str | None = None
+) -> str:
+    user = update.effective_user
+    override = context.user_data.get(LANG_KEY) if context.user_data is not None else None
+    return replies.choose_lang(override, user.language_code if user else None, question)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _is_entity_error(error: BadRequest) -> bool:
+    text = str(error).lower()
+    return "parse" in text or "entit" in text or "too long" in text or "tag" in text
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    reply: Reply,
+    reply_to: int | None = None,
+) -> Message | None:
+    """Send ``reply`` as HTML; if Telegram refuses the markup, send it as plain text instead."""
+    params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    try:
+        return await context.bot.send_message(
+            chat_id,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            link_preview_options=NO_PREVIEW,
+            reply_parameters=params,
+        )
+    except BadRequest as error:
+        if not _is_entity_error(error):
+            raise
+        logger.warning("HTML refused (%s); sending plain text", error)
+    message = None
+    for piece in _plain_pieces(reply.text):
+        message = await context.bot.send_message(
+            chat_id,
+            piece,
+            reply_markup=keyboard(reply),
+            link_preview_options=NO_PREVIEW,
+            reply_parameters=params,
+        )
+    return message
+
+
+def _plain_pieces(html_text: str) -> list[str]:
+    text = replies.visible_text(html_text)
+    return [text[i : i + 4000] for i in range(0, len(text), 4000)] or ["…"]
+
+
+async def send_all(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    items: Iterable[Reply],
+    reply_to: int | None = None,
+) -> None:
+    for reply in items:
+        await send(context, chat_id, reply, reply_to)
+
+
+async def edit(context: ContextTypes.DEFAULT_TYPE, message: Message, reply: Reply) -> None:
+    """Replace a message's text and buttons (paging); an unchanged page is not an error."""
+    try:
+        await context.bot.edit_message_text(
+            reply.text,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as error:
+        if "not modified" in str(error).lower():
+            return
+        if not _is_entity_error(error):
+            raise
+        logger.warning("HTML refused (%s); editing as plain text", error)
+        await context.bot.edit_message_text(
+            _plain_pieces(reply.text)[0],
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            reply_markup=keyboard(reply),
+        )
+
+
+async def cosmetic(call: Awaitable[object], what: str) -> None:
+    """Await a call whose failure must not matter (chat actions, command menus)."""
+    try:
+        await call
+    except Exception as error:  # any failure of a nicety is logged and ignored
+        logger.warning("%s failed: %s", what, error)
+
+
+async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    await cosmetic(context.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction")
+
+
+# --- callbacks -----------------------------------------------------------------------------------
+
+
+async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Throttle floods from one user before any other handler runs."""
+    user = update.effective_user
+    if user is None or context.bot_data.get(THROTTLE) is None:
+        return
+    verdict = context.bot_data[THROTTLE].check(user.id)
+    if verdict == "ok":
+        return
+    logger.info("throttling user %s (%s)", user.id, verdict)
+    lang = user_lang(update, context)
+    if update.callback_query is not None:
+        text = replies.visible_text(t(lang, "slow_down"))
+        await cosmetic(update.callback_query.answer(text), "answerCallbackQuery")
+    elif verdict == "warn" and update.effective_chat is not None:
+        chat = update.effective_chat
+        if chat.type == ChatType.PRIVATE:
+            await cosmetic(send(context, chat.id, Reply(t(lang, "slow_down"))), "slow-down notice")
+    raise ApplicationHandlerStop
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, say what the library holds, and give two example questions."""
+    lang = user_lang(update, context)
+    user = update.effective_user
+    name = user.first_name if user else None
+    reply = await asyncio.to_thread(start, _library(context), lang, name)
+    await send(context, update.effective_chat.id, reply)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """How to use the bot (admin commands for admins only)."""
+    user = update.effective_user
+    admin = _settings(context).is_admin(user.id if user else None)
+    await send(context, update.effective_chat.id, help_reply(user_lang(update, context), admin))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An unknown command in a private chat: show the help."""
+    await on_help(update, context)
+
+
+async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message in a private chat is a question."""
+    message = update.effective_message
+    await _answer(update, context, extract_question(message.text or "", context.bot.username))
+
+
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, answer only when addressed: a mention of the bot or a reply to it."""
+    message = update.effective_message
+    if _addresses_bot(message, context.bot.id, context.bot.username):
+        await _answer(update, context, extract_question(message.text or "", context.bot.username))
+
+
+def _addresses_bot(message: Message, bot_id: int, username: str | None) -> bool:
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return True
+    mentions = message.parse_entities(["mention", "text_mention"])
+    for entity, text in mentions.items():
+        if entity.user is not None and entity.user.id == bot_id:
+            return True
+        if username and text.lower() == f"@{username.lower()}":
+            return True
+    return False
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask question: how questions are asked in groups (works in private chats too)."""
+    message = update.effective_message
+    question = extract_question(message.text or "", context.bot.username)
+    if not question:
+        lang = user_lang(update, context)
+        example = replies.t_plain(lang, "example_question")
+        await send(context, message.chat_id, Reply(t(lang, "ask_usage", example=example)))
+        return
+    await _answer(update, context, question)
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    message = update.effective_message
+    lang = user_lang(update, context, question)
+    await _typing(context, message.chat_id)
+    reply = await asyncio.to_thread(ask, _library(context), question, lang)
+    # A reply to the question: the paging buttons find the question there again, even after a
+    # restart, so their callback data stays tiny.
+    await send(context, message.chat_id, reply, reply_to=message.message_id)
+
+
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, files: say that only text is read."""
+    lang = user_lang(update, context)
+    await send(context, update.effective_chat.id, Reply(t(lang, "not_text")))
+
+
+async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/latest [n]: the newest articles."""
+    n = 5
+    if context.args and context.args[0].isdigit():
+        n = max(1, min(int(context.args[0]), LATEST_MAX))
+    lang = user_lang(update, context)
+    reply = await asyncio.to_thread(latest, _library(context), lang, n, 0)
+    await send(context, update.effective_chat.id, reply)
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language [ar|en]: choose the reply language."""
+    choice = _language_arg(context.args)
+    if choice:
+        context.user_data[LANG_KEY] = choice
+        await send(context, update.effective_chat.id, Reply(t(choice, "language_set")))
+        return
+    lang = user_lang(update, context)
+    buttons = ((replies.Button("العربية", "g|ar"), replies.Button("English", "g|en")),)
+    await send(context, update.effective_chat.id, Reply(t(lang, "language_choose"), buttons))
+
+
+def _language_arg(args: Sequence[str] | None) -> str | None:
+    word = (args[0] if args else "").lower()
+    if word in ("ar", "arabic", "عربي", "العربية"):
+        return "ar"
+    if word in ("en", "english", "انجليزي", "الإنجليزية"):
+        return "en"
+    return None
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins): re-ingest the sources off the event loop, then report."""
+    user, chat = update.effective_user, update.effective_chat
+    lang = user_lang(update, context)
+    settings = _settings(context)
+    # The user, not the chat: an admin of some group is not an admin of the bot.
+    if not settings.is_admin(user.id if user else None):
+        logger.info("refused /reload from user %s", user.id if user else None)
+        await send(context, chat.id, Reply(t(lang, "not_admin")))
+        return
+    lock: asyncio.Lock = context.bot_data[RELOAD_LOCK]
+    if lock.locked():
+        await send(context, chat.id, Reply(t(lang, "reload_busy")))
+        return
+    async with lock:
+        await send(context, chat.id, Reply(t(lang, "reload_started")))
+        report = await asyncio.to_thread(reload, _library(context), settings.sources, lang)
+        await send_all(context, chat.id, report)
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (admins): the library and the questions people ask."""
+    user = update.effective_user
+    lang = user_lang(update, context)
+    if not _settings(context).is_admin(user.id if user else None):
+        await send(context, update.effective_chat.id, Reply(t(lang, "not_admin")))
+        return
+    reply = await asyncio.to_thread(stats, _library(context), lang)
+    await send(context, update.effective_chat.id, reply)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons: answer pages, articles, /latest pages and the language choice."""
+    query = update.callback_query
+    kind, args = replies.parse_callback(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    if kind == "g":
+        context.user_data[LANG_KEY] = args[0]
+        await query.answer(replies.visible_text(t(str(args[0]), "language_set")))
+        if message is not None:
+            await edit(context, message, Reply(t(str(args[0]), "language_set")))
+        return
+    question = _question_of(message, context.bot.username) if message else None
+    lang = user_lang(update, context, question)
+    if kind in ("m", "l") and (message is None or (kind == "m" and not question)):
+        await query.answer(replies.visible_text(t(lang, "expired")), show_alert=True)
+        return
+    if kind == "":
+        await query.answer(replies.visible_text(t(lang, "expired")))
+        return
+    items = await asyncio.to_thread(on_button, _library(context), query.data, lang, question)
+    await query.answer()
+    if kind == "a":
+        chat_id = message.chat_id if message else query.from_user.id
+        await send_all(context, chat_id, items)
+    else:
+        await edit(context, message, items[0])
+
+
+def _question_of(message: Message, bot_username: str | None) -> str | None:
+    """The question an answer message answers: the message it replies to, else its header."""
+    original = message.reply_to_message
+    if original is not None and original.text:
+        return extract_question(original.text, bot_username) or None
+    return replies.question_from_answer(message.text)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every error; tell the user something went wrong and report to the admin chat."""
+    logger.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, (RetryAfter, Forbidden)) or (
+        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    ):
+        return  # Telegram is unreachable or the user blocked us: nothing more to say
+    if isinstance(update, Update) and update.effective_chat is not None:
+        if update.callback_query is not None:
+            await cosmetic(update.callback_query.answer(), "answerCallbackQuery")
+        if update.effective_chat.type == ChatType.PRIVATE:
+            lang = user_lang(update, context)
+            await cosmetic(
+                send(context, update.effective_chat.id, Reply(t(lang, "error"))), "error"
+            )
+    admin_chat = context.bot_data[SETTINGS].admin_chat_id if SETTINGS in context.bot_data else None
+    if admin_chat is not None:
+        name, detail = html.escape(type(error).__name__), html.escape(str(error)[:3000])
+        text = f"⚠️ <b>{name}</b>\n<code>{detail}</code>"
+        await cosmetic(send(context, admin_chat, Reply(text)), "error report")
+
+
+__all__ = [
+    "Throttle",
+    "answer",
+    "ask",
+    "cosmetic",
+    "extract_question",
+    "help_reply",
+    "latest",
+    "on_button",
+    "reload",
+    "show_article",
+    "start",
+    "stats",
+]

@@ -1,0 +1,585 @@
+"""The bot's handlers, in process: real Updates through Application.process_update with a
+recording request in place of the network."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+from telegram_helpers import (
+    BOT_ID,
+    BOT_USER,
+    BOT_USERNAME,
+    assert_telegram_html,
+    callback,
+    group_chat,
+    make_recording_request,
+    message,
+    update,
+    user,
+)
+
+from bot import handlers
+from bot.app import build_application
+from bot.config import Settings
+from knowledge import Library
+
+ADMIN = 42
+
+ARTICLES = {
+    "gaza.md": """---
+title: "وقف إطلاق النار في غزة بعد أحد عشر يوما"
+date: 2021-05-21
+url: https://example.com/gaza?a=1&b=2
+source: Example News
+lang: ar
+---
+أعلنت الفصائل الفلسطينية وقف إطلاق النار في قطاع غزة فجر الجمعة بعد أحد عشر يوما من القتال.
+
+وقالت وزارة الصحة إن عدد الضحايا بلغ مئتين وثلاثين شخصا بينهم أطفال ونساء.
+
+واحتفل سكان غزة في الشوارع بعد سريان الهدنة التي توسطت فيها مصر.
+
+وأكد الوسطاء المصريون أن الهدنة في غزة صامدة وأن المفاوضات ستستمر في القاهرة.
+""",
+    "rain.md": """---
+title: "أمطار غزيرة تضرب العاصمة عمّان"
+date: 2021-06-02
+lang: ar
+---
+هطلت أمطار غزيرة على العاصمة الأردنية عمّان وتسببت في إغلاق عدة طرق رئيسية.
+
+وحذرت دائرة الأرصاد الجوية من سيول في المناطق المنخفضة خلال الأيام المقبلة.
+""",
+    "moon.md": """---
+title: "A new lunar mission launches"
+date: 2021-07-10
+source: Space Desk
+lang: en
+---
+The space agency launched a lunar mission on Friday to study water ice near the south pole.
+
+Engineers said the lander will touch down in the Shackleton crater next month.
+""",
+}
+
+
+def write_articles(folder: Path, names: list[str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ARTICLES.items():
+        if names is None or name in names:
+            (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    return write_articles(tmp_path / "articles")
+
+
+@pytest.fixture
+def library(tmp_path: Path, sources: Path) -> Library:
+    lib = Library.open(tmp_path / "lib.db")
+    lib.ingest([sources])
+    yield lib
+    lib.close()
+
+
+def make_settings(tmp_path: Path, sources: Path, **extra: str) -> Settings:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "ARTICLEBOT_ADMIN_IDS": str(ADMIN),
+        "ARTICLEBOT_DB": str(tmp_path / "lib.db"),
+        "ARTICLEBOT_SOURCES": str(sources),
+        **extra,
+    }
+    return Settings.from_env(env)
+
+
+class Bot:
+    """An application under test with its recording request."""
+
+    def __init__(self, app: Application, request: Any) -> None:
+        self.app, self.request = app, request
+
+    async def send(self, payload: dict) -> None:
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+
+    async def say(self, text: str | None, **kwargs: Any) -> dict:
+        """A user message; returns the message dict (to reply to or build callbacks on)."""
+        msg = message(text, **kwargs)
+        await self.send(update("message", msg))
+        return msg
+
+    def sent(self, *methods: str) -> list:
+        return self.request.sent(*methods)
+
+    def last(self) -> dict:
+        return self.sent()[-1].params
+
+    def clear(self) -> None:
+        self.request.calls.clear()
+
+
+@pytest.fixture
+async def make_bot(
+    tmp_path: Path, sources: Path, library: Library
+) -> AsyncIterator[Callable[..., Any]]:
+    """Builds initialised bots; afterwards checks that all they sent as HTML was valid."""
+    bots: list[Bot] = []
+
+    async def factory(responder: Callable | None = None, lib: Any = None, **env: str) -> Bot:
+        request = make_recording_request(responder)
+        app = build_application(
+            make_settings(tmp_path, sources, **env),
+            lib or library,
+            request=request,
+            get_updates_request=make_recording_request(),
+        )
+        await app.initialize()
+        bots.append(Bot(app, request))
+        return bots[-1]
+
+    yield factory
+    for b in bots:
+        await b.app.shutdown()  # a no-op for those already shut down
+        for call in b.sent():
+            if call.params.get("parse_mode") == "HTML":
+                assert_telegram_html(call.params["text"])
+
+
+@pytest.fixture
+async def bot(make_bot: Callable[..., Any]) -> Bot:
+    return await make_bot()
+
+
+def bot_message(call_params: dict, reply_to: dict | None = None, message_id: int = 7000) -> dict:
+    """The message the bot sent, as Telegram would show it in a callback query."""
+    msg = {
+        "message_id": message_id,
+        "date": 1_700_000_000,
+        "chat": {"id": int(call_params["chat_id"]), "type": "private"},
+        "from": BOT_USER,
+        "text": _plain(call_params["text"]),
+        "reply_markup": call_params.get("reply_markup"),
+    }
+    if reply_to is not None:
+        msg["reply_to_message"] = reply_to
+    return msg
+
+
+def _plain(html_text: str) -> str:
+    from bot.replies import visible_text
+
+    return visible_text(html_text)
+
+
+def buttons(params: dict) -> list[str]:
+    markup = params.get("reply_markup") or {}
+    return [
+        b.get("callback_data") or b.get("url")
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+async def test_private_question_is_answered_with_quoted_passage(bot: Bot) -> None:
+    question = await bot.say("متى أعلن وقف إطلاق النار في غزة؟", from_user=user(1, "ar"))
+    methods = [c.method for c in bot.request.calls]
+    assert "sendChatAction" in methods
+    assert methods.index("sendChatAction") < methods.index("sendMessage")
+    params = bot.last()
+    assert params["parse_mode"] == "HTML"
+    assert params["reply_parameters"]["message_id"] == question["message_id"]
+    assert "<b>غزة</b>" in params["text"] or "<b>" in params["text"]
+    assert "وقف إطلاق النار" in params["text"]
+    assert 'href="https://example.com/gaza?a=1&amp;b=2"' in params["text"]
+    assert any(b.startswith("a|") for b in buttons(params))
+    assert params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_english_question_gets_english_ui(bot: Bot) -> None:
+    await bot.say("when did the lunar mission launch?", from_user=user(1, None))
+    text = bot.last()["text"]
+    assert "lunar mission" in text and "Results" in text
+
+
+async def test_off_topic_question_gets_kind_no_answer(bot: Bot) -> None:
+    await bot.say("what's the weather in London?", from_user=user(1, "en"))
+    text = bot.last()["text"]
+    assert "couldn't find" in text
+    assert "غزة" not in text and "lunar" not in text
+    assert buttons(bot.last()) == ["l|0|5"]
+
+
+async def test_questions_are_logged_for_stats(bot: Bot, library: Library) -> None:
+    await bot.say("ما عدد الضحايا في غزة؟")
+    await bot.say("what's the weather in London?")
+    stats = library.stats()
+    assert stats.questions == 2 and stats.unanswered == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["😀😀😀", "<b>&amp;</b> < > &", "\u200f\u2068\u2069\u202e", "x" * 4000, "من في على", "  ?  "],
+)
+async def test_odd_questions_get_a_valid_reply(bot: Bot, text: str) -> None:
+    await bot.say(text)
+    assert len(bot.sent("sendMessage")) == 1
+
+
+async def test_non_text_messages_get_a_hint(bot: Bot) -> None:
+    sticker = {
+        "file_id": "s",
+        "file_unique_id": "u",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
+    await bot.say(None, extra={"sticker": sticker})
+    assert "only read text" in bot.last()["text"]
+
+
+async def test_edited_messages_are_ignored(bot: Bot) -> None:
+    await bot.send(update("edited_message", {**message("غزة"), "edit_date": 1_700_000_100}))
+    assert bot.sent("sendMessage") == []
+
+
+# --- paging and articles -------------------------------------------------------------------------
+
+
+async def ask_and_get_answer(bot: Bot, text: str) -> tuple[dict, dict]:
+    question = await bot.say(text, from_user=user(1, "ar"))
+    return question, bot.last()
+
+
+async def test_more_results_edits_the_same_message(bot: Bot) -> None:
+    question, answer = await ask_and_get_answer(bot, "غزة الهدنة وقف إطلاق النار الضحايا")
+    assert "m|1" in buttons(answer)
+    bot.clear()
+    await bot.send(callback("m|1", bot_message(answer, reply_to=question)))
+    edits = bot.sent("editMessageText")
+    assert len(edits) == 1 and edits[0].params["message_id"] == 7000
+    assert "4." in _plain(edits[0].params["text"])
+    assert "m|0" in buttons(edits[0].params)
+    assert bot.sent("answerCallbackQuery")
+
+
+async def test_paging_works_after_a_restart(make_bot: Callable[..., Any]) -> None:
+    first = await make_bot()
+    question, answer = await ask_and_get_answer(first, "غزة الهدنة وقف إطلاق النار الضحايا")
+    await first.app.shutdown()
+    second = await make_bot()  # a new process: nothing in memory
+    await second.send(callback("m|1", bot_message(answer, reply_to=question)))
+    assert len(second.sent("editMessageText")) == 1
+    await second.app.shutdown()
+
+
+async def test_paging_falls_back_to_the_answer_header(bot: Bot) -> None:
+    _, answer = await ask_and_get_answer(bot, "غزة الهدنة وقف إطلاق النار الضحايا")
+    bot.clear()
+    await bot.send(callback("m|1", bot_message(answer, reply_to=None)))
+    assert len(bot.sent("editMessageText")) == 1
+
+
+async def test_paging_without_the_question_says_expired(bot: Bot) -> None:
+    msg = bot_message({"chat_id": 1, "text": "something else"})
+    await bot.send(callback("m|1", msg))
+    answers = bot.sent("answerCallbackQuery")
+    assert len(answers) == 1 and "expired" in answers[0].params["text"]
+    assert bot.sent("editMessageText") == []
+
+
+async def test_show_article_sends_the_article(bot: Bot, library: Library) -> None:
+    _, answer = await ask_and_get_answer(bot, "متى أعلن وقف إطلاق النار في غزة؟")
+    article_button = next(b for b in buttons(answer) if b.startswith("a|"))
+    bot.clear()
+    await bot.send(callback(article_button, bot_message(answer)))
+    sent = bot.sent("sendMessage")
+    assert any("توسطت فيها مصر" in c.params["text"] for c in sent)
+    assert bot.sent("answerCallbackQuery")
+
+
+async def test_article_gone_after_reload_is_polite(
+    bot: Bot, library: Library, sources: Path
+) -> None:
+    _, answer = await ask_and_get_answer(bot, "متى أعلن وقف إطلاق النار في غزة؟")
+    article_button = next(b for b in buttons(answer) if b.startswith("a|"))
+    (sources / "gaza.md").unlink()
+    library.ingest([sources], sync=True)
+    bot.clear()
+    await bot.send(callback(article_button, bot_message(answer)))
+    assert "no longer" in bot.last()["text"] or "لم يعد" in bot.last()["text"]
+    assert bot.sent("answerCallbackQuery")
+
+
+async def test_garbage_callback_data_is_answered(bot: Bot) -> None:
+    await bot.send(callback("zzz|<>", bot_message({"chat_id": 1, "text": "x"})))
+    assert len(bot.sent("answerCallbackQuery")) == 1
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+async def test_start_gives_examples_that_the_library_answers(bot: Bot, library: Library) -> None:
+    await bot.say("/start", from_user=user(1, "ar"))
+    text = bot.last()["text"]
+    assert "أهلًا" in text
+    examples = [part.split("</code>")[0] for part in text.split("<code>")[1:]]
+    assert len(examples) == 2
+    for example in examples:
+        assert library.search(_plain(example), k=1).answered
+
+
+async def test_help_shows_admin_commands_only_to_admins(bot: Bot) -> None:
+    await bot.say("/help", from_user=user(1, "en"))
+    assert "/reload" not in bot.last()["text"]
+    await bot.say("/help", from_user=user(ADMIN, "en"))
+    assert "/reload" in bot.last()["text"]
+
+
+async def test_latest_pages_and_opens_articles(bot: Bot) -> None:
+    await bot.say("/latest 2", from_user=user(1, "en"))
+    params = bot.last()
+    text = _plain(params["text"])
+    assert text.index("lunar") < text.index("عمّان")  # newest first
+    assert buttons(params)[-1] == "l|2|2"
+    bot.clear()
+    await bot.send(callback("l|2|2", bot_message(params)))
+    edited = bot.sent("editMessageText")[0].params
+    assert "غزة" in edited["text"] and "l|0|2" in buttons(edited)
+
+
+async def test_latest_caps_n(bot: Bot) -> None:
+    await bot.say("/latest 100000")
+    assert _plain(bot.last()["text"]).count("📰") == 3
+
+
+async def test_language_override(bot: Bot) -> None:
+    await bot.say("/language", from_user=user(1, "en"))
+    choose = bot.last()
+    assert buttons(choose) == ["g|ar", "g|en"]
+    await bot.send(callback("g|ar", bot_message(choose), from_user=user(1, "en")))
+    await bot.say("what's the weather in London?", from_user=user(1, "en"))
+    assert "لم أجد" in bot.last()["text"]
+
+
+async def test_unknown_command_shows_help(bot: Bot) -> None:
+    await bot.say("/frobnicate")
+    assert "/latest" in bot.last()["text"]
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+class SpyLibrary:
+    """A real library whose ingest can be held and counted."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+        self.ingests = 0
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.fail: Exception | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._library, name)
+
+    def ingest(self, paths: Any, sync: bool = False) -> Any:
+        self.ingests += 1
+        self.entered.set()
+        self.release.wait(5)
+        if self.fail:
+            raise self.fail
+        return self._library.ingest(paths, sync=sync)
+
+
+async def test_reload_refused_for_non_admins(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+    b = await make_bot(lib=spy)
+    group = group_chat(-5)
+    await b.say("/reload", from_user=user(7, "en"), chat=group)  # a group admin, not ours
+    assert spy.ingests == 0
+    assert "administrators" in b.last()["text"]
+    await b.app.shutdown()
+
+
+async def test_reload_reports_and_refuses_a_second_one(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    spy = SpyLibrary(library)
+    b = await make_bot(lib=spy)
+    (sources / "moon.md").unlink()
+    admin = user(ADMIN, "en")
+    first = asyncio.create_task(b.say("/reload", from_user=admin))
+    await asyncio.to_thread(spy.entered.wait, 5)
+    # While the reload runs, questions are still answered and a second reload is refused.
+    await b.say("ما عدد الضحايا في غزة؟", from_user=user(2, "ar"))
+    assert "مئتين" in b.last()["text"]
+    await b.say("/reload", from_user=admin)
+    assert "already running" in b.last()["text"]
+    spy.release.set()
+    await first
+    texts = [c.params["text"] for c in b.sent("sendMessage")]
+    assert any("Reloading" in x for x in texts)
+    report = texts[-1]
+    assert "Reload finished" in report and "Removed: 1" in report and "Unchanged: 2" in report
+    assert spy.ingests == 1
+    await b.app.shutdown()
+
+
+async def test_failed_reload_keeps_the_library(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+    spy.fail = RuntimeError("disk <full>")
+    spy.release.set()
+    b = await make_bot(lib=spy)
+    await b.say("/reload", from_user=user(ADMIN, "en"))
+    assert "failed" in b.last()["text"] and "disk &lt;full&gt;" in b.last()["text"]
+    assert library.stats().articles == 3
+    await b.say("/reload", from_user=user(ADMIN, "en"))  # the lock was released
+    assert spy.ingests == 2
+    await b.app.shutdown()
+
+
+async def test_stats_for_admins(bot: Bot) -> None:
+    await bot.say("what's the weather in London?", from_user=user(3, "en"))
+    await bot.say("/stats", from_user=user(3, "en"))
+    assert "administrators" in bot.last()["text"]
+    await bot.say("/stats", from_user=user(ADMIN, "en"))
+    text = bot.last()["text"]
+    assert "Articles: 3" in text and "Unanswered: 1 (100%)" in text
+    assert "weather in London" in text
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+
+async def test_groups_answer_only_when_addressed(bot: Bot) -> None:
+    group = group_chat(-10)
+    await bot.say("ما عدد الضحايا في غزة؟", chat=group)
+    assert bot.sent("sendMessage") == []
+    await bot.say(f"@{BOT_USERNAME} ما عدد الضحايا في غزة؟", chat=group)
+    assert "مئتين" in bot.last()["text"]
+    await bot.say("/ask ما عدد الضحايا في غزة؟", chat=group)
+    assert "مئتين" in bot.last()["text"]
+    await bot.say(f"/ask@{BOT_USERNAME} lunar mission", chat=group)
+    assert "lunar" in bot.last()["text"]
+    bot_msg = {**bot_message(bot.last()), "chat": group}
+    await bot.say("ما عدد الضحايا في غزة؟", chat=group, reply_to=bot_msg)
+    assert len(bot.sent("sendMessage")) == 4
+
+
+async def test_ask_without_question_explains(bot: Bot) -> None:
+    await bot.say("/ask")
+    assert "/ask" in bot.last()["text"]
+
+
+# --- resilience --------------------------------------------------------------------------------
+
+
+async def test_flood_from_one_user_does_not_delay_others(bot: Bot) -> None:
+    now = [0.0]
+    bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(
+        capacity=3, rate=0.5, clock=lambda: now[0]
+    )
+    for _ in range(10):
+        await bot.say("غزة", from_user=user(1, "ar"))
+    to_one = [c for c in bot.sent("sendMessage") if c.params["chat_id"] == 1]
+    assert len(to_one) == 4  # three answers and one polite "slow down"
+    assert "انتظر" in to_one[-1].params["text"]
+    await bot.say("غزة", from_user=user(2, "ar"))
+    assert bot.last()["chat_id"] == 2
+    now[0] += 10  # tokens come back with time
+    await bot.say("غزة", from_user=user(1, "ar"))
+    assert bot.last()["chat_id"] == 1 and "غزة" in bot.last()["text"]
+
+
+async def test_refused_html_is_resent_as_plain_text(make_bot: Callable[..., Any]) -> None:
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and params.get("parse_mode") == "HTML":
+            return {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: can't parse entities: unsupported start tag",
+            }
+        return None
+
+    b = await make_bot(responder)
+    await b.say("ما عدد الضحايا في غزة؟")
+    last = b.sent("sendMessage")[-1].params
+    assert "parse_mode" not in last and "مئتين" in last["text"] and "<b>" not in last["text"]
+    await b.app.shutdown()
+
+
+async def test_flood_control_is_retried(make_bot: Callable[..., Any]) -> None:
+    refused = []
+
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and not refused:
+            refused.append(1)
+            return {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests",
+                "parameters": {"retry_after": 1},
+            }
+        return None
+
+    b = await make_bot(responder)
+    await b.say("ما عدد الضحايا في غزة؟")
+    assert len(b.sent("sendMessage")) == 2 and "مئتين" in b.last()["text"]
+    await b.app.shutdown()
+
+
+async def test_errors_are_reported_to_user_and_admin_chat(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ValueError("index <broken>")
+
+    spy.search = broken
+    b = await make_bot(lib=spy, ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.say("غزة", from_user=user(1, "en"))
+    by_chat = {c.params["chat_id"]: c.params["text"] for c in b.sent("sendMessage")}
+    assert "went wrong" in by_chat[1]
+    assert "ValueError" in by_chat[-777] and "&lt;broken&gt;" in by_chat[-777]
+    await b.app.shutdown()
+
+
+async def test_menus_are_set_and_failures_ignored(make_bot: Callable[..., Any]) -> None:
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "setMyCommands" and "scope" in params:
+            return {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        return None
+
+    b = await make_bot(responder)
+    await b.app.post_init(b.app)  # run_polling calls it; must not raise
+    calls = b.sent("setMyCommands")
+    default = [c for c in calls if "scope" not in c.params]
+    assert {c.params.get("language_code") for c in default} == {None, "ar"}
+    assert all("reload" not in str(c.params["commands"]) for c in default)
+    admin = [c for c in calls if "scope" in c.params]
+    assert admin and all(c.params["scope"]["chat_id"] == ADMIN for c in admin)
+    assert "reload" in str(admin[0].params["commands"])
+    await b.app.shutdown()
+
+
+def test_bot_id_constant_matches_helpers() -> None:
+    assert BOT_USER["id"] == BOT_ID
