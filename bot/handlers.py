@@ -91,20 +91,20 @@ def start(library: Library, lang: str, name: str | None = None) -> Reply:
 
 
 def example_questions(library: Library, count: int = 2) -> list[str]:
-    """Short phrases from the newest articles that the library does answer."""
-    found: list[str] = []
-    for info in library.latest(6):
-        candidates = [info.title]
+    """Short phrases from the newest articles (titles first) that the library does answer."""
+    newest = library.latest(6)
+    candidates = [info.title for info in newest]
+    for info in newest[:2]:
         article = library.article(info.id)
         if article is not None:
-            candidates += [p for p in article.text.split("\n\n")[1:3]]
-        for candidate in candidates:
-            phrase = _phrase(candidate)
-            if phrase and phrase not in found and library.search(phrase, k=1).answered:
-                found.append(phrase)
+            candidates += article.text.split("\n\n")[1:6]
+    found: list[str] = []
+    for candidate in candidates:
+        phrase = _phrase(candidate)
+        if phrase and phrase not in found and library.search(phrase, k=1).answered:
+            found.append(phrase)
+            if len(found) == count:
                 break
-        if len(found) == count:
-            break
     return found
 
 
@@ -439,7 +439,7 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/language [ar|en]: choose the reply language."""
-    choice = _language_arg(context.args)
+    choice = language_arg(context.args)
     if choice:
         context.user_data[LANG_KEY] = choice
         await send(context, update.effective_chat.id, Reply(t(choice, "language_set")))
@@ -449,7 +449,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send(context, update.effective_chat.id, Reply(t(lang, "language_choose"), buttons))
 
 
-def _language_arg(args: Sequence[str] | None) -> str | None:
+def language_arg(args: Sequence[str] | None) -> str | None:
     word = (args[0] if args else "").lower()
     if word in ("ar", "arabic", "عربي", "العربية"):
         return "ar"
