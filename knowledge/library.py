@@ -33,7 +33,7 @@ from .records import (
     SearchResult,
     StoredArticle,
 )
-from .sources import read_paths
+from .sources import ReadResult, read_paths
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class Library:
             if store.get_meta(db, "analyser_version") not in (None, ANALYSER_VERSION):
                 library._reanalyse(db)
             library._index = library._load_or_build_index(db)
+            store.purge_retired(db)  # left by an ingest that stopped before its purge
         if default_sources is not None and store.get_meta(db, "generation") is None:
             library.ingest(default_sources)
         return library
@@ -132,16 +133,17 @@ class Library:
             db = self._db()
             known = store.article_hashes(db)
             analysed = self._analyse_changed(read.articles, known, report, progress)
-            removals = self._removals(db, read.articles, read.failed) if sync else []
+            removals = self._removals(db, read) if sync else []
             if analysed or removals:
                 with db.atomic():
                     for item in analysed:
                         store.save_article(db, _article_row(item), item.passages)
                         report.passages += len(item.passages)
-                    store.delete_articles(db, removals)
+                    store.retire_articles(db, removals)
                     report.removed = len(removals)
                     self._finish_write(db)
                 self._index = self._build_index(db)
+                store.purge_retired(db)
             elif report.stored_anything:
                 with db.atomic():
                     store.set_meta(db, last_ingest=store.now())
@@ -179,12 +181,16 @@ class Library:
                 progress(done, len(articles))
         return changed
 
-    def _removals(
-        self, db: sqlite_utils.Database, articles: list[Article], failed: list[FileError]
-    ) -> list[int]:
-        """Stored articles that the sources no longer hold (not those of unreadable files)."""
-        keys = {a.key for a in articles}
-        protected = [f.path for f in failed]
+    def _removals(self, db: sqlite_utils.Database, read: ReadResult) -> list[int]:
+        """Stored articles that the sources no longer hold.
+
+        Nothing is removed when no source could be read at all, nor the articles of a file or
+        folder that failed this time: an unreachable source must not empty the library.
+        """
+        if not read.files:
+            return []
+        keys = {a.key for a in read.articles}
+        protected = [f.path for f in read.failed]
         return [
             article_id
             for article_id, key, path in store.article_paths(db)
@@ -261,12 +267,13 @@ class Library:
         top = index.top_k(terms, max(k, 1))
         if top.total == 0:
             return SearchResult(query, False, terms=tuple(terms), reason="no_match")
-        rows = store.passages_by_id(self._db(), [int(index.doc_ids[d]) for d in top.docs])
+        ids = [int(index.doc_ids[d]) for d in top.docs]
+        rows = store.passages_by_id(self._db(), ids, retired=True)
         weights = _term_weights(index, terms)
         hits = []
         for doc, score in zip(top.docs.tolist(), top.scores.tolist(), strict=True):
             row = rows.get(int(index.doc_ids[doc]))
-            if row is not None:  # gone in a reload that is being swapped in right now
+            if row is not None:  # purged by a reload since this search took its index
                 hits.append(_hit(row, score, weights))
         answered = bool(hits) and _answers(hits[0], rows[hits[0].passage_id], weights)
         return SearchResult(

@@ -2,6 +2,10 @@
 
 Tables: ``articles`` (text and metadata), ``passages`` (offsets, text and analysed tokens), ``meta``
 (analyser version, BM25 parameters, last ingest, generation) and ``questions`` (the question log).
+
+An ingest never deletes rows that the serving index may still point at: replaced passages and
+removed articles are marked ``retired`` in the ingest's transaction, and purged once the new index
+is serving. Everything but the index's passage look-up ignores retired rows.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ CREATE TABLE IF NOT EXISTS articles (
     text TEXT NOT NULL,
     title_tokens TEXT NOT NULL,
     added_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    retired INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
 -- AUTOINCREMENT: a passage id is never reused, so an old id (in a chat button) never points
@@ -44,7 +49,8 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
-    tokens TEXT NOT NULL
+    tokens TEXT NOT NULL,
+    retired INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id, position);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -58,7 +64,7 @@ CREATE TABLE IF NOT EXISTS questions (
 
 _ARTICLE_INFO = """
     a.id, a.key, a.title, a.published, a.url, a.source, a.lang, a.path,
-    (SELECT count(*) FROM passages p WHERE p.article_id = a.id) AS passages, a.date_from_mtime
+    (SELECT count(*) FROM passages p WHERE p.article_id = a.id AND p.retired = 0) AS passages, a.date_from_mtime
 """
 
 
@@ -88,12 +94,13 @@ def set_meta(db: sqlite_utils.Database, **values: object) -> None:
 
 def article_hashes(db: sqlite_utils.Database) -> dict[str, tuple[int, str]]:
     """Every stored article's key -> (id, content hash)."""
-    return {key: (i, h) for i, key, h in db.execute("SELECT id, key, hash FROM articles")}
+    rows = db.execute("SELECT id, key, hash FROM articles WHERE retired = 0")
+    return {key: (i, h) for i, key, h in rows}
 
 
 def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
     """(id, key, path) of every stored article."""
-    yield from db.execute("SELECT id, key, path FROM articles")
+    yield from db.execute("SELECT id, key, path FROM articles WHERE retired = 0")
 
 
 def save_article(db: sqlite_utils.Database, row: dict, passages: list[dict]) -> int:
@@ -102,25 +109,37 @@ def save_article(db: sqlite_utils.Database, row: dict, passages: list[dict]) -> 
     stamp = now()
     if existing:
         (article_id,) = existing
-        db["passages"].delete_where("article_id = ?", [article_id])
-        db["articles"].update(article_id, {**row, "updated_at": stamp})
+        _retire_passages(db, article_id)
+        db["articles"].update(article_id, {**row, "updated_at": stamp, "retired": 0})
     else:
         article_id = db["articles"].insert({**row, "added_at": stamp, "updated_at": stamp}).last_pk
     db["passages"].insert_all({**p, "article_id": article_id} for p in passages)
     return article_id
 
 
-def delete_articles(db: sqlite_utils.Database, ids: Iterable[int]) -> None:
+def retire_articles(db: sqlite_utils.Database, ids: Iterable[int]) -> None:
+    """Mark articles and their passages as removed, for ``purge_retired`` to delete."""
     for article_id in ids:
-        db["passages"].delete_where("article_id = ?", [article_id])
-        db["articles"].delete(article_id)
+        _retire_passages(db, article_id)
+        db.execute("UPDATE articles SET retired = 1 WHERE id = ?", [article_id])
+
+
+def _retire_passages(db: sqlite_utils.Database, article_id: int) -> None:
+    db.execute("UPDATE passages SET retired = 1 WHERE article_id = ?", [article_id])
+
+
+def purge_retired(db: sqlite_utils.Database) -> None:
+    """Delete the retired rows, once no index points at them."""
+    with db.atomic():
+        db.execute("DELETE FROM passages WHERE retired = 1")
+        db.execute("DELETE FROM articles WHERE retired = 1")
 
 
 def corpus(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
     """(passage id, title tokens, passage tokens) of every passage, in id order."""
     yield from db.execute(
         "SELECT p.id, a.title_tokens, p.tokens FROM passages p "
-        "JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+        "JOIN articles a ON a.id = p.article_id WHERE p.retired = 0 ORDER BY p.id"
     )
 
 
@@ -129,15 +148,21 @@ def stored_titles(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
     yield from db.execute("SELECT id, title FROM articles ORDER BY id")
 
 
-def passages_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
-    """Passages with their article's metadata, by passage id; missing ids are left out."""
+def passages_by_id(
+    db: sqlite_utils.Database, ids: list[int], *, retired: bool = False
+) -> dict[int, dict]:
+    """Passages with their article's metadata, by passage id; missing ids are left out.
+
+    ``retired`` includes the passages that a reload replaced but the serving index still uses.
+    """
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     rows = db.execute(
         'SELECT p.id, p.article_id, p.position, p.start, p."end", p.text, p.tokens, '
         "a.title, a.url, a.published, a.source FROM passages p "
-        f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
+        f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
+        + ("" if retired else " AND p.retired = 0"),
         ids,
     )
     names = [
@@ -159,7 +184,7 @@ def passages_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]
 def latest(db: sqlite_utils.Database, n: int, offset: int = 0) -> list[ArticleInfo]:
     """The newest articles by publish date (undated last), then by most recently added."""
     rows = db.execute(
-        f"SELECT {_ARTICLE_INFO} FROM articles a "
+        f"SELECT {_ARTICLE_INFO} FROM articles a WHERE a.retired = 0 "
         "ORDER BY a.published IS NULL, a.published DESC, a.id DESC LIMIT ? OFFSET ?",
         [n, offset],
     )
@@ -168,7 +193,8 @@ def latest(db: sqlite_utils.Database, n: int, offset: int = 0) -> list[ArticleIn
 
 def article(db: sqlite_utils.Database, article_id: int) -> StoredArticle | None:
     row = db.execute(
-        f"SELECT {_ARTICLE_INFO}, a.text FROM articles a WHERE a.id = ?", [article_id]
+        f"SELECT {_ARTICLE_INFO}, a.text FROM articles a WHERE a.id = ? AND a.retired = 0",
+        [article_id],
     ).fetchone()
     if row is None:
         return None
@@ -179,9 +205,9 @@ def article(db: sqlite_utils.Database, article_id: int) -> StoredArticle | None:
 def counts(db: sqlite_utils.Database) -> tuple[int, int, int]:
     """(articles, passages, articles dated by file time)."""
     articles, mtime = db.execute(
-        "SELECT count(*), coalesce(sum(date_from_mtime), 0) FROM articles"
+        "SELECT count(*), coalesce(sum(date_from_mtime), 0) FROM articles WHERE retired = 0"
     ).fetchone()
-    passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    passages = db.execute("SELECT count(*) FROM passages WHERE retired = 0").fetchone()[0]
     return articles, passages, mtime
 
 

@@ -1,0 +1,33 @@
+"""Shared fixtures: every test gets its own data folder and library, never the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import Library
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the default library path and the XDG data folder at a temporary folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("ARTICLEBOT_DB", raising=False)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    """Write an article file, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    lib = Library.open(tmp_path / "lib.db")
+    yield lib
+    lib.close()

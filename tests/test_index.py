@@ -1,0 +1,113 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from knowledge.index import BM25Index, BM25Params, IndexFileError
+
+VOCAB = [f"w{i}" for i in range(30)]
+corpora = st.lists(
+    st.lists(st.sampled_from(VOCAB), min_size=0, max_size=25), min_size=1, max_size=40
+)
+queries = st.lists(st.sampled_from([*VOCAB, "unknown"]), min_size=1, max_size=8)
+
+
+def _assert_same_scores(docs: list[list[str]], query: list[str], params: BM25Params) -> None:
+    reference = BM25Okapi(docs, k1=params.k1, b=params.b, epsilon=params.epsilon)
+    expected = reference.get_scores(query)
+    index = BM25Index.build(docs, params=params)
+    matched, scores = index.scores(query)
+    sharing = [i for i, doc in enumerate(docs) if set(doc) & set(query)]
+    # A hit is a document sharing a query term, whatever its score (which can be 0 or negative).
+    assert matched.tolist() == sharing
+    np.testing.assert_allclose(scores, expected[sharing], rtol=1e-9, atol=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs=corpora, query=queries)
+def test_scores_equal_rank_bm25(docs: list[list[str]], query: list[str]) -> None:
+    if sum(map(len, docs)) == 0:
+        return  # rank_bm25 divides by zero on a corpus without any token
+    _assert_same_scores(docs, query, BM25Params())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    docs=corpora,
+    query=queries,
+    k1=st.floats(0.5, 2.0),
+    b=st.floats(0.0, 1.0),
+    epsilon=st.floats(0.0, 0.5),
+)
+def test_scores_equal_rank_bm25_for_other_parameters(docs, query, k1, b, epsilon) -> None:
+    if sum(map(len, docs)) == 0:
+        return
+    _assert_same_scores(docs, query, BM25Params(k1=k1, b=b, epsilon=epsilon))
+
+
+def test_two_document_corpus_keeps_a_zero_scored_match() -> None:
+    # rank_bm25 scores a term found in one of two documents 0 (idf = log 1.5/1.5): still a hit.
+    docs = [["gaza", "ceasefire"], ["jerusalem"]]
+    assert BM25Okapi(docs).get_scores(["gaza"])[0] == 0
+    top = BM25Index.build(docs).top_k(["gaza"], 5)
+    assert top.docs.tolist() == [0] and top.total == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(docs=corpora, query=queries, k=st.integers(1, 10))
+def test_top_k_is_the_best_k_with_ties_by_position(docs, query, k) -> None:
+    if sum(map(len, docs)) == 0:
+        return
+    index = BM25Index.build(docs)
+    matched, scores = index.scores(query)
+    expected = sorted(zip(-scores, matched.tolist(), strict=True))[:k]
+    top = index.top_k(query, k)
+    assert top.docs.tolist() == [d for _, d in expected]
+    assert top.total == len(matched)
+
+
+def test_repeated_query_terms_count_again() -> None:
+    docs = [["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"]]
+    reference = BM25Okapi(docs)
+    _, once = BM25Index.build(docs).scores(["a"])
+    _, twice = BM25Index.build(docs).scores(["a", "a"])
+    assert (
+        twice[0] == pytest.approx(2 * once[0]) == pytest.approx(reference.get_scores(["a", "a"])[0])
+    )
+
+
+def test_saved_index_answers_like_a_fresh_one(tmp_path: Path) -> None:
+    docs = [["gaza", "ceasefire", "friday"], ["jerusalem", "gaza"], [], ["rockets"] * 3]
+    fresh = BM25Index.build(docs, [10, 20, 30, 40], meta={"generation": "3"})
+    fresh.save(tmp_path / "x.bm25")
+    loaded = BM25Index.load(tmp_path / "x.bm25")
+    assert loaded.meta == {"generation": "3"} and loaded.params == fresh.params
+    assert loaded.doc_ids.tolist() == [10, 20, 30, 40]
+    for query in (["gaza"], ["rockets", "gaza"], ["nothing"]):
+        a, b = fresh.top_k(query, 3), loaded.top_k(query, 3)
+        assert a.docs.tolist() == b.docs.tolist() and a.scores.tolist() == b.scores.tolist()
+
+
+def test_empty_index_saves_and_loads(tmp_path: Path) -> None:
+    BM25Index.build([]).save(tmp_path / "e.bm25")
+    assert BM25Index.load(tmp_path / "e.bm25").top_k(["x"], 3).total == 0
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"garbage" + data,
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:20],
+        lambda data: data[:16] + (10**9).to_bytes(8, "little") + data[24:],
+    ],
+)
+def test_damaged_index_file_is_refused(tmp_path: Path, damage) -> None:
+    path = tmp_path / "x.bm25"
+    BM25Index.build([["a", "b"], ["b"]]).save(path)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(IndexFileError):
+        BM25Index.load(path)

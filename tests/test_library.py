@@ -1,0 +1,182 @@
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from knowledge import BUNDLED_ARTICLES, Library
+from knowledge import store as store_module
+
+from .conftest import write
+
+BODY = "نص المقال الأول عن وقف إطلاق النار في غزة بعد أحد عشر يوما من القتال والقصف."
+
+
+def _article(folder: Path, name: str, text: str = BODY, **meta: str) -> Path:
+    front = "".join(f"{k}: {v}\n" for k, v in meta.items())
+    return write(folder / name, f"---\n{front}---\n{text}\n")
+
+
+def test_ingest_is_idempotent_and_updates_changed_articles(
+    library: Library, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    _article(src, "a.md", title="أ", date="2021-05-21")
+    _article(src, "b.md", BODY.replace("غزة", "القدس"), title="ب", date="2021-05-22")
+    first = library.ingest([src])
+    assert (first.added, first.updated, first.unchanged, first.removed) == (2, 0, 0, 0)
+    assert first.passages == 2 and first.seconds >= 0
+    again = library.ingest([src])
+    assert (again.added, again.updated, again.unchanged, again.passages) == (0, 0, 2, 0)
+    _article(src, "a.md", BODY + " وأضاف المتحدث أن الهدنة صامدة.", title="أ", date="2021-05-21")
+    changed = library.ingest([src])
+    assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 1)
+    assert library.stats().articles == 2
+    assert library.search("الهدنة صامدة", 1).hits[0].title == "أ"
+
+
+def test_sync_removes_only_what_the_sources_no_longer_hold(
+    library: Library, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    _article(src, "a.md", title="a")
+    gone = _article(src, "b.md", BODY + " ب", title="b")
+    broken = _article(src, "c.md", BODY + " ج", title="c")
+    library.ingest([src])
+    gone.unlink()
+    broken.write_bytes(b"\x00\x01binary now")
+    plain = library.ingest([src])
+    assert plain.removed == 0 and library.stats().articles == 3
+    synced = library.ingest([src], sync=True)
+    assert synced.removed == 1  # b.md; c.md failed to read, so its article is kept
+    assert [f.path for f in synced.failed] == [str(broken)]
+    assert sorted(a.title for a in library.latest(10)) == ["a", "c"]
+
+
+def test_sync_keeps_articles_of_a_missing_source_folder(library: Library, tmp_path: Path) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    library.ingest([tmp_path / "src"])
+    report = library.ingest([tmp_path / "elsewhere"], sync=True)
+    assert report.removed == 0 and report.failed[0].reason == "no such file or folder"
+    assert library.stats().articles == 1
+
+
+def test_failed_ingest_leaves_the_previous_library(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    _article(src, "a.md", title="a")
+    library.ingest([src])
+    before = library.search("وقف إطلاق النار", 3)
+    _article(src, "b.md", BODY + " جديد", title="b")
+    _article(src, "c.md", BODY + " آخر", title="c")
+    calls = 0
+    real_save = store_module.save_article
+
+    def crash_on_second(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("disk on fire")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "save_article", crash_on_second)
+    with pytest.raises(RuntimeError):
+        library.ingest([src], sync=True)
+    assert library.stats().articles == 1
+    assert library.search("وقف إطلاق النار", 3) == before
+    reopened = Library.open(library.path)
+    assert reopened.stats().articles == 1
+    assert reopened.search("وقف إطلاق النار", 3).hits == before.hits
+
+
+def test_search_reads_the_old_index_until_the_new_one_is_swapped_in(
+    library: Library, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    for i in range(30):
+        _article(src, f"{i}.md", f"{BODY} رقم {i}", title=f"t{i}")
+    library.ingest([src])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                result = library.search("وقف إطلاق النار", 5)
+                assert result.answered and len(result.hits) == 5
+            except BaseException as error:
+                errors.append(error)
+                return
+
+    readers = [threading.Thread(target=ask) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for i in range(30):
+        _article(src, f"{i}.md", f"{BODY} رقم {i} معدل", title=f"t{i}")
+    library.ingest([src], sync=True)
+    stop.set()
+    for reader in readers:
+        reader.join()
+    assert not errors
+    assert library.search("معدل", 1).answered
+
+
+def test_reopening_uses_the_saved_index_and_rebuilds_a_stale_or_broken_one(
+    library: Library, tmp_path: Path
+) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    library.ingest([tmp_path / "src"])
+    assert library.index_path.exists()
+    expected = library.search("غزة", 1)
+    library.index_path.write_bytes(b"broken")
+    assert Library.open(library.path).search("غزة", 1) == expected
+    # an index from an older generation of the library is stale
+    _article(tmp_path / "src", "b.md", "مقال عن القدس والشيخ جراح", title="b")
+    stale = library.index_path.read_bytes()
+    library.ingest([tmp_path / "src"])
+    library.index_path.write_bytes(stale)
+    assert Library.open(library.path).search("الشيخ جراح", 1).hits[0].title == "b"
+
+
+def test_new_library_is_filled_from_default_sources_once(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "x.db", default_sources=[BUNDLED_ARTICLES])
+    assert lib.stats().articles == 1
+    lib.close()
+    with Library.open(tmp_path / "x.db", default_sources=[tmp_path / "nothing"]) as again:
+        assert again.stats().articles == 1
+
+
+def test_latest_article_passage_and_stats(library: Library, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _article(src, "old.md", title="old", date="2020-01-01")
+    _article(src, "new.md", BODY + " ب", title="new", date="2022-01-01", url="https://e.x/n")
+    write(src / "undated.md", "بلا تاريخ " * 3)
+    library.ingest([src])
+    titles = [a.title for a in library.latest(3)]
+    assert titles[1:] == ["new", "old"]  # the undated one is dated by its file: today
+    newest = library.latest(1, offset=1)[0]
+    article = library.article(newest.id)
+    assert article is not None and article.url == "https://e.x/n" and article.text.startswith("نص")
+    assert library.article(9999) is None
+    hit = library.search("غزة", 1).hits[0]
+    assert library.passage(hit.passage_id).text == hit.text
+    assert library.passage(10**9) is None
+    stats = library.stats()
+    assert (stats.articles, stats.passages, stats.dates_from_mtime) == (3, 3, 1)
+    library.record_question("ما هي عاصمة فرنسا؟", answered=False)
+    library.record_question("ما هي عاصمة فرنسا؟", answered=False)
+    library.record_question("غزة", answered=True)
+    stats = library.stats()
+    assert (stats.questions, stats.unanswered) == (3, 2)
+    assert stats.top_unanswered[0].question == "ما هي عاصمة فرنسا؟"
+    assert stats.top_unanswered[0].count == 2
+    assert json.dumps(stats.as_json(), ensure_ascii=False)
+
+
+def test_unreadable_library_path_is_a_clear_error(tmp_path: Path) -> None:
+    from knowledge import KnowledgeError
+
+    not_a_db = write(tmp_path / "x.db", b"this is not sqlite" * 100)
+    with pytest.raises(KnowledgeError, match="cannot open the library"):
+        Library.open(not_a_db)
