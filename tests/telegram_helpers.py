@@ -11,7 +11,9 @@ import html
 import html.parser
 import itertools
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # --- Telegram HTML validation ----------------------------------------------------------------
@@ -97,14 +99,60 @@ def telegram_html_errors(text: str) -> list[str]:
 
 
 def _starts_entity(text: str, i: int) -> bool:
-    import re
-
     return re.match(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", text[i:]) is not None
 
 
 def assert_telegram_html(text: str) -> None:
     errors = telegram_html_errors(text)
     assert not errors, f"{errors} in {text[:300]!r}"
+
+
+# --- a small library -----------------------------------------------------------------------------
+
+ARTICLES = {
+    "gaza.md": """---
+title: "وقف إطلاق النار في غزة بعد أحد عشر يوما"
+date: 2021-05-21
+url: https://example.com/gaza?a=1&b=2
+source: Example News
+lang: ar
+---
+أعلنت الفصائل الفلسطينية وقف إطلاق النار في قطاع غزة فجر الجمعة بعد أحد عشر يوما من القتال.
+
+وقالت وزارة الصحة إن عدد الضحايا بلغ مئتين وثلاثين شخصا بينهم أطفال ونساء.
+
+واحتفل سكان غزة في الشوارع بعد سريان الهدنة التي توسطت فيها مصر.
+
+وأكد الوسطاء المصريون أن الهدنة في غزة صامدة وأن المفاوضات ستستمر في القاهرة.
+""",
+    "rain.md": """---
+title: "أمطار غزيرة تضرب العاصمة عمّان"
+date: 2021-06-02
+lang: ar
+---
+هطلت أمطار غزيرة على العاصمة الأردنية عمّان وتسببت في إغلاق عدة طرق رئيسية.
+
+وحذرت دائرة الأرصاد الجوية من سيول في المناطق المنخفضة خلال الأيام المقبلة.
+""",
+    "moon.md": """---
+title: "A new lunar mission launches"
+date: 2021-07-10
+source: Space Desk
+lang: en
+---
+The space agency launched a lunar mission on Friday to study water ice near the south pole.
+
+Engineers said the lander will touch down in the Shackleton crater next month.
+""",
+}
+
+
+def write_articles(folder: Path, names: list[str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ARTICLES.items():
+        if names is None or name in names:
+            (folder / name).write_text(text, encoding="utf-8")
+    return folder
 
 
 # --- Bot API payload factories ------------------------------------------------------------------
@@ -279,4 +327,180 @@ def _params(request_data: Any) -> dict:
         if isinstance(value, str) and value[:1] in "[{":
             with contextlib.suppress(ValueError):
                 params[key] = json.loads(value)
+    return params
+
+
+# --- a fake Bot API server on 127.0.0.1 for end-to-end tests ------------------------------------
+
+
+class FakeBotAPI:
+    """A small Bot API server: queues updates for ``getUpdates`` and records what the bot sends.
+
+    Messages the bot sends are stored, so a callback query can carry the message it is pressed
+    on (with ``reply_to_message``, as Telegram does).
+    """
+
+    def __init__(self, token: str) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.token = token
+        self.calls: list[Call] = []
+        self.errors: list[str] = []
+        self._updates: list[dict] = []
+        self._messages: dict[tuple[int, int], dict] = {}
+        self._ids = itertools.count(1)
+        self._message_ids = itertools.count(9000)
+        self._cond = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/bot"
+
+    def __enter__(self) -> FakeBotAPI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- the scripted user's side --
+
+    def push(self, kind: str, payload: dict) -> None:
+        with self._cond:
+            self._updates.append({"update_id": next(self._ids), kind: payload})
+            self._cond.notify_all()
+
+    def user_says(self, text: str, from_user: dict) -> dict:
+        msg = message(text, from_user=from_user, message_id=next(self._message_ids))
+        with self._cond:
+            self._messages[(msg["chat"]["id"], msg["message_id"])] = msg
+        self.push("message", msg)
+        return msg
+
+    def press(self, data: str, bot_message: dict, from_user: dict) -> None:
+        payload = {
+            "id": str(next(self._ids)),
+            "from": from_user,
+            "chat_instance": "ci",
+            "message": bot_message,
+            "data": data,
+        }
+        self.push("callback_query", payload)
+
+    def last_bot_message(self, chat_id: int) -> dict:
+        """The bot's latest message in ``chat_id`` as Telegram would send it in a callback."""
+        with self._cond:
+            keys = [k for k, m in self._messages.items() if k[0] == chat_id and m["from"]["is_bot"]]
+            return json.loads(json.dumps(self._messages[max(keys, key=lambda k: k[1])]))
+
+    def wait_for(
+        self, predicate: Callable[[Call], bool], after: int = 0, timeout: float = 20
+    ) -> Call:
+        """The first call from index ``after`` on that matches; fails after ``timeout`` s."""
+        with self._cond:
+            found = self._cond.wait_for(
+                lambda: next((c for c in self.calls[after:] if predicate(c)), None), timeout
+            )
+        assert found is not None, f"no matching call; calls: {self.calls[after:]}"
+        return found
+
+    # -- the server side --
+
+    def _handler_class(self) -> type:
+        from http.server import BaseHTTPRequestHandler
+        from urllib.parse import parse_qsl
+
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    params = json.loads(body or "{}")
+                else:
+                    params = _params_from_form(dict(parse_qsl(body)))
+                prefix = f"/bot{api.token}/"
+                if not self.path.startswith(prefix):
+                    return self._reply(
+                        404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                    )
+                status, answer = api._call(self.path[len(prefix) :], params)
+                self._reply(status, answer)
+
+            do_GET = do_POST
+
+            def _reply(self, status: int, answer: dict) -> None:
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                # The bot drops a pending long poll when it stops: nothing to report then.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def _call(self, method: str, params: dict) -> tuple[int, dict]:
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        with self._cond:
+            self.calls.append(Call(method, params))
+            if params.get("parse_mode") == "HTML":
+                self.errors += telegram_html_errors(params.get("text", ""))
+            result = self._result(method, params)
+            self._cond.notify_all()
+        if result is None:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: not found"}
+        return 200, {"ok": True, "result": result}
+
+    def _get_updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        with self._cond:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and timeout:
+                self._cond.wait_for(lambda: self._updates, timeout)
+            return list(self._updates)
+
+    def _result(self, method: str, params: dict) -> Any:
+        if method == "sendMessage":
+            chat_id = int(params["chat_id"])
+            msg = default_result(method, params, self._message_ids)
+            reply = (params.get("reply_parameters") or {}).get("message_id")
+            if reply is not None and (chat_id, int(reply)) in self._messages:
+                msg["reply_to_message"] = self._messages[(chat_id, int(reply))]
+            if params.get("parse_mode") == "HTML":  # Telegram returns the text without markup
+                msg["text"] = html.unescape(re.sub(r"<[^>]*>", "", msg["text"]))
+            self._messages[(chat_id, msg["message_id"])] = msg
+            return msg
+        if method == "editMessageText":
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            if key not in self._messages:
+                return None
+            msg = self._messages[key]
+            msg["text"] = html.unescape(re.sub(r"<[^>]*>", "", params["text"]))
+            msg["reply_markup"] = params.get("reply_markup")
+            return msg
+        return default_result(method, params, self._message_ids)
+
+
+def _params_from_form(form: dict[str, str]) -> dict:
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if value[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+                continue
+        params[key] = value
     return params

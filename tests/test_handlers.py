@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 from telegram import Update
 from telegram.ext import Application
-from telegram_helpers import (
+
+from bot import handlers
+from bot.app import build_application
+from bot.config import Settings
+from knowledge import Library
+from tests.telegram_helpers import (
     BOT_ID,
     BOT_USER,
     BOT_USERNAME,
@@ -23,59 +28,10 @@ from telegram_helpers import (
     message,
     update,
     user,
+    write_articles,
 )
 
-from bot import handlers
-from bot.app import build_application
-from bot.config import Settings
-from knowledge import Library
-
 ADMIN = 42
-
-ARTICLES = {
-    "gaza.md": """---
-title: "وقف إطلاق النار في غزة بعد أحد عشر يوما"
-date: 2021-05-21
-url: https://example.com/gaza?a=1&b=2
-source: Example News
-lang: ar
----
-أعلنت الفصائل الفلسطينية وقف إطلاق النار في قطاع غزة فجر الجمعة بعد أحد عشر يوما من القتال.
-
-وقالت وزارة الصحة إن عدد الضحايا بلغ مئتين وثلاثين شخصا بينهم أطفال ونساء.
-
-واحتفل سكان غزة في الشوارع بعد سريان الهدنة التي توسطت فيها مصر.
-
-وأكد الوسطاء المصريون أن الهدنة في غزة صامدة وأن المفاوضات ستستمر في القاهرة.
-""",
-    "rain.md": """---
-title: "أمطار غزيرة تضرب العاصمة عمّان"
-date: 2021-06-02
-lang: ar
----
-هطلت أمطار غزيرة على العاصمة الأردنية عمّان وتسببت في إغلاق عدة طرق رئيسية.
-
-وحذرت دائرة الأرصاد الجوية من سيول في المناطق المنخفضة خلال الأيام المقبلة.
-""",
-    "moon.md": """---
-title: "A new lunar mission launches"
-date: 2021-07-10
-source: Space Desk
-lang: en
----
-The space agency launched a lunar mission on Friday to study water ice near the south pole.
-
-Engineers said the lander will touch down in the Shackleton crater next month.
-""",
-}
-
-
-def write_articles(folder: Path, names: list[str] | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in ARTICLES.items():
-        if names is None or name in names:
-            (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from telegram_helpers import assert_telegram_html, telegram_html_errors
 
 from bot import replies
 from bot.replies import FSI, PDI, RLM, apply_bidi, format_answer, parse_callback, visible_len
@@ -17,6 +16,7 @@ from knowledge import (
     SearchResult,
     StoredArticle,
 )
+from tests.telegram_helpers import assert_telegram_html, telegram_html_errors
 
 AR_TEXT = (
     "وقال آية الله قاسم عبر تويتر إن الانتصار في معركة سيف القدس يعلّم الشعوب. "

@@ -1,0 +1,206 @@
+"""End to end: ``articlebot run`` in a subprocess long-polls a fake Bot API server on 127.0.0.1
+while a scripted user talks to it. Also the entry points' own behaviour (token, chat)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import cli
+from bot.serve import chat, run
+from tests.telegram_helpers import (
+    Call,
+    FakeBotAPI,
+    assert_telegram_html,
+    user,
+    write_articles,
+)
+
+TOKEN = "4242:SECRET-token_value"
+ADMIN = 42
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_command(db: Path) -> list[str]:
+    # Through the console entry point when bot.cli registers it, else the command itself.
+    if "run" in cli.cli.commands:
+        return [sys.executable, "-m", "bot", "run", "--db", str(db)]
+    return [sys.executable, "-c", "from bot.serve import run; run()", "--db", str(db)]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI(TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+def bot_process(server: FakeBotAPI, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    sources = write_articles(tmp_path / "articles")
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "ARTICLEBOT_ADMIN_IDS": str(ADMIN),
+        "ARTICLEBOT_SOURCES": str(sources),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("ARTICLEBOT_DB", None)
+    log = tmp_path / "bot.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            run_command(tmp_path / "bot.db"),
+            cwd=tmp_path,
+            env=env,
+            stdout=stderr,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+    process.log = log.read_text()  # type: ignore[attr-defined]
+
+
+def sent_to(chat_id: int, *methods: str):
+    methods = methods or ("sendMessage",)
+    return lambda c: c.method in methods and int(c.params.get("chat_id", 0)) == chat_id
+
+
+def buttons(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [
+        b.get("callback_data") or b.get("url")
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+def test_scripted_conversation_over_long_polling(
+    server: FakeBotAPI, bot_process: subprocess.Popen, tmp_path: Path
+) -> None:
+    alice, admin = user(1, "ar", "Alice"), user(ADMIN, "en", "Admin")
+
+    # The bot starts: getMe, command menus (cosmetic), then long polling.
+    server.wait_for(lambda c: c.method == "setMyCommands")
+
+    # A question, answered with quoted passages as a reply to it.
+    question = server.user_says("غزة الهدنة وقف إطلاق النار الضحايا", alice)
+    mark = len(server.calls)
+    answer = server.wait_for(sent_to(1), after=mark)
+    assert answer.params["reply_parameters"]["message_id"] == question["message_id"]
+    assert "مئتين" in answer.params["text"] or "غزة" in answer.params["text"]
+    assert "m|1" in buttons(answer)
+    assert any(c.method == "sendChatAction" for c in server.calls[mark:])
+
+    # "More results" edits the same message; the callback query is answered.
+    bot_msg = server.last_bot_message(1)
+    mark = len(server.calls)
+    server.press("m|1", bot_msg, alice)
+    edit = server.wait_for(sent_to(1, "editMessageText"), after=mark)
+    assert int(edit.params["message_id"]) == bot_msg["message_id"]
+    assert "m|0" in buttons(edit)
+    server.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+
+    # /latest lists the newest articles with buttons.
+    mark = len(server.calls)
+    server.user_says("/latest 2", alice)
+    latest = server.wait_for(sent_to(1), after=mark)
+    assert "l|2|2" in buttons(latest)
+
+    # A non-admin's /reload is refused; an admin's runs and reports.
+    mark = len(server.calls)
+    server.user_says("/reload", alice)
+    refusal = server.wait_for(sent_to(1), after=mark)
+    assert "لمشرفي البوت" in refusal.params["text"]
+    (tmp_path / "articles" / "rain.md").unlink()
+    mark = len(server.calls)
+    server.user_says("/reload", admin)
+    server.wait_for(lambda c: sent_to(ADMIN)(c) and "Reloading" in c.params["text"], after=mark)
+    report = server.wait_for(
+        lambda c: sent_to(ADMIN)(c) and "Reload finished" in c.params["text"], after=mark
+    )
+    assert "Removed: 1" in report.params["text"]
+
+    # Everything the bot sent was valid Telegram HTML within the limit.
+    assert server.errors == []
+    for call in server.calls:
+        if call.params.get("parse_mode") == "HTML":
+            assert_telegram_html(call.params["text"])
+
+    # It stops cleanly on SIGTERM and never logged its token.
+    bot_process.send_signal(signal.SIGTERM)
+    assert bot_process.wait(20) == 0
+    log = (tmp_path / "bot.log").read_text()
+    assert "serving 3 articles" in log
+    assert TOKEN not in log and "SECRET" not in log
+
+
+# --- the entry points --------------------------------------------------------------------------
+
+
+def test_run_without_token_points_to_chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    result = CliRunner().invoke(run, ["--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 1
+    assert "TELEGRAM_BOT_TOKEN" in result.output and "articlebot chat" in result.output
+
+
+def test_bad_admin_ids_are_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("ARTICLEBOT_ADMIN_IDS", "12,abc")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(run, ["--db", str(tmp_path / "x.db")])
+    assert (
+        result.exit_code == 1 and "ARTICLEBOT_ADMIN_IDS" in result.output and "abc" in result.output
+    )
+
+
+def test_webhook_needs_a_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("ARTICLEBOT_WEBHOOK_SECRET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        run, ["--db", str(tmp_path / "x.db"), "--webhook", "https://e.com/h"]
+    )
+    assert result.exit_code == 2 and "secret" in result.output
+
+
+def test_chat_goes_through_the_same_replies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = write_articles(tmp_path / "articles")
+    monkeypatch.setenv("ARTICLEBOT_SOURCES", str(sources))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    lines = [
+        "ما عدد الضحايا في غزة؟",
+        "1",  # the first button: show the article
+        "/latest 2",
+        "/language en",
+        "what's the weather in London?",
+        "/stats",
+    ]
+    result = CliRunner().invoke(chat, ["--db", str(tmp_path / "c.db")], input="\n".join(lines))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "مئتين" in out  # the answer
+    assert "توسطت فيها مصر" in out  # the article, after pressing its button
+    assert "[1] 📄 1" in out  # /latest's buttons
+    assert "couldn't find" in out
+    assert "Asked: 2" in out
+    assert "<b>" not in out and "&lt;" not in out
