@@ -23,7 +23,7 @@ class ConfigError(Exception):
 
 def default_db_path() -> Path:
     """``articlebot.db`` in the user's data folder (XDG on Linux)."""
-    return Path(platformdirs.user_data_dir("articlebot")) / "articlebot.db"
+    return Path(platformdirs.user_data_dir("articlebot", appauthor=False)) / "articlebot.db"
 
 
 def _bundled_articles() -> tuple[Path, ...]:
