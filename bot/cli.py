@@ -12,19 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import click
-import platformdirs
 
+from bot.config import default_db_path
 from knowledge import BUNDLED_ARTICLES, Hit, KnowledgeError, Library, SearchResult
 
 DB_ENV = "ARTICLEBOT_DB"
 
 
-def default_db_path() -> Path:
+def db_path_from_env() -> Path:
     """``$ARTICLEBOT_DB``, else ``articlebot.db`` in the user's data folder (XDG)."""
     env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("articlebot", appauthor=False)) / "articlebot.db"
+    return Path(env).expanduser() if env else default_db_path()
 
 
 db_option = click.option(
@@ -41,13 +39,30 @@ def open_library(db_path: Path | None, *, fill: bool = True) -> Library:
     """Open the library, filling a new one with the bundled articles when ``fill``."""
     try:
         return Library.open(
-            db_path or default_db_path(), default_sources=[BUNDLED_ARTICLES] if fill else None
+            db_path or db_path_from_env(), default_sources=[BUNDLED_ARTICLES] if fill else None
         )
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The library commands, plus the bot's ``run`` and ``chat``, imported only when used so
+    that ``ask`` does not pay for importing Telegram."""
+
+    lazy = ("run", "chat")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            from bot import serve
+
+            self.add_command(getattr(serve, name))
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="articlebot")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 def cli(verbose: int) -> None:

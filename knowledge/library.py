@@ -67,6 +67,9 @@ class _Analysed:
 class Library:
     """A library of articles stored in one SQLite file, searchable with BM25."""
 
+    recheck_seconds = 1.0
+    """How often a search checks whether another process changed the library."""
+
     def __init__(self, path: Path, params: BM25Params = DEFAULT_PARAMS) -> None:
         self.path = path
         self.index_path = path.with_name(path.name + ".bm25")
@@ -74,6 +77,7 @@ class Library:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._index: BM25Index | None = None
+        self._checked_at = time.monotonic()
 
     @classmethod
     def open(
@@ -259,27 +263,55 @@ class Library:
         query = " ".join(strip_bidi(query).split())[:MAX_QUERY_CHARS]
         if not any(ch.isalnum() for ch in query):
             return SearchResult(query=query, answered=False, reason="empty")
+        while True:
+            index = self._current_index()
+            result = self._search_index(index, query, max(k, 1), partial=False)
+            if result is not None:
+                return result
+            # A reload purged passages of the index this search started with. In this process
+            # the new index is serving by then: ask it. Otherwise answer with what is left.
+            if self._index is index:
+                return self._search_index(index, query, max(k, 1), partial=True)
+
+    def _current_index(self) -> BM25Index:
+        """The serving index, reloaded when another process (a CLI ingest, another bot
+        instance) has changed the library; checked at most every ``recheck_seconds``."""
         index = self._index
         assert index is not None
+        now = time.monotonic()
+        if now - self._checked_at < self.recheck_seconds:
+            return index
+        self._checked_at = now
+        generation = store.get_meta(self._db(), "generation", "0")
+        if generation != index.meta.get("generation") and self._write_lock.acquire(blocking=False):
+            try:
+                self._index = self._load_or_build_index(self._db())
+            finally:
+                self._write_lock.release()
+        return self._index
+
+    def _search_index(
+        self, index: BM25Index, query: str, k: int, *, partial: bool
+    ) -> SearchResult | None:
+        """The result from ``index``; None if some of its passages are gone, unless ``partial``."""
         terms = analyse_query(query, index.vocab)
         if not terms:
             return SearchResult(query=query, answered=False, reason="stopwords")
-        top = index.top_k(terms, max(k, 1))
+        top = index.top_k(terms, k)
         if top.total == 0:
             return SearchResult(query, False, terms=tuple(terms), reason="no_match")
-        ids = [int(index.doc_ids[d]) for d in top.docs]
+        ids = [int(i) for i in index.doc_ids[top.docs]]
         rows = store.passages_by_id(self._db(), ids, retired=True)
+        if len(rows) < len(ids) and not partial:
+            return None
         weights = _term_weights(index, terms)
-        hits = []
-        for doc, score in zip(top.docs.tolist(), top.scores.tolist(), strict=True):
-            row = rows.get(int(index.doc_ids[doc]))
-            if row is not None:  # purged by a reload since this search took its index
-                hits.append(_hit(row, score, weights))
+        scores = top.scores.tolist()
+        hits = [_hit(rows[i], s, weights) for i, s in zip(ids, scores, strict=True) if i in rows]
         answered = bool(hits) and _answers(hits[0], rows[hits[0].passage_id], weights)
         return SearchResult(
             query=query,
             answered=answered,
-            hits=hits[:k],
+            hits=hits,
             terms=tuple(terms),
             reason=None if answered else "off_topic",
             total=top.total,

@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS questions (
 
 _ARTICLE_INFO = """
     a.id, a.key, a.title, a.published, a.url, a.source, a.lang, a.path,
-    (SELECT count(*) FROM passages p WHERE p.article_id = a.id AND p.retired = 0) AS passages, a.date_from_mtime
+    (SELECT count(*) FROM passages p WHERE p.article_id = a.id AND p.retired = 0) AS passages,
+    a.date_from_mtime
 """
 
 

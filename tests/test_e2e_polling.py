@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import cli
 from bot.serve import chat, run
 from tests.telegram_helpers import (
     Call,
@@ -29,10 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_command(db: Path) -> list[str]:
-    # Through the console entry point when bot.cli registers it, else the command itself.
-    if "run" in cli.cli.commands:
-        return [sys.executable, "-m", "bot", "run", "--db", str(db)]
-    return [sys.executable, "-c", "from bot.serve import run; run()", "--db", str(db)]
+    return [sys.executable, "-m", "bot", "run", "--db", str(db)]
 
 
 @pytest.fixture

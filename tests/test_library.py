@@ -180,3 +180,16 @@ def test_unreadable_library_path_is_a_clear_error(tmp_path: Path) -> None:
     not_a_db = write(tmp_path / "x.db", b"this is not sqlite" * 100)
     with pytest.raises(KnowledgeError, match="cannot open the library"):
         Library.open(not_a_db)
+
+
+def test_another_process_ingest_is_seen_by_a_running_library(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    library.ingest([tmp_path / "src"])
+    monkeypatch.setattr(Library, "recheck_seconds", 0.0)
+    with Library.open(library.path) as other:  # e.g. `articlebot ingest` while the bot runs
+        assert not other.search("الشيخ جراح", 1).hits
+        _article(tmp_path / "src", "b.md", "مقال عن القدس والشيخ جراح", title="b")
+        library.ingest([tmp_path / "src"])
+        assert other.search("الشيخ جراح", 1).hits[0].title == "b"
