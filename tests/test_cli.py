@@ -1,0 +1,175 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+from .conftest import write
+
+SEED_QUESTION = "متى بدأ وقف إطلاق النار في غزة؟"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "lib.db"
+
+
+def _invoke(runner: CliRunner, *args: str, input: str | None = None):
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_every_command_has_help(runner: CliRunner) -> None:
+    commands = ["ask", "ingest", "latest", "stats", "eval", "run", "chat"]
+    assert set(commands) <= set(cli.list_commands(None))  # type: ignore[arg-type]
+    for name in commands:
+        result = _invoke(runner, name, "--help")
+        assert result.exit_code == 0, name
+        assert "Usage: " in result.output and len(result.output) > 100, name
+
+
+def test_ask_builds_the_bundled_library_on_first_use(runner: CliRunner, db: Path) -> None:
+    result = _invoke(runner, "ask", "--db", str(db), SEED_QUESTION)
+    assert result.exit_code == 0
+    assert "**وقف**" in result.output and "2021-05-21" in result.output
+    assert db.exists()
+
+
+def test_ask_uses_the_env_database_by_default(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARTICLEBOT_DB", str(tmp_path / "env.db"))
+    assert _invoke(runner, "ask", SEED_QUESTION).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_ask_json_shape(runner: CliRunner, db: Path) -> None:
+    result = _invoke(runner, "ask", "--db", str(db), "--json", "-k", "2", SEED_QUESTION)
+    answer = json.loads(result.output)
+    assert set(answer) == {"query", "answered", "hits"}
+    assert answer["answered"] is True and len(answer["hits"]) == 2
+    hit = answer["hits"][0]
+    assert set(hit) == {
+        "article_id",
+        "title",
+        "url",
+        "published",
+        "passage_id",
+        "text",
+        "score",
+        "best_sentence",
+    }
+    assert "وقف إطلاق النار" in hit["best_sentence"] and hit["best_sentence"] in hit["text"]
+    assert hit["score"] >= answer["hits"][1]["score"]
+
+
+@pytest.mark.parametrize(
+    ("question", "reason_text"),
+    [
+        ("ما هي عاصمة فرنسا؟", "nothing on that"),
+        ("what's the weather in London", "nothing on that"),
+        ("ما هو", "only very common words"),
+        ("؟؟؟ !!", "in words"),
+    ],
+)
+def test_ask_unanswerable(runner: CliRunner, db: Path, question: str, reason_text: str) -> None:
+    result = _invoke(runner, "ask", "--db", str(db), question)
+    assert result.exit_code == 0 and reason_text in result.output
+    answer = json.loads(_invoke(runner, "ask", "--db", str(db), "--json", question).output)
+    assert answer["answered"] is False and answer["hits"] == []
+
+
+def test_ask_batch(runner: CliRunner, db: Path, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": 1, "question": SEED_QUESTION}, ensure_ascii=False),
+        json.dumps({"id": "b", "question": "ما هي عاصمة فرنسا؟"}, ensure_ascii=False),
+        "not json",
+        json.dumps({"id": 3}),
+        "",
+    ]
+    batch = write(tmp_path / "q.jsonl", "\n".join(lines))
+    result = _invoke(runner, "ask", "--db", str(db), "--json", "-k", "1", "--batch", str(batch))
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["id"] for o in out] == [1, "b", None, 3]
+    assert out[0]["answered"] and len(out[0]["hits"]) == 1
+    assert not out[1]["answered"]
+    assert "not JSON" in out[2]["error"] and "question" in out[3]["error"]
+
+
+def test_ask_needs_a_question_or_a_batch(runner: CliRunner, db: Path) -> None:
+    result = runner.invoke(cli, ["ask", "--db", str(db)])
+    assert result.exit_code == 2 and "QUESTION or --batch" in result.output
+
+
+def test_ingest_report_and_exit_codes(runner: CliRunner, db: Path, tmp_path: Path) -> None:
+    good = write(tmp_path / "src" / "a.md", "---\ntitle: T\ndate: 2024-01-01\n---\nنص المقال.")
+    bad = write(tmp_path / "src" / "b.json", "{broken")
+    result = runner.invoke(cli, ["ingest", "--db", str(db), str(tmp_path / "src")])
+    assert result.exit_code == 0
+    assert "added 1" in result.output and "failed 1" in result.output
+    assert f"{bad}: unparseable JSON" in result.output
+    as_json = runner.invoke(cli, ["ingest", "--db", str(db), "--json", str(good)])
+    assert json.loads(as_json.output)["unchanged"] == 1
+    all_bad = runner.invoke(cli, ["ingest", "--db", str(db), str(bad)])
+    assert all_bad.exit_code == 1
+    usage = runner.invoke(cli, ["ingest", "--db", str(db)])
+    assert usage.exit_code == 2
+
+
+def test_ingest_sync_removes(runner: CliRunner, db: Path, tmp_path: Path) -> None:
+    write(tmp_path / "src" / "a.md", "نص أ.")
+    gone = write(tmp_path / "src" / "b.md", "نص ب.")
+    _invoke(runner, "ingest", "--db", str(db), str(tmp_path / "src"))
+    gone.unlink()
+    out = json.loads(
+        _invoke(runner, "ingest", "--db", str(db), "--json", "--sync", str(tmp_path / "src")).output
+    )
+    assert out["removed"] == 1
+
+
+def test_latest_and_stats(runner: CliRunner, db: Path) -> None:
+    latest = json.loads(_invoke(runner, "latest", "--db", str(db), "--json", "-n", "3").output)
+    assert len(latest) == 1 and latest[0]["published"] == "2021-05-21"
+    assert "2021-05-21" in _invoke(runner, "latest", "--db", str(db)).output
+    stats = json.loads(_invoke(runner, "stats", "--db", str(db), "--json").output)
+    assert stats["articles"] == 1 and stats["passages"] >= 5
+    assert stats["bm25"] == {"variant": "okapi", "k1": 1.5, "b": 0.75, "epsilon": 0.25}
+    assert "articles:" in _invoke(runner, "stats", "--db", str(db)).output
+
+
+def test_eval_on_a_small_squad_file(runner: CliRunner, tmp_path: Path) -> None:
+    squad = {
+        "data": [
+            {
+                "title": "Gaza",
+                "paragraphs": [
+                    {
+                        "context": "A ceasefire in Gaza began on Friday 21 May after eleven days.",
+                        "qas": [
+                            {
+                                "question": "When did the Gaza ceasefire begin?",
+                                "answers": [{"text": "Friday 21 May"}],
+                            }
+                        ],
+                    },
+                    {
+                        "context": "Rockets reached Tel Aviv for the first time.",
+                        "qas": [{"question": "Which city did rockets reach?", "answers": []}],
+                    },
+                ],
+            }
+        ]
+    }
+    path = write(tmp_path / "squad.json", json.dumps(squad))
+    figures = json.loads(_invoke(runner, "eval", "--json", str(path)).output)
+    assert figures["questions"] == 2 and figures["R@1"] == 100.0
+    assert figures["AnsR@1"] == 50.0
+    assert "R@1" in _invoke(runner, "eval", str(path)).output
+    bad = write(tmp_path / "bad.json", "{}")
+    assert runner.invoke(cli, ["eval", str(bad)]).exit_code == 1
