@@ -272,5 +272,47 @@ def eval_command(squad_file: Path, k: int, as_json: bool) -> None:
         click.echo(f"{name:<12} {value:.1f}" if isinstance(value, float) else f"{name:<12} {value}")
 
 
+@cli.command()
+@click.option(
+    "--passages",
+    type=click.IntRange(10, 10_000_000),
+    default=100_000,
+    show_default=True,
+    help="Size of the synthetic library.",
+)
+@click.option("--queries", type=click.IntRange(10, 1_000_000), default=1000, show_default=True)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Benchmark these article files/folders instead of a synthetic library.",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--no-rank-bm25", is_flag=True, help="Skip the comparison with rank_bm25.")
+@json_option
+def bench(
+    passages: int,
+    queries: int,
+    sources: tuple[Path, ...],
+    seed: int,
+    no_rank_bm25: bool,
+    as_json: bool,
+) -> None:
+    """Measure ingest, index build, open time, query latency and memory, beside rank_bm25.
+
+    Figures, not a test: compare them within one run on one machine.
+    """
+    from knowledge import bench as benchmark
+
+    say = None if as_json else (lambda message: click.echo(f"... {message}", err=True))
+    figures = benchmark.run(passages, queries, sources, seed, not no_rank_bm25, say)
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    for name, value in figures.items():
+        click.echo(f"{name:<22} {value}")
+
+
 def main() -> None:
     cli(prog_name="articlebot")

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Container, Iterator
 from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 
@@ -128,14 +129,22 @@ def word_terms(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(terms)
 
 
+@lru_cache(maxsize=500_000)
 def analyse_word(raw: str) -> tuple[str, ...]:
     """Terms for one raw word; empty for a stop word."""
     return tuple(term for _, term in word_terms(raw))
 
 
+@lru_cache(maxsize=1_000_000)
+def _chunk_terms(chunk: str) -> tuple[str, ...]:
+    return tuple(term for raw in RAW_WORD.findall(chunk) for term in analyse_word(raw))
+
+
 def analyse(text: str) -> list[str]:
     """The search terms of ``text``, in order."""
-    return [term for raw in RAW_WORD.findall(text) for term in analyse_word(raw)]
+    # A word never spans white space, so the text is cut there first and each piece (a word
+    # with its punctuation, mostly) is analysed once and remembered: news repeats its words.
+    return list(chain.from_iterable(map(_chunk_terms, text.split())))
 
 
 def analyse_query(text: str, known: Container[str]) -> list[str]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +80,7 @@ class BM25Index:
         """k1 * (1 - b + b * doc_len / avgdl), per document, as rank_bm25 computes it."""
         self.params = params
         self.meta = meta or {}
+        self._local = threading.local()
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -138,42 +141,67 @@ class BM25Index:
 
     def scores(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The documents sharing a term with ``query`` (ascending) and their BM25 scores."""
-        k1 = self.params.k1
-        parts_docs, parts_scores = [], []
-        for term in query:  # repeated query terms count again, as in rank_bm25
-            docs, tfs = self.postings(term)
-            if not len(docs):
-                continue
-            tf = tfs.astype(np.float64)
-            idf = self.idf[self.vocab[term]]
-            parts_docs.append(docs)
-            parts_scores.append(idf * (tf * (k1 + 1) / (tf + self.norm[docs])))
-        if not parts_docs:
-            return _EMPTY_DOCS, np.zeros(0)
-        if len(parts_docs) == 1:
-            return parts_docs[0], parts_scores[0]
-        docs = np.concatenate(parts_docs)
-        contributions = np.concatenate(parts_scores)
-        # A stable sort keeps each document's contributions in query order, so they add up in
-        # the same order as rank_bm25's running sum.
-        order = np.argsort(docs, kind="stable")
-        docs, contributions = docs[order], contributions[order]
-        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-        return docs[starts], np.add.reduceat(contributions, starts)
+        with self._accumulated(query) as (acc, seen, touched):
+            docs = np.flatnonzero(seen) if len(touched) else _EMPTY_DOCS
+            return docs, acc[docs].copy()
 
     def top_k(self, query: Sequence[str], k: int) -> TopK:
         """The ``k`` best documents for ``query``: highest score first, ties by position."""
-        docs, scores = self.scores(query)
-        total = len(docs)
-        if total > k:
-            # argpartition on the negated scores: fast on any distribution of values.
-            keep = np.argpartition(-scores, k - 1)[:k]
-            # Everything tied with the k-th score competes, so ties are broken by position.
-            kth = scores[keep].min()
-            keep = np.flatnonzero(scores >= kth)
-            docs, scores = docs[keep], scores[keep]
-        order = np.lexsort((docs, -scores))[:k]
-        return TopK(docs=docs[order], scores=scores[order], total=total)
+        terms = sum(1 for t in query if t in self.vocab)
+        with self._accumulated(query) as (acc, seen, touched):
+            if not len(touched):
+                return TopK(_EMPTY_DOCS, np.zeros(0), 0)
+            total = int(np.count_nonzero(seen))
+            values = acc[touched]
+            # A document is in ``touched`` once per query term it holds, so the k * terms best
+            # entries include the k best documents. argpartition on the negated values: it
+            # is fast whatever their distribution (not so on mostly-equal values).
+            wanted = k * terms
+            if len(touched) > wanted:
+                kth = values[np.argpartition(-values, wanted - 1)[:wanted]].min()
+                # Everything tied with the threshold competes, so ties break by position.
+                candidates = np.unique(touched[values >= kth])
+            else:
+                candidates = np.unique(touched)
+            scores = acc[candidates]
+            order = np.lexsort((candidates, -scores))[:k]
+            return TopK(docs=candidates[order], scores=scores[order], total=total)
+
+    @contextmanager
+    def _accumulated(self, query: Sequence[str]) -> Iterator[tuple[np.ndarray, ...]]:
+        """Sum the BM25 contribution of each query term into this thread's score buffer.
+
+        Contributions are added term by term in query order (repeated terms again), exactly as
+        rank_bm25 sums its score arrays, so the sums agree to the last bit. Yields the buffer,
+        the mask of documents that share a term, and the postings touched (with repeats); the
+        buffers are zeroed again afterwards, touching only those postings.
+        """
+        acc, seen = self._buffers()
+        k1 = self.params.k1
+        parts = []
+        try:
+            for term in query:
+                docs, tfs = self.postings(term)
+                if not len(docs):
+                    continue
+                tf = tfs.astype(np.float64)
+                acc[docs] += self.idf[self.vocab[term]] * (tf * (k1 + 1) / (tf + self.norm[docs]))
+                seen[docs] = True
+                parts.append(docs)
+            touched = np.concatenate(parts) if len(parts) > 1 else (parts or [_EMPTY_DOCS])[0]
+            yield acc, seen, touched
+        finally:
+            for docs in parts:
+                acc[docs] = 0.0
+                seen[docs] = False
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-thread score and mask buffers, one slot per document, allocated once."""
+        local = self._local
+        if getattr(local, "acc", None) is None:
+            local.acc = np.zeros(len(self.doc_ids))
+            local.seen = np.zeros(len(self.doc_ids), dtype=bool)
+        return local.acc, local.seen
 
     def save(self, path: str | Path) -> None:
         """Write the index to ``path`` atomically (readers of the old file keep it)."""

@@ -1,0 +1,243 @@
+"""The benchmark behind ``articlebot bench``: speed and memory, side by side with rank_bm25.
+
+A synthetic library is generated deterministically (seeded): passages of 60-180 words drawn from
+a Zipf-distributed vocabulary of about 200k Arabic-letter words, queries of 2-8 words biased to
+mid-frequency words. It goes through the real pipeline (files, ingest, index), then a fresh
+process opens the saved library and answers the queries, so that its open time and peak memory
+are those of a server that just started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import analyse
+from .library import Library
+
+VOCABULARY = 200_000
+ZIPF_EXPONENT = 1.07
+PASSAGES_PER_ARTICLE = 10
+_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+RANK_BM25_BUDGET_S = 20.0
+"""Time allowed for rank_bm25's queries; past it, the rest of the queries are sampled."""
+
+Progress = Callable[[str], None]
+
+
+def synthetic_words(count: int, seed: int) -> list[str]:
+    """``count`` distinct Arabic-letter words of 3-9 letters, none of them a stop word."""
+    rng = random.Random(seed)
+    words: dict[str, None] = {}
+    while len(words) < count:
+        word = "".join(rng.choices(_LETTERS, k=rng.randint(3, 9)))
+        # Distinct terms after analysis, so that the vocabulary keeps its size and shape.
+        terms = analyse(word)
+        if terms and terms[0] == word:
+            words[word] = None
+    return list(words)
+
+
+def write_synthetic_library(folder: Path, passages: int, seed: int = 1) -> list[str]:
+    """Write ``passages`` synthetic passages as JSON-lines articles; return the vocabulary."""
+    rng = np.random.default_rng(seed)
+    words = np.array(synthetic_words(VOCABULARY, seed), dtype=object)
+    weights = 1.0 / np.arange(1, VOCABULARY + 1) ** ZIPF_EXPONENT
+    cumulative = np.cumsum(weights / weights.sum())
+    lengths = rng.integers(60, 181, size=passages)
+    picks = np.searchsorted(cumulative, rng.random(int(lengths.sum())), side="right")
+    picks = np.minimum(picks, VOCABULARY - 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    ends = np.cumsum(lengths)
+    with (folder / "synthetic.jsonl").open("w", encoding="utf-8") as out:
+        for first in range(0, passages, PASSAGES_PER_ARTICLE):
+            paragraphs = []
+            for i in range(first, min(first + PASSAGES_PER_ARTICLE, passages)):
+                start = ends[i] - lengths[i]
+                paragraphs.append(" ".join(words[picks[start : ends[i]]]))
+            title = " ".join(words[picks[ends[first] - 5 : ends[first]]])
+            record = {"id": first, "title": title, "text": "\n\n".join(paragraphs)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return list(words)
+
+
+def synthetic_queries(words: list[str], count: int, seed: int = 2) -> list[str]:
+    """Queries of 2-8 words, biased to mid-frequency words (ranks 100 to 20,000)."""
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        size = rng.randint(2, 8)
+        ranks = [int(min(VOCABULARY - 1, 10 ** rng.uniform(2, 4.3))) for _ in range(size)]
+        queries.append(" ".join(words[r] for r in ranks))
+    return queries
+
+
+def run(
+    passages: int = 100_000,
+    queries: int = 1000,
+    sources: Iterable[Path] = (),
+    seed: int = 1,
+    rank_bm25: bool = True,
+    progress: Progress | None = None,
+) -> dict:
+    """Build, serve and compare; return the figures (see the README for their meaning)."""
+    say = progress or (lambda message: None)
+    with tempfile.TemporaryDirectory(prefix="articlebot-bench-") as tmp:
+        folder = Path(tmp)
+        sources = list(sources)
+        if sources:
+            texts = _sample_texts(sources)
+        else:
+            say(f"writing {passages:,} synthetic passages")
+            words = write_synthetic_library(folder / "articles", passages, seed)
+            sources = [folder / "articles"]
+            texts = None
+        say("ingesting")
+        library = Library.open(folder / "bench.db")
+        started = time.perf_counter()
+        report = library.ingest(sources)
+        ingest_s = time.perf_counter() - started
+        stored = library.stats().passages
+        build_s = _time(library.rebuild_index)
+        asked = (
+            synthetic_queries(words, queries) if texts is None else _queries_from(texts, queries)
+        )
+        (folder / "queries.json").write_text(json.dumps(asked, ensure_ascii=False))
+        library.close()
+        say("serving from a fresh process")
+        served = _serve_in_fresh_process(folder / "bench.db", folder / "queries.json")
+        figures = {
+            "passages": stored,
+            "ingest_s": round(ingest_s, 3),
+            "ingest_passages_per_s": round(report.passages / ingest_s) if ingest_s else 0,
+            "build_s": round(build_s, 3),
+            **served,
+        }
+        if rank_bm25:
+            say("comparing with rank_bm25")
+            figures.update(_compare_with_rank_bm25(folder / "bench.db", asked, served["p50_ms"]))
+    return figures
+
+
+def serve(db: Path, queries_file: Path) -> dict:
+    """Open the library and answer the queries; run in a fresh process by ``run``."""
+    started = time.perf_counter()
+    library = Library.open(db)
+    open_s = time.perf_counter() - started
+    index = library.index
+    queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    analysed = [analyse(q) for q in queries]
+    for terms in analysed[:10]:  # warm-up: first touches of the memory-mapped file
+        index.top_k(terms, 10)
+    latencies = []
+    for terms in analysed:
+        started = time.perf_counter()
+        index.top_k(terms, 10)
+        latencies.append(time.perf_counter() - started)
+    searches = []
+    for query in queries[: min(len(queries), 200)]:
+        started = time.perf_counter()
+        library.search(query, 10)
+        searches.append(time.perf_counter() - started)
+    p50, p95, p99 = np.percentile(np.array(latencies) * 1000, [50, 95, 99])
+    return {
+        "open_s": round(open_s, 3),
+        "p50_ms": round(float(p50), 4),
+        "p95_ms": round(float(p95), 4),
+        "p99_ms": round(float(p99), 4),
+        "search_p50_ms": round(float(np.median(searches)) * 1000, 3),
+        "rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def _serve_in_fresh_process(db: Path, queries_file: Path) -> dict:
+    code = "import json,sys; from knowledge.bench import serve; from pathlib import Path; "
+    code += "print(json.dumps(serve(Path(sys.argv[1]), Path(sys.argv[2]))))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(db), str(queries_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _compare_with_rank_bm25(db_path: Path, queries: list[str], p50_ms: float) -> dict:
+    from rank_bm25 import BM25Okapi
+
+    with Library.open(db_path) as library:
+        index = library.index
+        docs = [terms for _, terms in library.documents()]
+        reference = BM25Okapi(docs)
+        del docs
+        latencies, worst = [], 0.0
+        budget_end = time.perf_counter() + RANK_BM25_BUDGET_S
+        for query in queries:
+            terms = analyse(query)
+            started = time.perf_counter()
+            scores = reference.get_scores(terms)
+            top = np.argpartition(-scores, 9)[:10] if len(scores) > 10 else np.arange(len(scores))
+            top[np.argsort(-scores[top])]
+            latencies.append(time.perf_counter() - started)
+            matched, ours = index.scores(terms)
+            if len(matched):
+                expected = scores[matched]
+                diff = np.abs(ours - expected) / np.maximum(np.abs(expected), 1e-300)
+                worst = max(worst, float(diff[expected != 0].max(initial=0.0)))
+            if time.perf_counter() > budget_end and len(latencies) >= 20:
+                break
+    reference_p50 = float(np.median(latencies)) * 1000
+    return {
+        "rank_bm25_p50_ms": round(reference_p50, 3),
+        "rank_bm25_queries": len(latencies),
+        "speedup": round(reference_p50 / p50_ms, 1) if p50_ms else None,
+        "max_rel_diff": worst,
+    }
+
+
+def _sample_texts(sources: list[Path]) -> list[str]:
+    from .sources import read_paths
+
+    return [a.text for a in read_paths(sources).articles]
+
+
+def _queries_from(texts: list[str], count: int, seed: int = 2) -> list[str]:
+    """Queries of 2-8 consecutive words taken from the real articles."""
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        words = rng.choice(texts).split()
+        size = min(len(words), rng.randint(2, 8))
+        start = rng.randrange(0, max(1, len(words) - size))
+        queries.append(" ".join(words[start : start + size]))
+    return queries
+
+
+def _time(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM belongs to this process image; ru_maxrss survives exec() from a bigger parent.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
