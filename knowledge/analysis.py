@@ -135,16 +135,29 @@ def analyse_word(raw: str) -> tuple[str, ...]:
     return tuple(term for _, term in word_terms(raw))
 
 
-@lru_cache(maxsize=1_000_000)
-def _chunk_terms(chunk: str) -> tuple[str, ...]:
-    return tuple(term for raw in RAW_WORD.findall(chunk) for term in analyse_word(raw))
+class _ChunkCache(dict):
+    """Terms of each white-space-separated chunk, computed once: news repeats its words, and a
+    plain dict look-up is several times cheaper than ``lru_cache``'s bookkeeping."""
+
+    limit = 2_000_000
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        if len(self) >= self.limit:
+            self.clear()
+        terms = self[chunk] = tuple(
+            term for raw in RAW_WORD.findall(chunk) for term in analyse_word(raw)
+        )
+        return terms
+
+
+_chunk_terms = _ChunkCache()
 
 
 def analyse(text: str) -> list[str]:
     """The search terms of ``text``, in order."""
     # A word never spans white space, so the text is cut there first and each piece (a word
-    # with its punctuation, mostly) is analysed once and remembered: news repeats its words.
-    return list(chain.from_iterable(map(_chunk_terms, text.split())))
+    # with its punctuation, mostly) is analysed once and remembered.
+    return list(chain.from_iterable(map(_chunk_terms.__getitem__, text.split())))
 
 
 def analyse_query(text: str, known: Container[str]) -> list[str]:

@@ -67,7 +67,7 @@ def _strip(text: str, start: int, end: int) -> Span:
 
 
 def _words(text: str, span: Span) -> int:
-    return len(_WORD.findall(text, span[0], span[1]))
+    return len(text[span[0] : span[1]].split())
 
 
 def _join_short(text: str, paragraphs: list[Span]) -> list[Span]:
