@@ -123,12 +123,8 @@ def _batch_answers(library: Library, lines: Any, k: int) -> Iterator[dict]:
 
 def format_result(result: SearchResult, *, color: bool = False) -> str:
     """A search result as readable terminal text, matched words marked."""
-    if not result.answered:
-        lines = [_UNANSWERED.get(result.reason or "", _UNANSWERED["off_topic"])]
-        if result.hits:
-            lines.append("Closest passage, for what it is worth:")
-            lines.append(_format_hit(result.hits[0], 1, color))
-        return "\n".join(lines)
+    if not result.answered:  # never a passage that only shares a word with the question
+        return _UNANSWERED.get(result.reason or "", _UNANSWERED["off_topic"])
     return "\n\n".join(_format_hit(hit, i, color) for i, hit in enumerate(result.hits, 1))
 
 

@@ -17,7 +17,7 @@ from itertools import chain
 
 import Stemmer
 
-ANALYSER_VERSION = "ar-light10+alef-en-snowball-2"
+ANALYSER_VERSION = "ar-light10+alef+plurals-en-snowball-3"
 
 # Bidi controls are invisible but change how a word compares: strip them before anything else.
 BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
@@ -53,6 +53,7 @@ _ARABIC_STOP_LIST = """
     اللذان اللتان اللواتي اللاتي كان كانت يكون تكون كانوا كل بعض غير بين عند عندما منذ اذا ان
     انه انها لان بان فان وان الا اما ايضا وقد وفي ومن وهو وهي وما ولا وكان وكانت ولم به بها
     له لها لهم منه منها فيه فيها عليه عليها اليه عنه عنها
+    لدى خلال حيث ضمن نحو جميع هناك هنا الان لكن كما بينما حول عبر دون اذ وذلك تم ذات ذو
     """
 
 ENGLISH_STOP_WORDS = frozenset(
@@ -60,8 +61,14 @@ ENGLISH_STOP_WORDS = frozenset(
     a an and are as at be been but by did do does for from had has have he her his how i if in
     into is it its me my not of on or our she so than that the their them then there these they
     this those to was we were what when where which who whom whose why will with you your
+    i me myself ours ourselves yours yourself yourselves him himself hers herself itself theirs
+    themselves am being having doing would should could ought because until while about against
+    between through during before after above below up down out off over under again further
+    once here all any both each few more most other some such no nor only own same too very can
+    just don
     """.split()
 )
+"""Snowball's English stop list."""
 
 _ARTICLE_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "يه", "ه", "ه", "ي")
@@ -81,9 +88,20 @@ ARABIC_STOP_WORDS = frozenset(normalise(w) for w in _ARABIC_STOP_LIST.split())
 _PROCLITICS = "وفبلك"
 
 
+_PREPOSITIONS = frozenset(
+    normalise(w) for w in "من عن في على الى مع لدى عند بين حول دون ضد عبر".split()
+)
+_PRONOUNS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه", "ك", "ي")
+
+
 def _is_stop_word(word: str) -> bool:
-    """A function word, also with one attached conjunction or preposition (وهذا, لهذه, فهو)."""
-    return word in ARABIC_STOP_WORDS or (word[0] in _PROCLITICS and word[1:] in ARABIC_STOP_WORDS)
+    """A function word, also with one attached conjunction or preposition (وهذا, لهذه, فهو), or a
+    preposition with an attached pronoun (معها, لديهم, بينهم, وعليه)."""
+    if word in ARABIC_STOP_WORDS or (word[0] in _PROCLITICS and word[1:] in ARABIC_STOP_WORDS):
+        return True
+    if word[0] in "وف" and len(word) > 3:
+        word = word[1:]
+    return any(word.endswith(p) and word[: -len(p)] in _PREPOSITIONS for p in _PRONOUNS)
 
 
 def _is_arabic(word: str) -> bool:
@@ -91,10 +109,16 @@ def _is_arabic(word: str) -> bool:
 
 
 def light_stem(word: str) -> str:
-    """Light10-style Arabic stemmer, plus the indefinite accusative alef (شهيدا -> شهيد).
+    """Light10-style Arabic stemmer, plus the indefinite accusative alef (شهيدا -> شهيد) and
+    frequent broken plurals (شهداء -> شهيد, أطفال -> طفل).
 
     Expects a normalised word. Never leaves fewer than two letters.
     """
+    singular = _singular(word)
+    return _light_stem(word) if singular is None else singular
+
+
+def _light_stem(word: str) -> str:
     if len(word) >= 4 and word.startswith("و"):
         word = word[1:]
     for prefix in _ARTICLE_PREFIXES:
@@ -109,6 +133,53 @@ def light_stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             word = word[: -len(suffix)]
     return word
+
+
+# Frequent broken plurals of news text, each with its singular: they share no affix, so light
+# stemming never brings them together. Words whose plural or singular is also another frequent
+# word are left out (علماء/عالم "world", أعمال "business", أسرى/أسرة, مدن/مدني, كتب, أشهر).
+_BROKEN_PLURALS = """
+    شهداء شهيد أطفال طفل صواريخ صاروخ جنود جندي جرحى جريح ضحايا ضحية رؤساء رئيس وزراء وزير
+    زعماء زعيم قادة قائد أمراء أمير ملوك ملك أطباء طبيب سفراء سفير نواب نائب خبراء خبير
+    رجال رجل أبناء ابن أولاد ولد أصدقاء صديق أعداء عدو عمال عامل طلاب طالب تلاميذ تلميذ
+    أساتذة أستاذ حكام حاكم مناطق منطقة شوارع شارع منازل منزل بيوت بيت مباني مبنى مساجد مسجد
+    كنائس كنيسة مدارس مدرسة مراكز مركز مكاتب مكتب أسواق سوق مصانع مصنع موانئ ميناء جبال جبل
+    أنهار نهر بحار بحر جزر جزيرة أراضي أرض أسلحة سلاح قذائف قذيفة سفن سفينة مدافع مدفع
+    ألغام لغم حروب حرب معارك معركة مجازر مجزرة جرائم جريمة أحزاب حزب شعوب شعب جيوش جيش
+    أسعار سعر أموال مال أرباح ربح بنوك بنك أيام يوم أعوام عام أسابيع أسبوع دقائق دقيقة
+    قرون قرن عقود عقد أخبار خبر أسباب سبب أهداف هدف حقوق حق قوانين قانون مشاريع مشروع
+    مواقع موقع قضايا قضية أحكام حكم شروط شرط أفكار فكرة آراء رأي أسئلة سؤال دروس درس
+    علوم علم فنون فن رسائل رسالة وثائق وثيقة تقارير تقرير أنباء نبأ مصادر مصدر وسائل وسيلة
+    أجهزة جهاز أنظمة نظام برامج برنامج أسماء اسم أرقام رقم أعداد عدد أنواع نوع أجزاء جزء
+    أشخاص شخص أفراد فرد آلاف ألف ملايين مليون أعضاء عضو أطراف طرف سجون سجن أمراض مرض
+    أدوية دواء ألوان لون أشجار شجرة طرق طريق أبواب باب أجيال جيل مواد مادة عناصر عنصر
+    قواعد قاعدة مبادئ مبدأ مراحل مرحلة أساليب أسلوب ظروف ظرف أوضاع وضع أحداث حدث
+    نتائج نتيجة فصائل فصيل أجانب أجنبي أكراد كردي
+    """.split()
+_PLURALS = {
+    normalise(plural): _light_stem(normalise(singular))
+    for plural, singular in zip(_BROKEN_PLURALS[::2], _BROKEN_PLURALS[1::2], strict=True)
+}
+_PLURAL_PRONOUNS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
+
+
+def _singular(word: str) -> str | None:
+    """The stem of the singular of a listed broken plural, also with its clitics (والأطفال,
+    لأطفالهم, شهداءً); None for any other word."""
+    forms = [word, word[1:]] if word.startswith("و") else [word]
+    for form in list(forms):
+        for prefix in (*_ARTICLE_PREFIXES, "ب", "ل", "ك", "ف"):
+            if form.startswith(prefix) and len(form) - len(prefix) >= 3:
+                forms.append(form[len(prefix) :])
+                break
+    for form in list(forms):
+        if form.endswith("ا"):
+            forms.append(form[:-1])
+        for pronoun in _PLURAL_PRONOUNS:
+            if form.endswith(pronoun) and len(form) - len(pronoun) >= 3:
+                forms.append(form[: -len(pronoun)])
+                break
+    return next((_PLURALS[f] for f in forms if f in _PLURALS), None)
 
 
 @lru_cache(maxsize=500_000)
@@ -167,7 +238,7 @@ def analyse_query(text: str, known: Container[str]) -> list[str]:
     the library does not know is tried without one: "لكاليفورنيا" then finds "كاليفورنيا".
     """
     terms = []
-    for raw in RAW_WORD.findall(text):
+    for raw in _without_frame(RAW_WORD.findall(text)):
         for word, term in word_terms(raw):
             if term not in known and len(word) >= 5 and word[0] in _PROCLITICS:
                 bare = light_stem(word[1:])
@@ -175,6 +246,31 @@ def analyse_query(text: str, known: Container[str]) -> list[str]:
                     term = bare
             terms.append(term)
     return terms
+
+
+# Terms that frame a question rather than say what it is about, when they open it after only
+# function words: "ما اسم", "كم عدد", "ما نوع", "في أي عام", "ماذا يسمى", "what is the name of",
+# "what kind of", "how many", "in what year".
+_FRAME_TERMS = frozenset(
+    "اسم اسماء عدد اعداد نوع انواع يسم تسم يطلق مقدار مد شيء عام سن يعن تعن مقصود".split()
+    + "name type kind sort mani much year decad centuri".split()
+)
+
+
+def _without_frame(raws: list[str]) -> list[str]:
+    """The raw words of a question without its opening frame words (and a closing "called")."""
+    kept = []
+    opening = True
+    for raw in raws:
+        terms = analyse_word(raw)
+        if opening and terms and all(t in _FRAME_TERMS for t in terms):
+            continue
+        opening = opening and not terms
+        kept.append(raw)
+    if kept and kept[-1].lower() == "called":
+        kept.pop()
+    # A question that is all frame ("عدد الأسماء") keeps its words.
+    return kept if any(analyse_word(raw) for raw in kept) else raws
 
 
 def analyse_spans(text: str) -> Iterator[tuple[str, int, int]]:

@@ -28,12 +28,15 @@ def evaluate_squad(path: str | Path, k: int = 10) -> dict[str, float | int]:
         with Library.open(Path(tmp) / "eval.db") as library:
             library.ingest([source])
             paragraphs = _paragraph_spans(library)
+            keys = _article_keys(library)
             ranks, answer_ranks, answered = [], [], 0
             for key, para, question, answers in questions:
                 result = library.search(question, depth)
                 answered += result.answered
                 own = [
-                    _overlaps((hit.start, hit.end), paragraphs[key][para]) for hit in result.hits
+                    keys[hit.article_id] == key
+                    and _overlaps((hit.start, hit.end), paragraphs[key][para])
+                    for hit in result.hits
                 ]
                 has_answer = [any(a in hit.text for a in answers) for hit in result.hits]
                 ranks.append(own.index(True) + 1 if True in own else None)
@@ -87,6 +90,17 @@ def _paragraph_spans(library: Library) -> dict[str, list[tuple[int, int]]]:
             spans[info.key] = paragraph_spans(article.text)
         offset += len(batch)
     return spans
+
+
+def _article_keys(library: Library) -> dict[int, str]:
+    """The key of each stored article, by id: a hit is the question's own paragraph only if it
+    comes from the question's own article (the offsets alone match the same paragraph of any)."""
+    keys = {}
+    offset = 0
+    while batch := library.latest(500, offset):
+        keys.update((info.id, info.key) for info in batch)
+        offset += len(batch)
+    return keys
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -13,9 +13,9 @@ from .records import Passage
 
 MIN_WORDS = 12
 """A paragraph shorter than this joins its neighbour."""
-MAX_WORDS = 180
+MAX_WORDS = 200
 """A paragraph longer than this is cut at sentence ends into pieces of about TARGET_WORDS."""
-TARGET_WORDS = 120
+TARGET_WORDS = 140
 MAX_CHARS = 1500
 """Hard cap, well under Telegram's 4096, for a sentence that never ends."""
 
