@@ -248,8 +248,14 @@ def stats(as_json: bool, db_path: Path | None) -> None:
 @cli.command(name="eval")
 @click.argument("squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--off-topic",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Questions the set cannot answer, one a line: count those answered anyway.",
+)
 @json_option
-def eval_command(squad_file: Path, k: int, as_json: bool) -> None:
+def eval_command(squad_file: Path, k: int, off_topic: Any, as_json: bool) -> None:
     """Measure retrieval on a SQuAD-format question file, in a temporary library.
 
     Each SQuAD article becomes an article and each paragraph a paragraph; a question is found
@@ -258,7 +264,8 @@ def eval_command(squad_file: Path, k: int, as_json: bool) -> None:
     from knowledge.evaluation import evaluate_squad
 
     try:
-        figures = evaluate_squad(squad_file, k=k)
+        questions = [line.strip() for line in off_topic or [] if line.strip()]
+        figures = evaluate_squad(squad_file, k=k, off_topic=questions)
     except ValueError as error:
         raise click.ClickException(f"{squad_file}: {error}") from error
     if as_json:

@@ -14,8 +14,11 @@ from .library import Library
 from .passages import paragraph_spans
 
 
-def evaluate_squad(path: str | Path, k: int = 10) -> dict[str, float | int]:
-    """R@1/3/5, MRR@10 (own paragraph found) and answer recall@1/k, in percent."""
+def evaluate_squad(
+    path: str | Path, k: int = 10, off_topic: list[str] | None = None
+) -> dict[str, float | int]:
+    """R@1/3/5, MRR@10 (own paragraph found) and answer recall@1/k, in percent; with
+    ``off_topic`` questions (which the set cannot answer), how many come back answered."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     try:
         squad_articles = data["data"]
@@ -41,6 +44,7 @@ def evaluate_squad(path: str | Path, k: int = 10) -> dict[str, float | int]:
                 has_answer = [any(a in hit.text for a in answers) for hit in result.hits]
                 ranks.append(own.index(True) + 1 if True in own else None)
                 answer_ranks.append(has_answer.index(True) + 1 if True in has_answer else None)
+            wrongly = sum(library.search(q, 1).answered for q in off_topic or [])
     n = len(ranks)
     if not n:
         raise ValueError("no questions in the file")
@@ -48,7 +52,7 @@ def evaluate_squad(path: str | Path, k: int = 10) -> dict[str, float | int]:
     def recall(found: list[int | None], at: int) -> float:
         return 100.0 * sum(r is not None and r <= at for r in found) / n
 
-    return {
+    figures = {
         "questions": n,
         "R@1": recall(ranks, 1),
         "R@3": recall(ranks, 3),
@@ -58,6 +62,10 @@ def evaluate_squad(path: str | Path, k: int = 10) -> dict[str, float | int]:
         f"AnsR@{k}": recall(answer_ranks, k),
         "answered": 100.0 * answered / n,
     }
+    if off_topic:
+        figures["off_topic"] = len(off_topic)
+        figures["off_topic_answered"] = wrongly
+    return figures
 
 
 def _write_articles(squad_articles: list, target: Path) -> list[tuple[str, int, str, list[str]]]:
