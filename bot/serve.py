@@ -19,6 +19,7 @@ from telegram import Update
 
 from bot import handlers, replies
 from bot.app import build_application, open_library
+from bot.cli import db_option
 from bot.config import ConfigError, Settings
 from bot.replies import Reply
 from knowledge import KnowledgeError, Library
@@ -26,14 +27,6 @@ from knowledge import KnowledgeError, Library
 logger = logging.getLogger(__name__)
 
 __all__ = ["chat", "run"]
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Library database. Default: $ARTICLEBOT_DB, else articlebot.db in your data folder.",
-)
 
 
 def load_settings(db_path: Path | None) -> Settings:
