@@ -15,7 +15,8 @@ import json
 import os
 import tempfile
 import threading
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,35 +95,35 @@ class BM25Index:
         meta: dict | None = None,
     ) -> BM25Index:
         """Index ``docs`` (each a list of terms); ``doc_ids`` default to 0..n-1."""
-        vocab: dict[str, int] = {}
-        terms: list[int] = []
-        tfs: list[int] = []
-        counts: list[int] = []
-        lengths: list[int] = []
+        # A term's id is its rank of first appearance: the defaultdict hands out the next id
+        # from C, and arrays of machine ints keep 100M postings in a few hundred MB.
+        vocab: defaultdict[str, int] = defaultdict()
+        vocab.default_factory = vocab.__len__
+        term_of = vocab.__getitem__
+        terms, tfs, counts, lengths = array("i"), array("i"), array("i"), array("i")
         for tokens in docs:
             freq = Counter(tokens)
-            terms.extend(vocab.setdefault(t, len(vocab)) for t in freq)
+            terms.extend(map(term_of, freq))
             tfs.extend(freq.values())
             counts.append(len(freq))
             lengths.append(len(tokens))
+        vocab.default_factory = None
         n_docs = len(lengths)
-        term_arr = np.asarray(terms, dtype=np.int64)
-        doc_arr = np.repeat(np.arange(n_docs, dtype=np.int32), counts)
-        # Postings of one term end up in document order, because the sort is stable.
-        order = np.argsort(term_arr, kind="stable")
+        term_arr = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, np.int32)
+        order = _stable_order(term_arr, len(vocab))
         df = np.bincount(term_arr, minlength=len(vocab))
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-        doc_len = np.asarray(lengths, dtype=np.float64)
+        doc_arr = np.repeat(np.arange(n_docs, dtype=np.int32), np.frombuffer(counts, np.int32))
         ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
         return cls(
-            vocab=vocab,
+            vocab=dict(vocab),
             doc_ids=ids.astype(np.int64),
             indptr=indptr,
             post_docs=doc_arr[order],
-            post_tfs=np.asarray(tfs, dtype=np.int32)[order],
+            post_tfs=np.frombuffer(tfs, dtype=np.int32)[order] if tfs else _EMPTY_TFS,
             idf=_okapi_idf(df, n_docs, params.epsilon),
-            norm=_norm(doc_len, params),
+            norm=_norm(np.frombuffer(lengths, np.int32).astype(np.float64), params),
             params=params,
             meta=meta,
         )
@@ -215,9 +216,13 @@ class BM25Index:
             "norm": self.norm,
         }
         layout, offset = {}, 0
-        for name, array in arrays.items():
-            layout[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
-            offset = _aligned(offset + array.nbytes)
+        for name, values in arrays.items():
+            layout[name] = {
+                "dtype": values.dtype.str,
+                "shape": list(values.shape),
+                "offset": offset,
+            }
+            offset = _aligned(offset + values.nbytes)
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         header = {
             "format": FORMAT_VERSION,
@@ -234,9 +239,9 @@ class BM25Index:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(prefix.ljust(data_start, b"\0"))
-                for name, array in arrays.items():
+                for name, values in arrays.items():
                     out.seek(data_start + layout[name]["offset"])
-                    out.write(np.ascontiguousarray(array).tobytes())
+                    out.write(np.ascontiguousarray(values).tobytes())
                 out.truncate(data_start + offset)
                 out.flush()
                 os.fsync(out.fileno())
@@ -288,6 +293,18 @@ class BM25Index:
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_TFS = np.zeros(0, dtype=np.int32)
+
+
+def _stable_order(terms: np.ndarray, vocabulary: int) -> np.ndarray:
+    """The permutation that groups postings by term, keeping document order within a term.
+
+    Two stable passes on 16-bit halves: numpy sorts 16-bit keys by radix, which is about twice
+    as fast as its stable sort of 32-bit keys on a hundred million postings.
+    """
+    if vocabulary <= 1 << 16:
+        return np.argsort(terms.astype(np.uint16), kind="stable")
+    low = np.argsort((terms & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((terms[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:

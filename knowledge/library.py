@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -22,7 +21,8 @@ import sqlite_utils
 from . import store
 from .analysis import ANALYSER_VERSION, analyse, analyse_query, analyse_spans, strip_bidi
 from .index import BM25Index, BM25Params, IndexFileError
-from .passages import sentence_spans, split_passages
+from .passages import sentence_spans
+from .prepare import Prepared, prepare_all
 from .records import (
     Article,
     ArticleInfo,
@@ -57,14 +57,6 @@ Progress = Callable[[int, int], None]
 
 class KnowledgeError(Exception):
     """A library problem that the user can act on; the message says what."""
-
-
-@dataclass(frozen=True)
-class _Analysed:
-    article: Article
-    digest: str
-    title_tokens: list[str]
-    passages: list[dict]
 
 
 class Library:
@@ -138,14 +130,21 @@ class Library:
             read = read_paths(paths)
             report = IngestReport(failed=list(read.failed))
             db = self._db()
-            known = store.article_hashes(db)
-            analysed = self._analyse_changed(read.articles, known, report, progress)
+            changed = self._changed(read.articles, store.article_hashes(db), report)
+            prepared = prepare_all([(a.title, a.text) for a, _ in changed], progress)
             removals = self._removals(db, read) if sync else []
-            if analysed or removals:
+            if changed or removals:
                 with db.atomic():
-                    for item in analysed:
-                        store.save_article(db, _article_row(item), item.passages)
-                        report.passages += len(item.passages)
+                    report.passages = store.save_articles(
+                        db,
+                        [
+                            (
+                                _article_row(article, digest, p.title_terms),
+                                _passage_rows(article, p),
+                            )
+                            for (article, digest), p in zip(changed, prepared, strict=True)
+                        ],
+                    )
                     store.retire_articles(db, removals)
                     report.removed = len(removals)
                     self._finish_write(db)
@@ -158,34 +157,28 @@ class Library:
         logger.info("ingest: %s", report.as_json())
         return report
 
-    def _analyse_changed(
-        self,
-        articles: list[Article],
-        known: dict[str, tuple[int, str]],
-        report: IngestReport,
-        progress: Progress | None,
-    ) -> list[_Analysed]:
+    def _changed(
+        self, articles: list[Article], known: dict[str, tuple[int, str]], report: IngestReport
+    ) -> list[tuple[Article, str]]:
+        """The new and changed articles with their content hashes; counts all in ``report``."""
         changed = []
         seen: set[str] = set()
-        for done, article in enumerate(articles, 1):
+        for article in articles:
             if article.key in seen:
-                report.failed.append(
-                    FileError(article.path, f"duplicate article id {article.key!r}")
-                )
+                duplicate = FileError(article.path, f"duplicate article id {article.key!r}")
+                report.failed.append(duplicate)
                 continue
             seen.add(article.key)
             digest = _digest(article)
             previous = known.get(article.key)
             if previous and previous[1] == digest:
                 report.unchanged += 1
+                continue
+            changed.append((article, digest))
+            if previous:
+                report.updated += 1
             else:
-                changed.append(_analyse_article(article, digest))
-                if previous:
-                    report.updated += 1
-                else:
-                    report.added += 1
-            if progress:
-                progress(done, len(articles))
+                report.added += 1
         return changed
 
     def _removals(self, db: sqlite_utils.Database, read: ReadResult) -> list[int]:
@@ -383,35 +376,27 @@ class Library:
         return db
 
 
-def _analyse_article(article: Article, digest: str) -> _Analysed:
-    passages = [
-        {
-            "position": p.position,
-            "start": p.start,
-            "end": p.end,
-            "text": p.text,
-            "tokens": " ".join(analyse(p.text)),
-        }
-        for p in split_passages(article.text)
-    ]
-    return _Analysed(article, digest, analyse(article.title), passages)
-
-
-def _article_row(item: _Analysed) -> dict:
-    a = item.article
+def _article_row(article: Article, digest: str, title_terms: str) -> dict:
     return {
-        "key": a.key,
-        "title": a.title,
-        "published": a.published,
-        "url": a.url,
-        "source": a.source,
-        "lang": a.lang,
-        "path": a.path,
-        "date_from_mtime": a.date_from_mtime,
-        "hash": item.digest,
-        "text": a.text,
-        "title_tokens": " ".join(item.title_tokens),
+        "key": article.key,
+        "title": article.title,
+        "published": article.published,
+        "url": article.url,
+        "source": article.source,
+        "lang": article.lang,
+        "path": article.path,
+        "date_from_mtime": article.date_from_mtime,
+        "hash": digest,
+        "text": article.text,
+        "title_tokens": title_terms,
     }
+
+
+def _passage_rows(article: Article, prepared: Prepared) -> list[store.PassageRow]:
+    return [
+        (position, start, end, article.text[start:end], terms)
+        for position, start, end, terms in prepared.passages
+    ]
 
 
 def _digest(article: Article) -> str:

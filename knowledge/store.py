@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS passages (
     retired INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id, position);
+CREATE INDEX IF NOT EXISTS passages_retired ON passages (retired) WHERE retired = 1;
+CREATE INDEX IF NOT EXISTS articles_retired ON articles (retired) WHERE retired = 1;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY,
@@ -104,18 +106,44 @@ def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
     yield from db.execute("SELECT id, key, path FROM articles WHERE retired = 0")
 
 
-def save_article(db: sqlite_utils.Database, row: dict, passages: list[dict]) -> int:
-    """Insert or replace an article (matched by ``key``) and all its passages; returns its id."""
-    existing = db.execute("SELECT id FROM articles WHERE key = ?", [row["key"]]).fetchone()
+PassageRow = tuple[int, int, int, str, str]
+"""(position, start, end, text, terms) of a passage to store."""
+
+
+def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[PassageRow]]]) -> int:
+    """Insert or replace articles (matched by ``key``) with all their passages; returns the
+    number of passages written. Statements are batched: this is the hot path of a big ingest."""
     stamp = now()
-    if existing:
-        (article_id,) = existing
-        _retire_passages(db, article_id)
-        db["articles"].update(article_id, {**row, "updated_at": stamp, "retired": 0})
-    else:
-        article_id = db["articles"].insert({**row, "added_at": stamp, "updated_at": stamp}).last_pk
-    db["passages"].insert_all({**p, "article_id": article_id} for p in passages)
-    return article_id
+    ids = dict(db.execute("SELECT key, id FROM articles").fetchall())
+    next_id = max(ids.values(), default=0) + 1
+    new, replaced, passages = [], [], []
+    for row, rows in articles:
+        article_id = ids.get(row["key"])
+        if article_id is None:
+            article_id, next_id = next_id, next_id + 1
+            new.append({**row, "id": article_id, "added_at": stamp, "updated_at": stamp})
+        else:
+            replaced.append({**row, "id": article_id, "updated_at": stamp, "retired": 0})
+        passages.extend((article_id, *passage) for passage in rows)
+    db.conn.executemany(
+        "UPDATE passages SET retired = 1 WHERE article_id = ?", [(r["id"],) for r in replaced]
+    )
+    if replaced:
+        columns = [c for c in replaced[0] if c != "id"]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        db.conn.executemany(
+            f"UPDATE articles SET {assignments} WHERE id = ?",
+            [[r[c] for c in columns] + [r["id"]] for r in replaced],
+        )
+    if new:
+        db["articles"].insert_all(new, batch_size=1000)
+    # executemany straight to SQLite: a million passages are too many for row dicts.
+    db.conn.executemany(
+        'INSERT INTO passages (article_id, position, start, "end", text, tokens) '
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        passages,
+    )
+    return len(passages)
 
 
 def retire_articles(db: sqlite_utils.Database, ids: Iterable[int]) -> None:

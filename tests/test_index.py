@@ -111,3 +111,11 @@ def test_damaged_index_file_is_refused(tmp_path: Path, damage) -> None:
     path.write_bytes(damage(path.read_bytes()))
     with pytest.raises(IndexFileError):
         BM25Index.load(path)
+
+
+@pytest.mark.parametrize("vocabulary", [1000, 300_000])
+def test_postings_are_grouped_by_term_in_document_order(vocabulary: int) -> None:
+    from knowledge.index import _stable_order
+
+    terms = np.random.default_rng(1).integers(0, vocabulary, 50_000).astype(np.int32)
+    assert np.array_equal(_stable_order(terms, vocabulary), np.argsort(terms, kind="stable"))

@@ -70,17 +70,13 @@ def test_failed_ingest_leaves_the_previous_library(
     before = library.search("وقف إطلاق النار", 3)
     _article(src, "b.md", BODY + " جديد", title="b")
     _article(src, "c.md", BODY + " آخر", title="c")
-    calls = 0
-    real_save = store_module.save_article
+    real_save = store_module.save_articles
 
-    def crash_on_second(*args, **kwargs):
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise RuntimeError("disk on fire")
-        return real_save(*args, **kwargs)
+    def save_then_crash(*args, **kwargs):
+        real_save(*args, **kwargs)  # the new articles and passages are written...
+        raise RuntimeError("disk on fire")  # ...and the ingest dies before it commits
 
-    monkeypatch.setattr(store_module, "save_article", crash_on_second)
+    monkeypatch.setattr(store_module, "save_articles", save_then_crash)
     with pytest.raises(RuntimeError):
         library.ingest([src], sync=True)
     assert library.stats().articles == 1

@@ -1,0 +1,22 @@
+from knowledge.prepare import CHUNK, prepare, prepare_all
+
+
+def test_prepare_splits_and_analyses() -> None:
+    text = "الفقرة الأولى عن وقف إطلاق النار في غزة بعد أحد عشر يوما.\n\n" + "كلمة " * 30
+    prepared = prepare("عنوان المقال", text)
+    assert prepared.title_terms == "عنوان مقال"
+    (pos0, start0, end0, terms0), (pos1, *_) = prepared.passages
+    assert (pos0, pos1) == (0, 1)
+    assert text[start0:end0].startswith("الفقرة الأولى") and "وقف اطلاق نار" in terms0
+
+
+def test_worker_processes_give_the_same_result_in_order() -> None:
+    articles = [
+        (f"عنوان {i}", f"نص المقال رقم {i} عن الأحداث.\n\n" + "كلمة " * i) for i in range(3 * CHUNK)
+    ]
+    seen = []
+    parallel = prepare_all(
+        articles, progress=lambda done, total: seen.append((done, total)), workers=2
+    )
+    assert parallel == prepare_all(articles, workers=1)
+    assert seen[-1] == (len(articles), len(articles))
