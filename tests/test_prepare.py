@@ -4,7 +4,7 @@ from knowledge.prepare import CHUNK, prepare, prepare_all
 def test_prepare_splits_and_analyses() -> None:
     text = "الفقرة الأولى عن وقف إطلاق النار في غزة بعد أحد عشر يوما.\n\n" + "كلمة " * 30
     prepared = prepare("عنوان المقال", text)
-    assert prepared.title_terms == "عنوان مقال"
+    assert prepared.title_terms == "عنو مقال"  # light10 takes -ان as a dual suffix
     (pos0, start0, end0, terms0), (pos1, *_) = prepared.passages
     assert (pos0, pos1) == (0, 1)
     assert text[start0:end0].startswith("الفقرة الأولى") and "وقف اطلاق نار" in terms0
