@@ -81,8 +81,9 @@ def show_article(library: Library, article_id: int, lang: str) -> list[Reply]:
 def start(library: Library, lang: str, name: str | None = None) -> Reply:
     """The greeting: what the library holds and two questions it can answer."""
     stats = library.stats()
-    text = t(lang, "start", name=f", {name}" if name else "", articles=stats.articles)
-    examples = example_questions(library)
+    articles = replies.count_articles(stats.articles, lang)
+    text = t(lang, "start", name=f", {name}" if name else "", articles=articles)
+    examples = example_questions(library, lang)
     if examples:
         text += "\n\n" + t(lang, "start_examples")
         text += "".join(f"\n• <code>{replies.escape(q)}</code>" for q in examples)
@@ -90,29 +91,21 @@ def start(library: Library, lang: str, name: str | None = None) -> Reply:
     return Reply(replies.apply_bidi(text, lang == "ar"))
 
 
-def example_questions(library: Library, count: int = 2) -> list[str]:
-    """Short phrases from the newest articles (titles first) that the library does answer."""
-    newest = library.latest(6)
-    candidates = [info.title for info in newest]
-    for info in newest[:2]:
-        article = library.article(info.id)
-        if article is not None:
-            candidates += article.text.split("\n\n")[1:6]
+def example_questions(library: Library, lang: str = "ar", count: int = 2) -> list[str]:
+    """Questions about the newest articles that the library does answer, in ``lang`` first,
+    one per article before a second from the same one."""
+    per_article = [replies.example_questions(info.title) for info in library.latest(10)]
+    depth = max(map(len, per_article), default=0)
+    ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
+    # Stable: the user's language first, newest articles first within it.
+    ranked.sort(key=lambda q: replies.is_arabic(q) != (lang == "ar"))
     found: list[str] = []
-    for candidate in candidates:
-        phrase = _phrase(candidate)
-        if phrase and phrase not in found and library.search(phrase, k=1).answered:
-            found.append(phrase)
+    for question in ranked:
+        if question not in found and library.search(question, k=1).answered:
+            found.append(question)
             if len(found) == count:
                 break
     return found
-
-
-def _phrase(text: str, words: int = 6) -> str:
-    """The first few words of ``text``, without quotes and trailing punctuation."""
-    text = re.split(r"[.:؛؟?!\n]", replies.clean_question(text), maxsplit=1)[0]
-    text = re.sub('["«»“”()\\[\\]]', "", text)
-    return " ".join(text.split()[:words]).strip(" ,،")
 
 
 def help_reply(lang: str, admin: bool) -> Reply:

@@ -35,6 +35,8 @@ __all__ = [
     "apply_bidi",
     "choose_lang",
     "clean_question",
+    "count_articles",
+    "example_questions",
     "format_answer",
     "format_article",
     "format_latest",
@@ -100,10 +102,10 @@ class Reply:
 
 _TEXTS: dict[str, dict[str, str]] = {
     "start": {
-        "en": "👋 <b>Hello{name}!</b>\nI answer questions about a library of {articles} news "
-        "articles by quoting the passages that answer them. Just send me a question.",
-        "ar": "👋 <b>أهلًا{name}!</b>\nأجيب عن أسئلتك حول مكتبة من {articles} مقالًا إخباريًا، "
-        "وأقتبس لك المقاطع التي تجيب عنها. أرسل سؤالك فحسب.",
+        "en": "👋 <b>Hello{name}!</b>\nI answer questions about a library of {articles} by "
+        "quoting the passages that answer them. Just send me a question.",
+        "ar": "👋 <b>أهلًا{name}!</b>\nأجيب عن أسئلتك حول مكتبة تضم {articles}، وأقتبس لك "
+        "المقاطع التي تجيب عنها. أرسل سؤالك فحسب.",
     },
     "start_examples": {
         "en": "For example (tap to copy):",
@@ -276,6 +278,21 @@ _MONTHS = {
 }
 
 
+def count_articles(n: int, lang: str) -> str:
+    """``n`` news articles, with the noun in the form Arabic grammar wants for that number."""
+    if lang != "ar":
+        return "1 news article" if n == 1 else f"{n:,} news articles"
+    if n == 1:
+        return "مقالًا إخباريًا واحدًا"
+    if n == 2:
+        return "مقالين إخباريين"
+    if 3 <= n % 100 <= 10:
+        return f"{n:,} مقالات إخبارية"
+    if 11 <= n % 100 <= 99:
+        return f"{n:,} مقالًا إخباريًا"
+    return f"{n:,} مقال إخباري"  # 0, 100, 101, 102, 200...
+
+
 def t(lang: str, key: str, **values: object) -> str:
     """The localized HTML template ``key``, with ``values`` escaped and filled in."""
     template = _TEXTS[key].get(lang) or _TEXTS[key]["en"]
@@ -295,13 +312,85 @@ def is_arabic(text: str) -> bool:
 def choose_lang(
     override: str | None, language_code: str | None, question: str | None = None
 ) -> str:
-    """The reply language: the user's choice, else the question's script, else their client's."""
+    """The reply language: the user's choice; else Arabic for an Arabic client or an Arabic
+    question; else English."""
     if override in LANGS:
         return override
-    if question and re.search(f"[{_ARABIC}{_LATIN}]", question):
-        return "ar" if is_arabic(question) else "en"
     primary = (language_code or "").split("-")[0].split("_")[0].lower()
-    return "ar" if primary == "ar" else "en"
+    if primary == "ar" or (question and is_arabic(question)):
+        return "ar"
+    return "en"
+
+
+# --- example questions ---------------------------------------------------------------------
+
+# Headline labels that look like a speaker ("عاجل: ...") but are not one.
+_LABELS = {
+    "عاجل", "فيديو", "بالفيديو", "بالصور", "صور", "تقرير", "خاص", "حصري", "مباشر", "رأي",
+    "تحليل", "إنفوغراف", "breaking", "video", "watch", "live", "update", "exclusive", "opinion",
+    "analysis", "photos", "explainer", "report",
+}  # fmt: skip
+# Words that open a new clause in a headline: a topic stops before them.
+_CLAUSE = {
+    "بعد", "قبل", "خلال", "رغم", "منذ", "عقب", "إثر", "اثر", "وسط", "حتى", "لأن", "بينما",
+    "after", "before", "amid", "despite", "following", "while", "since", "as", "because",
+    "during", "says", "said",
+}  # fmt: skip
+# Words a topic should not end on.
+_DANGLING = {
+    "في", "من", "على", "إلى", "الى", "عن", "مع", "بين", "أن", "إن", "ان", "التي", "الذي", "و",
+    "أو", "ثم", "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "and", "or",
+    "from", "by", "its", "his", "her", "their",
+}  # fmt: skip
+_SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
+_GUILLEMETS = re.compile(r"«\s*([^«»]{2,40}?)\s*»")
+
+
+def example_questions(title: str) -> list[str]:
+    """What a reader might type about an article, made from its headline, best first.
+
+    A headline that quotes someone ("Name: ...") gives "What did Name say?", a name in «» gives
+    "ما «...»؟", and the headline's first clause is a short topic. The caller keeps those the
+    library does answer.
+    """
+    title = clean_question(title, 300).strip(" .")
+    arabic = is_arabic(title)
+    found: list[str] = []
+    topic = _topic(title)
+    speaker = _SPEAKER.fullmatch(title)
+    if speaker:
+        who = speaker[1].strip()
+        # A quoted or numbered lead ("«X»: ...", "2021: ...") names a topic, not a speaker.
+        plain = not re.search("[\\d«»\"“”']", who)
+        if plain and 1 <= len(who.split()) <= 4 and who.lower() not in _LABELS:
+            found.append(f"ماذا قال {who}؟" if arabic else f"What did {who} say?")
+            topic = ""  # what follows is their words, not a topic
+        else:
+            topic = _topic(speaker[2])
+    if arabic:
+        for name in _GUILLEMETS.findall(title):
+            if 1 <= len(name.split()) <= 4:
+                found.append(f"ما «{name}»؟")
+    if topic:
+        found.append(topic)
+    return found
+
+
+def _topic(headline: str, max_words: int = 6) -> str:
+    """The first clause of a headline, at most ``max_words`` words, ending on a content word."""
+    words: list[str] = []
+    for word in re.split(r"\s+", re.split(r"[.:;!?؛؟،,|—–]", headline, maxsplit=1)[0].strip()):
+        bare = word.strip("\"'«»“”()[]").lower()
+        if not bare or (words and bare in _CLAUSE) or len(words) == max_words:
+            break
+        words.append(word)
+    while words and words[-1].strip("\"'«»“”()[]").lower() in _DANGLING:
+        words.pop()
+    topic = " ".join(words)
+    # An unbalanced quote mark left by the cut would look broken.
+    if topic.count("«") != topic.count("»") or topic.count('"') % 2:
+        topic = re.sub('[«»"]', "", topic)
+    return topic if len(words) >= 2 else ""
 
 
 # --- text helpers --------------------------------------------------------------------------

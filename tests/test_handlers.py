@@ -292,10 +292,19 @@ async def test_start_gives_examples_that_the_library_answers(bot: Bot, library: 
     await bot.say("/start", from_user=user(1, "ar"))
     text = bot.last()["text"]
     assert "أهلًا" in text
-    examples = [part.split("</code>")[0] for part in text.split("<code>")[1:]]
-    assert len(examples) == 2
+    assert "3 مقالات إخبارية" in text
+    examples = [_plain(part.split("</code>")[0]) for part in text.split("<code>")[1:]]
+    # Arabic topics from the headlines first (not sentence fragments), each one answered.
+    assert examples == ["أمطار غزيرة تضرب العاصمة عمّان", "وقف إطلاق النار في غزة"]
     for example in examples:
-        assert library.search(_plain(example), k=1).answered
+        assert library.search(example, k=1).answered
+
+
+async def test_start_in_english_prefers_english_examples(bot: Bot) -> None:
+    await bot.say("/start", from_user=user(1, "en"))
+    text = bot.last()["text"]
+    assert "library of 3 news articles" in text
+    assert "<code>A new lunar mission launches</code>" in text
 
 
 async def test_help_shows_admin_commands_only_to_admins(bot: Bot) -> None:

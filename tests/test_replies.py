@@ -208,13 +208,49 @@ def test_bidi_controls_in_articles_are_dropped() -> None:
         (None, "en", None, "en"),
         (None, None, None, "en"),
         (None, "en", "ما هي سيف القدس", "ar"),
-        (None, "ar", "what happened", "en"),
+        (None, "ar", "what happened", "ar"),  # an Arabic client keeps its Arabic UI
+        (None, "en-US", "what happened", "en"),
         ("en", "ar", "ما هي", "en"),
         (None, "ar", "😀😀", "ar"),
     ],
 )
 def test_choose_lang(override, code, question, expected) -> None:
     assert replies.choose_lang(override, code, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "آية الله قاسم: انتصار «سيف القدس» يعلّم الشعوب أن طريقها إلى النصر",
+            ["ماذا قال آية الله قاسم؟", "ما «سيف القدس»؟"],
+        ),
+        ("وقف إطلاق النار في غزة بعد أحد عشر يوما", ["وقف إطلاق النار في غزة"]),
+        ("عاجل: انفجار في مرفأ بيروت", ["انفجار في مرفأ بيروت"]),
+        ("«سيف القدس»: معركة غيرت المعادلة", ["ما «سيف القدس»؟", "معركة غيرت المعادلة"]),
+        ("Biden: we will rebuild after the war", ["What did Biden say?"]),
+        ("Rockets hit Tel Aviv as the talks fail", ["Rockets hit Tel Aviv"]),
+        ("وأضاف", []),
+    ],
+)
+def test_example_questions_read_like_questions_or_topics(title: str, expected: list) -> None:
+    assert replies.example_questions(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("n", "ar", "en"),
+    [
+        (1, "مقالًا إخباريًا واحدًا", "1 news article"),
+        (2, "مقالين إخباريين", "2 news articles"),
+        (3, "3 مقالات إخبارية", "3 news articles"),
+        (11, "11 مقالًا إخباريًا", "11 news articles"),
+        (100, "100 مقال إخباري", "100 news articles"),
+        (1203, "1,203 مقالات إخبارية", "1,203 news articles"),
+    ],
+)
+def test_article_counts_are_grammatical(n: int, ar: str, en: str) -> None:
+    assert replies.count_articles(n, "ar") == ar
+    assert replies.count_articles(n, "en") == en
 
 
 def test_clean_question_strips_controls_and_caps() -> None:
