@@ -14,9 +14,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -25,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import replies
@@ -45,16 +46,20 @@ RELOAD_LOCK = "reload_lock"
 LANG_KEY = "lang"
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+T = TypeVar("T")
 
 
 # --- the logic, without Telegram ----------------------------------------------------------------
 
 
-def answer(library: Library, question: str, lang: str, page: int = 0) -> Reply:
+def answer(library: Library, question: str, lang: str, page: int = 0) -> Reply | None:
     """Page ``page`` of the answer to ``question`` (one hit more than shown, to know if there
-    is a next page)."""
+    is a next page); None when the library no longer answers it or has nothing on that page."""
     k = min((page + 1) * PAGE_SIZE + 1, MAX_RESULTS + 1)
-    return replies.format_answer(library.search(question, k=k), lang, page)
+    result = library.search(question, k=k)
+    if not result.answered or len(result.hits) <= page * PAGE_SIZE:
+        return None
+    return replies.format_answer(result, lang, page)
 
 
 def ask(library: Library, question: str, lang: str) -> Reply:
@@ -65,9 +70,12 @@ def ask(library: Library, question: str, lang: str) -> Reply:
     return replies.format_answer(result, lang, 0)
 
 
-def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply:
+def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply | None:
+    """A page of the newest articles; None for a later page that is empty now (after a reload)."""
     n = max(1, min(n, LATEST_MAX))
     items = library.latest(n + 1, offset)
+    if not items and offset > 0:
+        return None
     return replies.format_latest(items[:n], lang, offset, n, has_more=len(items) > n)
 
 
@@ -130,15 +138,14 @@ def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
 def on_button(library: Library, data: str | None, lang: str, question: str | None) -> list[Reply]:
     """What pressing a button shows (the terminal chat's view of a callback query)."""
     kind, args = replies.parse_callback(data)
-    if kind == "m":
-        if not question:
-            return [Reply(t(lang, "expired"))]
-        return [answer(library, question, lang, int(args[0]))]
-    if kind == "a":
+    reply: Reply | None = None
+    if kind == "m" and question:
+        reply = answer(library, question, lang, int(args[0]))
+    elif kind == "a":
         return show_article(library, int(args[0]), lang)
-    if kind == "l":
-        return [latest(library, lang, int(args[1]), int(args[0]))]
-    return [Reply(t(lang, "expired"))]
+    elif kind == "l":
+        reply = latest(library, lang, int(args[1]), int(args[0]))
+    return [reply or Reply(t(lang, "expired"))]
 
 
 def extract_question(text: str, bot_username: str | None) -> str:
@@ -237,6 +244,24 @@ def _is_entity_error(error: BadRequest) -> bool:
     return "parse" in text or "entit" in text or "too long" in text or "tag" in text
 
 
+RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
+"""Pauses before retrying a Bot API call that failed on the network (flood control, RetryAfter,
+is retried by the rate limiter)."""
+
+
+async def _retrying(make: Callable[[], Awaitable[T]]) -> T:
+    """``await make()``, retried after a network failure; refusals (BadRequest) are not."""
+    for delay in RETRY_DELAYS:
+        try:
+            return await make()
+        except BadRequest:
+            raise
+        except NetworkError as error:
+            logger.warning("network error (%s); retrying in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+    return await make()
+
+
 async def send(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
@@ -245,8 +270,9 @@ async def send(
 ) -> Message | None:
     """Send ``reply`` as HTML; if Telegram refuses the markup, send it as plain text instead."""
     params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-    try:
-        return await context.bot.send_message(
+
+    def html_message() -> Awaitable[Message]:
+        return context.bot.send_message(
             chat_id,
             reply.text,
             parse_mode=ParseMode.HTML,
@@ -254,25 +280,30 @@ async def send(
             link_preview_options=NO_PREVIEW,
             reply_parameters=params,
         )
+
+    try:
+        return await _retrying(html_message)
+    except ChatMigrated as error:  # a group became a supergroup: it has a new id
+        chat_id = error.new_chat_id
+        return await _retrying(html_message)
     except BadRequest as error:
         if not _is_entity_error(error):
             raise
         logger.warning("HTML refused (%s); sending plain text", error)
+    pieces = replies.plain_pieces(reply.text)
     message = None
-    for piece in _plain_pieces(reply.text):
-        message = await context.bot.send_message(
-            chat_id,
-            piece,
-            reply_markup=keyboard(reply),
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=params,
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        message = await _retrying(
+            lambda piece=piece, last=last: context.bot.send_message(
+                chat_id,
+                piece,
+                reply_markup=keyboard(reply) if last else None,
+                link_preview_options=NO_PREVIEW,
+                reply_parameters=params,
+            )
         )
     return message
-
-
-def _plain_pieces(html_text: str) -> list[str]:
-    text = replies.visible_text(html_text)
-    return [text[i : i + 4000] for i in range(0, len(text), 4000)] or ["…"]
 
 
 async def send_all(
@@ -286,28 +317,33 @@ async def send_all(
 
 
 async def edit(context: ContextTypes.DEFAULT_TYPE, message: Message, reply: Reply) -> None:
-    """Replace a message's text and buttons (paging); an unchanged page is not an error."""
-    try:
-        await context.bot.edit_message_text(
-            reply.text,
+    """Replace a message's text and buttons (paging); an unchanged page is not an error, and a
+    message that can no longer be edited gets the page as a new message."""
+
+    def edit_message(text: str, as_html: bool) -> Awaitable[object]:
+        return context.bot.edit_message_text(
+            text,
             chat_id=message.chat.id,
             message_id=message.message_id,
-            parse_mode=ParseMode.HTML,
+            parse_mode=ParseMode.HTML if as_html else None,
             reply_markup=keyboard(reply),
             link_preview_options=NO_PREVIEW,
         )
+
+    try:
+        await _retrying(lambda: edit_message(reply.text, True))
     except BadRequest as error:
-        if "not modified" in str(error).lower():
+        text = str(error).lower()
+        if "not modified" in text:
+            return
+        if "not found" in text or "can't be edited" in text:
+            logger.info("cannot edit message (%s); sending a new one", error)
+            await send(context, message.chat.id, reply)
             return
         if not _is_entity_error(error):
             raise
         logger.warning("HTML refused (%s); editing as plain text", error)
-        await context.bot.edit_message_text(
-            _plain_pieces(reply.text)[0],
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            reply_markup=keyboard(reply),
-        )
+        await _retrying(lambda: edit_message(replies.plain_pieces(reply.text)[0], False))
 
 
 async def cosmetic(call: Awaitable[object], what: str) -> None:
@@ -336,8 +372,7 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.info("throttling user %s (%s)", user.id, verdict)
     lang = user_lang(update, context)
     if update.callback_query is not None:
-        text = replies.visible_text(t(lang, "slow_down"))
-        await cosmetic(update.callback_query.answer(text), "answerCallbackQuery")
+        await answer_query(update.callback_query, t(lang, "slow_down"))
     elif verdict == "warn" and update.effective_chat is not None:
         chat = update.effective_chat
         if chat.type == ChatType.PRIVATE:
@@ -483,31 +518,45 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Buttons: answer pages, articles, /latest pages and the language choice."""
+    """Buttons: answer pages, articles, /latest pages and the language choice.
+
+    Every query is answered (the spinner stops), and a page that no longer exists says so in
+    the answer instead of replacing the message.
+    """
     query = update.callback_query
     kind, args = replies.parse_callback(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if kind == "g":
-        context.user_data[LANG_KEY] = args[0]
-        await query.answer(replies.visible_text(t(str(args[0]), "language_set")))
+        choice = str(args[0])
+        context.user_data[LANG_KEY] = choice
+        await answer_query(query, t(choice, "language_set"))
         if message is not None:
-            await edit(context, message, Reply(t(str(args[0]), "language_set")))
+            await edit(context, message, Reply(t(choice, "language_set")))
         return
     question = _question_of(message, context.bot.username) if message else None
     lang = user_lang(update, context, question)
-    if kind in ("m", "l") and (message is None or (kind == "m" and not question)):
-        await query.answer(replies.visible_text(t(lang, "expired")), show_alert=True)
-        return
-    if kind == "":
-        await query.answer(replies.visible_text(t(lang, "expired")))
-        return
-    items = await asyncio.to_thread(on_button, _library(context), query.data, lang, question)
-    await query.answer()
     if kind == "a":
+        await answer_query(query)
         chat_id = message.chat_id if message else query.from_user.id
+        items = await asyncio.to_thread(show_article, _library(context), int(args[0]), lang)
         await send_all(context, chat_id, items)
-    else:
-        await edit(context, message, items[0])
+        return
+    reply: Reply | None = None
+    if message is not None and kind == "m" and question:
+        reply = await asyncio.to_thread(answer, _library(context), question, lang, int(args[0]))
+    elif message is not None and kind == "l":
+        reply = await asyncio.to_thread(latest, _library(context), lang, int(args[1]), int(args[0]))
+    if reply is None:
+        await answer_query(query, t(lang, "expired"), alert=kind != "")
+        return
+    await answer_query(query)
+    await edit(context, message, reply)
+
+
+async def answer_query(query: CallbackQuery, html_text: str = "", alert: bool = False) -> None:
+    """Answer a callback query; failing (a query too old after a restart) is only logged."""
+    text = replies.visible_text(html_text)[:200] or None
+    await cosmetic(query.answer(text, show_alert=alert), "answerCallbackQuery")
 
 
 def _question_of(message: Message, bot_username: str | None) -> str | None:
@@ -528,7 +577,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return  # Telegram is unreachable or the user blocked us: nothing more to say
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.callback_query is not None:
-            await cosmetic(update.callback_query.answer(), "answerCallbackQuery")
+            await answer_query(update.callback_query, t(user_lang(update, context), "error"))
         if update.effective_chat.type == ChatType.PRIVATE:
             lang = user_lang(update, context)
             await cosmetic(

@@ -45,6 +45,7 @@ __all__ = [
     "html_to_text",
     "is_arabic",
     "parse_callback",
+    "plain_pieces",
     "question_from_answer",
     "split_html_blocks",
     "t",
@@ -428,6 +429,16 @@ def visible_text(html_text: str) -> str:
 def visible_len(html_text: str) -> int:
     """Length as Telegram counts it against the 4096 limit."""
     return utf16_len(visible_text(html_text))
+
+
+def plain_pieces(html_text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """The visible text of ``html_text`` as plain messages of at most ``limit`` UTF-16 units,
+    split between paragraphs or sentences (the fallback when Telegram refuses the HTML)."""
+    text = visible_text(html_text).strip()
+    if utf16_len(text) <= limit:
+        return [text or "…"]
+    # A code point is at most two UTF-16 units.
+    return _pieces(text, limit // 2)
 
 
 def _shorten(text: str, limit: int) -> str:

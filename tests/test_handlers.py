@@ -548,3 +548,97 @@ async def test_menus_are_set_and_failures_ignored(make_bot: Callable[..., Any]) 
 
 def test_bot_id_constant_matches_helpers() -> None:
     assert BOT_USER["id"] == BOT_ID
+
+
+# --- Telegram refusing or failing calls -------------------------------------------------------
+
+
+def refuse(method: str, description: str, code: int = 400) -> Callable[[str, dict], Any]:
+    def responder(name: str, params: dict) -> dict | None:
+        if name == method:
+            return {"ok": False, "error_code": code, "description": description}
+        return None
+
+    return responder
+
+
+async def test_failing_callback_answer_does_not_stop_the_article(
+    make_bot: Callable[..., Any],
+) -> None:
+    b = await make_bot(refuse("answerCallbackQuery", "Bad Request: query is too old"))
+    _, answer = await ask_and_get_answer(b, "متى أعلن وقف إطلاق النار في غزة؟")
+    article_button = next(x for x in buttons(answer) if x.startswith("a|"))
+    b.clear()
+    await b.send(callback(article_button, bot_message(answer)))
+    assert any("توسطت فيها مصر" in c.params["text"] for c in b.sent("sendMessage"))
+    assert not any("went wrong" in c.params["text"] for c in b.sent("sendMessage"))
+    await b.app.shutdown()
+
+
+async def test_a_page_gone_after_reload_is_an_alert_not_an_edit(
+    bot: Bot, library: Library, sources: Path
+) -> None:
+    question, answer = await ask_and_get_answer(bot, "غزة الهدنة وقف إطلاق النار الضحايا")
+    for name in ("gaza.md", "rain.md"):
+        (sources / name).unlink()
+    library.ingest([sources], sync=True)
+    bot.clear()
+    await bot.send(callback("m|1", bot_message(answer, reply_to=question)))
+    await bot.send(callback("l|2|2", bot_message(answer)))
+    answers = bot.sent("answerCallbackQuery")
+    assert len(answers) == 2
+    assert all(a.params["show_alert"] and "انتهت صلاحية" in a.params["text"] for a in answers)
+    assert bot.sent("editMessageText", "sendMessage") == []  # the answer stays as it was
+
+
+async def test_a_message_that_cannot_be_edited_gets_a_new_one(
+    make_bot: Callable[..., Any],
+) -> None:
+    b = await make_bot(refuse("editMessageText", "Bad Request: message to edit not found"))
+    question, answer = await ask_and_get_answer(b, "غزة الهدنة وقف إطلاق النار الضحايا")
+    b.clear()
+    await b.send(callback("m|1", bot_message(answer, reply_to=question)))
+    sent = b.sent("sendMessage")
+    assert len(sent) == 1 and "4." in _plain(sent[0].params["text"])
+    await b.app.shutdown()
+
+
+async def test_network_failures_are_retried(
+    make_bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from telegram.error import NetworkError
+
+    monkeypatch.setattr(handlers, "RETRY_DELAYS", (0.0, 0.0))
+    failures = []
+
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and len(failures) < 2:
+            failures.append(method)
+            raise NetworkError("connection reset")
+        return None
+
+    b = await make_bot(responder)
+    await b.say("ما عدد الضحايا في غزة؟")
+    sent = b.sent("sendMessage")
+    assert len(sent) == 3 and "مئتين" in sent[-1].params["text"]
+    await b.app.shutdown()
+
+
+async def test_too_long_html_degrades_to_plain_text_with_its_buttons(
+    make_bot: Callable[..., Any],
+) -> None:
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and params.get("parse_mode") == "HTML":
+            return {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message is too long",
+            }
+        return None
+
+    b = await make_bot(responder)
+    await b.say("متى أعلن وقف إطلاق النار في غزة؟")
+    last = b.sent("sendMessage")[-1].params
+    assert "parse_mode" not in last and "<b>" not in last["text"]
+    assert any(x.startswith("a|") for x in buttons(last))
+    await b.app.shutdown()

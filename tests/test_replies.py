@@ -374,3 +374,13 @@ def test_html_to_text_is_readable() -> None:
         '<b>x</b> <a href="https://e.com/?a&amp;b">t</a>\n<blockquote>q</blockquote>'
     )
     assert text == "*x* t (https://e.com/?a&b)\n  │ q"
+
+
+def test_plain_fallback_is_split_within_the_limit_in_utf16_units() -> None:
+    # Emoji count twice in UTF-16: 3,000 of them are over the limit in 3,000 characters.
+    text = "<b>" + "😀 " * 1500 + "</b>\n\n" + "نص قصير. " * 600
+    pieces = replies.plain_pieces(text)
+    assert len(pieces) >= 2
+    assert all(0 < replies.utf16_len(p) <= 4096 for p in pieces)
+    assert "<b>" not in "".join(pieces)
+    assert replies.plain_pieces("<b>short</b>") == ["short"]
