@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["build_application", "open_library"]
+__all__ = ["RedactToken", "build_application", "open_library", "protect_logs"]
 
 
 def open_library(settings: Settings) -> Library:
@@ -42,6 +42,34 @@ def open_library(settings: Settings) -> Library:
         "serving %d articles in %d passages from %s", stats.articles, stats.passages, stats.path
     )
     return library
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot token in log lines and tracebacks: an HTTP error can quote a request
+    URL, and those contain the token."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
+
+
+def protect_logs(token: str) -> None:
+    """Keep ``token`` out of every log handler configured so far, and silence httpx's
+    per-request lines (their URLs hold the token)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactToken) for f in handler.filters):
+            handler.addFilter(RedactToken(token))
 
 
 def build_application(

@@ -362,10 +362,19 @@ async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
 
 
 async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Throttle floods from one user before any other handler runs."""
+    """Throttle floods from one user before any other handler runs.
+
+    Only updates the bot acts on count: in a group (with privacy mode off) people's talk among
+    themselves must not use up their allowance.
+    """
     user = update.effective_user
     if user is None or context.bot_data.get(THROTTLE) is None:
         return
+    message, chat = update.message, update.effective_chat
+    if message is not None and chat is not None and chat.type != ChatType.PRIVATE:
+        command = (message.text or "").startswith("/")
+        if not command and not _addresses_bot(message, context.bot.id, context.bot.username):
+            return
     verdict = context.bot_data[THROTTLE].check(user.id)
     if verdict == "ok":
         return
@@ -373,10 +382,9 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = user_lang(update, context)
     if update.callback_query is not None:
         await answer_query(update.callback_query, t(lang, "slow_down"))
-    elif verdict == "warn" and update.effective_chat is not None:
-        chat = update.effective_chat
-        if chat.type == ChatType.PRIVATE:
-            await cosmetic(send(context, chat.id, Reply(t(lang, "slow_down"))), "slow-down notice")
+    elif verdict == "warn" and message is not None and chat is not None:
+        notice = send(context, chat.id, Reply(t(lang, "slow_down")), reply_to=message.message_id)
+        await cosmetic(notice, "slow-down notice")
     raise ApplicationHandlerStop
 
 
@@ -583,9 +591,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await cosmetic(
                 send(context, update.effective_chat.id, Reply(t(lang, "error"))), "error"
             )
-    admin_chat = context.bot_data[SETTINGS].admin_chat_id if SETTINGS in context.bot_data else None
-    if admin_chat is not None:
-        name, detail = html.escape(type(error).__name__), html.escape(str(error)[:3000])
+    settings: Settings | None = context.bot_data.get(SETTINGS)
+    if settings is not None and settings.admin_chat_id is not None:
+        admin_chat = settings.admin_chat_id
+        detail = str(error)
+        if settings.token:  # an HTTP error can quote the request URL, which holds the token
+            detail = detail.replace(settings.token, "<token>")
+        name, detail = html.escape(type(error).__name__), html.escape(detail[:3000])
         text = f"⚠️ <b>{name}</b>\n<code>{detail}</code>"
         await cosmetic(send(context, admin_chat, Reply(text)), "error report")
 

@@ -18,7 +18,7 @@ from dotenv import load_dotenv
 from telegram import Update
 
 from bot import handlers, replies
-from bot.app import build_application, open_library
+from bot.app import build_application, open_library, protect_logs
 from bot.cli import db_option
 from bot.config import ConfigError, Settings
 from bot.replies import Reply
@@ -91,6 +91,7 @@ def run(
     if webhook_url:
         _check_webhook(webhook_url, secret_token)
     _log_at_info()
+    protect_logs(settings.require_token())
     library = _open(settings)
     application = build_application(settings, library, persist=True)
     updates = [Update.MESSAGE, Update.CALLBACK_QUERY]

@@ -642,3 +642,59 @@ async def test_too_long_html_degrades_to_plain_text_with_its_buttons(
     assert "parse_mode" not in last and "<b>" not in last["text"]
     assert any(x.startswith("a|") for x in buttons(last))
     await b.app.shutdown()
+
+
+async def test_group_chatter_does_not_use_up_the_allowance(bot: Bot) -> None:
+    now = [0.0]
+    bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(
+        capacity=2, rate=0.5, clock=lambda: now[0]
+    )
+    group = group_chat(-20)
+    for _ in range(10):  # people talking among themselves (privacy mode off)
+        await bot.say("ما عدد الضحايا في غزة؟", chat=group, from_user=user(5, "ar"))
+    assert bot.sent("sendMessage") == []
+    for _ in range(4):  # then a flood addressed to the bot
+        await bot.say("/ask ما عدد الضحايا في غزة؟", chat=group, from_user=user(5, "ar"))
+    texts = [c.params["text"] for c in bot.sent("sendMessage")]
+    assert len(texts) == 3 and "مئتين" in texts[0] and "مئتين" in texts[1]
+    assert "انتظر" in texts[2]  # one polite notice, then silence
+
+
+async def test_error_report_never_shows_the_token(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ValueError("GET https://api.telegram.org/bot123:TEST/getMe failed")
+
+    spy.search = broken
+    b = await make_bot(lib=spy, ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.say("غزة", from_user=user(1, "en"))
+    report = next(c.params["text"] for c in b.sent("sendMessage") if c.params["chat_id"] == -777)
+    assert "ValueError" in report and "123:TEST" not in report
+    await b.app.shutdown()
+
+
+def test_logs_never_show_the_token() -> None:
+    import io
+    import logging
+
+    from bot.app import RedactToken
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactToken("123:TEST"))
+    log = logging.getLogger("tests.redact")
+    log.addHandler(handler)
+    try:
+        log.warning("calling %s", "https://api.telegram.org/bot123:TEST/getMe")
+        try:
+            raise RuntimeError("url https://api.telegram.org/bot123:TEST/sendMessage")
+        except RuntimeError:
+            log.exception("failed")
+    finally:
+        log.removeHandler(handler)
+    out = stream.getvalue()
+    assert "getMe" in out and "RuntimeError" in out and "<token>" in out
+    assert "123:TEST" not in out
