@@ -12,7 +12,7 @@ import html.parser
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -340,11 +340,14 @@ class FakeBotAPI:
     on (with ``reply_to_message``, as Telegram does).
     """
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, refuse: Collection[str] = ()) -> None:
+        """``refuse``: methods this server does not implement (answered 404, like some
+        emulators), to check that the bot treats them as cosmetic."""
         import threading
         from http.server import ThreadingHTTPServer
 
         self.token = token
+        self.refuse = set(refuse)
         self.calls: list[Call] = []
         self.errors: list[str] = []
         self._updates: list[dict] = []
@@ -458,6 +461,9 @@ class FakeBotAPI:
             self.calls.append(Call(method, params))
             if params.get("parse_mode") == "HTML":
                 self.errors += telegram_html_errors(params.get("text", ""))
+            if method in self.refuse:
+                self._cond.notify_all()
+                return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             result = self._result(method, params)
             self._cond.notify_all()
         if result is None:

@@ -31,9 +31,9 @@ def run_command(db: Path) -> list[str]:
     return [sys.executable, "-m", "bot", "run", "--db", str(db)]
 
 
-@pytest.fixture
-def server() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI(TOKEN) as api:
+@pytest.fixture(params=[()], ids=["full"])
+def server(request: pytest.FixtureRequest) -> Iterator[FakeBotAPI]:
+    with FakeBotAPI(TOKEN, refuse=request.param) as api:
         yield api
 
 
@@ -143,6 +143,27 @@ def test_scripted_conversation_over_long_polling(
     log = (tmp_path / "bot.log").read_text()
     assert "serving 3 articles" in log
     assert TOKEN not in log and "SECRET" not in log
+
+
+COSMETIC = ("setMyCommands", "sendChatAction", "answerCallbackQuery")
+
+
+@pytest.mark.parametrize("server", [COSMETIC], ids=["minimal"], indirect=True)
+def test_a_server_without_cosmetic_methods_still_gets_answers(
+    server: FakeBotAPI, bot_process: subprocess.Popen
+) -> None:
+    alice = user(1, "ar", "Alice")
+    server.wait_for(lambda c: c.method == "setMyCommands")  # refused: the bot goes on
+    server.user_says("ما عدد الضحايا في غزة؟", alice)
+    answer = server.wait_for(sent_to(1))
+    assert "مئتين" in answer.params["text"]
+    mark = len(server.calls)
+    article = next(b for b in buttons(answer) if b.startswith("a|"))
+    server.press(article, server.last_bot_message(1), alice)
+    server.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    shown = server.wait_for(sent_to(1), after=mark)
+    assert "توسطت فيها مصر" in shown.params["text"]
+    assert bot_process.poll() is None
 
 
 # --- the entry points --------------------------------------------------------------------------
