@@ -630,17 +630,26 @@ def _article_header(
 
 
 def _render_hit(hit: Hit, number: int, context: bool, limit: int) -> str:
+    text = hit.text
     s, e = hit.best_sentence_span
-    if not 0 <= s < e <= len(hit.text):
-        s, e = 0, len(hit.text)
-    s, e, cut = _trim_span(hit.text, s, e, limit)
-    best = _highlight(hit.text, hit.matches, s, e) + ("…" if cut else "")
+    if not 0 <= s < e <= len(text):
+        s, e = 0, len(text)
+    s, e, cut = _trim_span(text, s, e, limit)
+    best = _highlight(text, hit.matches, s, e) + ("…" if cut else "")
     parts = [f"<blockquote><b>{number}.</b> {best}</blockquote>"]
-    if context and (e - s) < len(hit.text.strip()) - 1:
-        # The whole passage, collapsed: the best sentence first, its context one tap away.
-        ps, pe, pcut = _trim_span(hit.text, 0, len(hit.text), 3 * limit)
-        full = _highlight(hit.text, hit.matches, ps, pe) + ("…" if pcut else "")
-        parts.append(f"<blockquote expandable>{full}</blockquote>")
+    # The rest of the passage, collapsed: the best sentence first, its context one tap away.
+    # A best sentence that opens or closes the passage is not repeated at the top of the fold.
+    rest_start, rest_end = 0, len(text)
+    if not cut and not text[:s].strip():
+        rest_start = len(text) - len(text[e:].lstrip())
+    elif not cut and not text[e:].strip():
+        rest_end = len(text[:s].rstrip())
+    if context and text[rest_start:rest_end].strip():
+        ps, pe, pcut = _trim_span(text, rest_start, rest_end, 3 * limit)
+        before = "… " if ps > 0 else ""
+        after = " …" if pcut or pe < len(text.rstrip()) else ""
+        fold = before + _highlight(text, hit.matches, ps, pe) + after
+        parts.append(f"<blockquote expandable>{fold}</blockquote>")
     return "\n".join(parts)
 
 

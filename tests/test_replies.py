@@ -384,3 +384,17 @@ def test_plain_fallback_is_split_within_the_limit_in_utf16_units() -> None:
     assert all(0 < replies.utf16_len(p) <= 4096 for p in pieces)
     assert "<b>" not in "".join(pieces)
     assert replies.plain_pieces("<b>short</b>") == ["short"]
+
+
+def test_fold_does_not_repeat_a_best_sentence_that_opens_the_passage() -> None:
+    text = "The answer about Gaza is here. Then some context follows. And more."
+    h = hit(text, span=(0, text.index(" Then")), matches=((text.index("Gaza"), 20),))
+    reply = format_answer(result([h], "gaza"), "en")
+    assert_telegram_html(reply.text)
+    fold = reply.text.split("<blockquote expandable>")[1]
+    assert "The answer" not in fold and fold.startswith("… Then some context")
+    # In the middle, the fold is the whole passage, in order.
+    start = text.index("Then")
+    h = hit(text, span=(start, text.index(" And")), matches=())
+    fold = format_answer(result([h], "gaza"), "en").text.split("<blockquote expandable>")[1]
+    assert fold.startswith("The answer") and "And more." in fold
