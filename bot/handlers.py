@@ -67,7 +67,14 @@ def ask(library: Library, question: str, lang: str) -> Reply:
     result = library.search(question, k=PAGE_SIZE + 1)
     if result.reason not in ("empty", "stopwords"):
         library.record_question(question, result.answered)
-    return replies.format_answer(result, lang, 0)
+    example = example_question(library, lang) if result.reason == "empty" else None
+    return replies.format_answer(result, lang, 0, example)
+
+
+def example_question(library: Library, lang: str) -> str:
+    """One question the library answers, for hints; a generic one if it has none."""
+    examples = example_questions(library, lang, 1)
+    return examples[0] if examples else replies.t_plain(lang, "example_question")
 
 
 def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply | None:
@@ -441,7 +448,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = extract_question(message.text or "", context.bot.username)
     if not question:
         lang = user_lang(update, context)
-        example = replies.t_plain(lang, "example_question")
+        example = await asyncio.to_thread(example_question, _library(context), lang)
         await send(context, message.chat_id, Reply(t(lang, "ask_usage", example=example)))
         return
     await _answer(update, context, question)

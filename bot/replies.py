@@ -660,14 +660,16 @@ def _group_by_article(hits: Sequence[Hit]) -> list[list[Hit]]:
     return list(groups.values())
 
 
-def format_answer(result: SearchResult, lang: str, page: int = 0) -> Reply:
+def format_answer(
+    result: SearchResult, lang: str, page: int = 0, example: str | None = None
+) -> Reply:
     """The reply to a question: page ``page`` of the hits grouped by article, with buttons.
 
     ``result`` should hold at least ``(page + 1) * PAGE_SIZE + 1`` hits when there are that
     many, so that the "More results" button appears only when there is more.
     """
     if not result.answered or not result.hits:
-        return format_no_answer(result, lang)
+        return format_no_answer(result, lang, example)
     first = page * PAGE_SIZE
     hits = result.hits[first : first + PAGE_SIZE]
     if not hits:
@@ -735,10 +737,11 @@ def question_from_answer(text: str | None) -> str | None:
     return None if not line or line.endswith("…") else line
 
 
-def format_no_answer(result: SearchResult, lang: str) -> Reply:
-    """Kind words instead of a random passage, with a way on."""
+def format_no_answer(result: SearchResult, lang: str, example: str | None = None) -> Reply:
+    """Kind words instead of a random passage, with a way on. ``example``: a question the
+    library answers, shown to someone who sent no words."""
     if result.reason == "empty":
-        text = t(lang, "empty", example=t_plain(lang, "example_question"))
+        text = t(lang, "empty", example=example or t_plain(lang, "example_question"))
     elif result.reason == "stopwords":
         text = t(lang, "stopwords")
     else:
@@ -831,7 +834,7 @@ def format_stats(stats: LibraryStats, lang: str) -> Reply:
         "stats",
         articles=stats.articles,
         passages=stats.passages,
-        last=(stats.last_ingest or t_plain(lang, "never"))[:19].replace("T", " "),
+        last=_stamp(stats.last_ingest) or t_plain(lang, "never"),
         questions=stats.questions,
         unanswered=stats.unanswered,
         share=share,
@@ -842,6 +845,12 @@ def format_stats(stats: LibraryStats, lang: str) -> Reply:
             text += f"\n• {escape(_shorten(_sanitize(q.question), 120))} (×{q.count})"
     text = apply_bidi(text, lang == "ar")
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
+
+
+def _stamp(iso: str | None) -> str:
+    """``2021-05-21T10:00:00+00:00`` -> ``2021-05-21 10:00 UTC`` (the library stores UTC)."""
+    m = re.match(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})", iso or "")
+    return f"{m[1]} {m[2]} UTC" if m else (iso or "")[:25]
 
 
 # --- callback data -------------------------------------------------------------------------

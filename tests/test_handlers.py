@@ -450,8 +450,14 @@ async def test_groups_answer_only_when_addressed(bot: Bot) -> None:
 
 
 async def test_ask_without_question_explains(bot: Bot) -> None:
-    await bot.say("/ask")
-    assert "/ask" in bot.last()["text"]
+    await bot.say("/ask", from_user=user(1, "en"))
+    # The example is one this library answers, not a fixed one.
+    assert "<code>/ask A new lunar mission launches</code>" in bot.last()["text"]
+
+
+async def test_a_message_without_words_gets_an_example_from_the_library(bot: Bot) -> None:
+    await bot.say("😀😀😀", from_user=user(1, "ar"))
+    assert "<i>أمطار غزيرة تضرب العاصمة عمّان</i>" in bot.last()["text"]
 
 
 # --- resilience --------------------------------------------------------------------------------

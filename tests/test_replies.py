@@ -341,7 +341,7 @@ def test_stats_show_share_and_top_unanswered() -> None:
     reply = replies.format_stats(stats, "ar")
     assert_telegram_html(reply.text)
     assert (
-        "25%" in reply.text and "&lt;هو&gt;" in reply.text and "2026-01-02 03:04:05" in reply.text
+        "25%" in reply.text and "&lt;هو&gt;" in reply.text and "2026-01-02 03:04 UTC" in reply.text
     )
 
 
