@@ -1,12 +1,18 @@
-"""End to end: ``articlebot run`` in a subprocess long-polls a fake Bot API server on 127.0.0.1
+"""End to end: ``articlebot run`` in a subprocess long-polls (or serves a webhook for) a fake Bot
+API server on 127.0.0.1
 while a scripted user talks to it. Also the entry points' own behaviour (token, chat)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +24,7 @@ from tests.telegram_helpers import (
     Call,
     FakeBotAPI,
     assert_telegram_html,
+    message,
     user,
     write_articles,
 )
@@ -164,6 +171,57 @@ def test_a_server_without_cosmetic_methods_still_gets_answers(
     shown = server.wait_for(sent_to(1), after=mark)
     assert "توسطت فيها مصر" in shown.params["text"]
     assert bot_process.poll() is None
+
+
+def test_webhook_serves_updates_only_with_the_secret(server: FakeBotAPI, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a free port on the loopback interface
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
+        "PYTHONPATH": str(ROOT),
+    }
+    url = f"http://127.0.0.1:{port}/hook"
+    args = ["--webhook", url, "--listen", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        [*run_command(tmp_path / "bot.db"), *args, "--secret-token", "s3cret"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        hook = server.wait_for(lambda c: c.method == "setWebhook")
+        assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret"
+
+        def post(secret: str) -> int:
+            msg = message("ما عدد الضحايا في غزة؟", from_user=user(1, "ar"))
+            data = json.dumps({"update_id": 1, "message": msg}).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Telegram-Bot-Api-Secret-Token": secret,
+            }
+            request = urllib.request.Request(url, data=data, headers=headers)
+            for _ in range(100):  # the server may still be starting
+                try:
+                    return urllib.request.urlopen(request, timeout=10).status
+                except urllib.error.HTTPError as error:
+                    return error.code
+                except urllib.error.URLError:
+                    time.sleep(0.1)
+            raise AssertionError("the webhook never came up")
+
+        assert post("wrong") == 403
+        mark = len(server.calls)
+        assert post("s3cret") == 200
+        answer = server.wait_for(sent_to(1), after=mark)
+        assert "مئتين" in answer.params["text"]
+    finally:
+        process.terminate()
+        process.wait(20)
 
 
 # --- the entry points --------------------------------------------------------------------------
