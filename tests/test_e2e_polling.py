@@ -1,6 +1,6 @@
 """End to end: ``articlebot run`` in a subprocess long-polls (or serves a webhook for) a fake Bot
-API server on 127.0.0.1
-while a scripted user talks to it. Also the entry points' own behaviour (token, chat)."""
+API server on 127.0.0.1 while a scripted user talks to it. Also the entry points' own behaviour
+(token, chat)."""
 
 from __future__ import annotations
 
