@@ -317,8 +317,13 @@ class Library:
             return None
         weights = _term_weights(index, terms)
         scores = top.scores.tolist()
-        hits = [_hit(rows[i], s, weights) for i, s in zip(ids, scores, strict=True) if i in rows]
-        hits = _rerank(hits, weights)[:k]
+        hits = _rerank(
+            [
+                _hit_with_evidence(rows[i], s, weights)
+                for i, s in zip(ids, scores, strict=True)
+                if i in rows
+            ]
+        )[:k]
         answered = bool(hits) and _answers(hits[0], rows[hits[0].passage_id], weights)
         return SearchResult(
             query=query,
@@ -440,7 +445,7 @@ def _answers(hit: Hit, row: dict, weights: dict[str, float]) -> bool:
     return coverage >= SURE_COVERAGE or (coverage >= MIN_COVERAGE and len(found) >= 2)
 
 
-def _rerank(hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
+def _rerank(hits: list[tuple[Hit, float]]) -> list[Hit]:
     """Hits ordered by BM25 plus the weight of the query terms that their best sentence holds.
 
     Of two passages that share as much of the query, the one that has it in one sentence (close
@@ -448,19 +453,20 @@ def _rerank(hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
     it adds to BM25 once. Measured: +0.9 to +1.2 R@1 on XQuAD in both languages, at every passage
     size tried. The hits keep their BM25 scores; only their order changes.
     """
-
-    def evidence(hit: Hit) -> float:
-        found = {term for term, _, _ in analyse_spans(hit.best_sentence) if term in weights}
-        return hit.score + sum(weights[t] for t in found)
-
-    return sorted(hits, key=evidence, reverse=True)
+    ranked = sorted(hits, key=lambda pair: pair[0].score + pair[1], reverse=True)
+    return [hit for hit, _ in ranked]
 
 
 def _hit(row: dict, score: float, weights: dict[str, float]) -> Hit:
+    return _hit_with_evidence(row, score, weights)[0]
+
+
+def _hit_with_evidence(row: dict, score: float, weights: dict[str, float]) -> tuple[Hit, float]:
+    """The hit for a passage row, and the query weight that its best sentence holds."""
     text = row["text"]
-    matches = tuple((a, b) for term, a, b in analyse_spans(text) if term in weights)
-    start, end = _best_sentence(text, matches, weights)
-    return Hit(
+    found = [(term, a, b) for term, a, b in analyse_spans(text) if term in weights]
+    (start, end), evidence = _best_sentence(text, found, weights)
+    hit = Hit(
         article_id=row["article_id"],
         title=row["title"],
         url=row["url"],
@@ -474,24 +480,24 @@ def _hit(row: dict, score: float, weights: dict[str, float]) -> Hit:
         score=float(score),
         best_sentence=text[start:end],
         best_sentence_span=(start, end),
-        matches=_merge(matches),
+        matches=_merge(tuple((a, b) for _, a, b in found)),
     )
+    return hit, evidence
 
 
 def _best_sentence(
-    text: str, matches: tuple[tuple[int, int], ...], weights: dict[str, float]
-) -> tuple[int, int]:
-    """The sentence holding the most query weight (distinct terms); the first one on a tie."""
-    sentences = sentence_spans(text)
-    if not sentences:
-        return 0, len(text)
+    text: str, found: list[tuple[str, int, int]], weights: dict[str, float]
+) -> tuple[tuple[int, int], float]:
+    """The sentence holding the most query weight (distinct terms; the first one on a tie),
+    and that weight. ``found`` are the query terms of ``text`` with their offsets."""
+    sentences = sentence_spans(text) or [(0, len(text))]
     best, best_weight = sentences[0], 0.0
     for start, end in sentences:
-        found = {term for term, _, _ in analyse_spans(text[start:end]) if term in weights}
-        weight = sum(weights[t] for t in found)
+        terms = {term for term, a, _ in found if start <= a < end}
+        weight = sum(weights[t] for t in terms)
         if weight > best_weight:
             best, best_weight = (start, end), weight
-    return best
+    return best, best_weight
 
 
 def _merge(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:

@@ -1,3 +1,5 @@
+import pytest
+
 from knowledge.prepare import CHUNK, prepare, prepare_all
 
 
@@ -10,7 +12,12 @@ def test_prepare_splits_and_analyses() -> None:
     assert text[start0:end0].startswith("الفقرة الأولى") and "وقف اطلاق نار" in terms0
 
 
-def test_worker_processes_give_the_same_result_in_order() -> None:
+def test_worker_processes_give_the_same_result_in_order(monkeypatch) -> None:
+    import knowledge.prepare as module
+
+    used = []
+    real = module._in_workers
+    monkeypatch.setattr(module, "_in_workers", lambda *a: used.append(a[2]) or real(*a))
     articles = [
         (f"عنوان {i}", f"نص المقال رقم {i} عن الأحداث.\n\n" + "كلمة " * i) for i in range(3 * CHUNK)
     ]
@@ -20,3 +27,15 @@ def test_worker_processes_give_the_same_result_in_order() -> None:
     )
     assert parallel == prepare_all(articles, workers=1)
     assert seen[-1] == (len(articles), len(articles))
+    assert used == [2]  # the forked workers did run
+
+
+def test_threaded_callers_analyse_in_process(monkeypatch) -> None:
+    import threading
+
+    import knowledge.prepare as module
+
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # as in the bot
+    monkeypatch.setattr(module, "_in_workers", lambda *a: pytest.fail("forked from threads"))
+    articles = [(f"t{i}", "نص " * 20) for i in range(3 * CHUNK)]
+    assert len(prepare_all(articles, workers=2)) == len(articles)
