@@ -15,8 +15,7 @@ import json
 import os
 import tempfile
 import threading
-from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,34 +95,38 @@ class BM25Index:
     ) -> BM25Index:
         """Index ``docs`` (each a list of terms); ``doc_ids`` default to 0..n-1."""
         # A term's id is its rank of first appearance: the defaultdict hands out the next id
-        # from C, and arrays of machine ints keep 100M postings in a few hundred MB.
+        # from C. Term frequencies are counted with numpy, a chunk of documents at a time, so
+        # that a hundred million tokens never live as Python ints at once.
         vocab: defaultdict[str, int] = defaultdict()
         vocab.default_factory = vocab.__len__
         term_of = vocab.__getitem__
-        terms, tfs, counts, lengths = array("i"), array("i"), array("i"), array("i")
+        lengths: list[int] = []
+        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        ids: list[int] = []
+        counted = 0  # documents whose terms are in ``chunks``
         for tokens in docs:
-            freq = Counter(tokens)
-            terms.extend(map(term_of, freq))
-            tfs.extend(freq.values())
-            counts.append(len(freq))
+            ids.extend(map(term_of, tokens))
             lengths.append(len(tokens))
+            if len(ids) >= _BUILD_CHUNK:
+                chunks.append(_count_terms(ids, lengths[counted:], counted))
+                ids, counted = [], len(lengths)
+        chunks.append(_count_terms(ids, lengths[counted:], counted))
         vocab.default_factory = None
-        n_docs = len(lengths)
-        term_arr = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, np.int32)
-        order = _stable_order(term_arr, len(vocab))
-        df = np.bincount(term_arr, minlength=len(vocab))
+        post_terms, post_docs, post_tfs = map(np.concatenate, zip(*chunks, strict=True))
+        order = _stable_order(post_terms, len(vocab))
+        df = np.bincount(post_terms, minlength=len(vocab))
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-        doc_arr = np.repeat(np.arange(n_docs, dtype=np.int32), np.frombuffer(counts, np.int32))
-        ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
+        n_docs = len(lengths)
+        doc_ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
         return cls(
             vocab=dict(vocab),
-            doc_ids=ids.astype(np.int64),
+            doc_ids=doc_ids.astype(np.int64),
             indptr=indptr,
-            post_docs=doc_arr[order],
-            post_tfs=np.frombuffer(tfs, dtype=np.int32)[order] if tfs else _EMPTY_TFS,
+            post_docs=post_docs[order],
+            post_tfs=post_tfs[order],
             idf=_okapi_idf(df, n_docs, params.epsilon),
-            norm=_norm(np.frombuffer(lengths, np.int32).astype(np.float64), params),
+            norm=_norm(np.asarray(lengths, dtype=np.float64), params),
             params=params,
             meta=meta,
         )
@@ -293,6 +296,20 @@ class BM25Index:
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_TFS = np.zeros(0, dtype=np.int32)
+
+
+_BUILD_CHUNK = 4_000_000
+"""Tokens counted at a time while building."""
+
+
+def _count_terms(
+    ids: list[int], lengths: list[int], first: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, document, frequency) triples of consecutive documents, numbered from ``first``,
+    of the given ``lengths``, whose term ids are ``ids`` end to end."""
+    doc = np.repeat(np.arange(first, first + len(lengths), dtype=np.int64), lengths)
+    keys, tfs = np.unique((doc << 32) | np.asarray(ids, dtype=np.int64), return_counts=True)
+    return (keys & 0xFFFFFFFF).astype(np.int32), (keys >> 32).astype(np.int32), tfs.astype(np.int32)
 
 
 def _stable_order(terms: np.ndarray, vocabulary: int) -> np.ndarray:

@@ -119,3 +119,21 @@ def test_postings_are_grouped_by_term_in_document_order(vocabulary: int) -> None
 
     terms = np.random.default_rng(1).integers(0, vocabulary, 50_000).astype(np.int32)
     assert np.array_equal(_stable_order(terms, vocabulary), np.argsort(terms, kind="stable"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(docs=corpora, query=queries)
+def test_building_in_small_chunks_changes_nothing(docs, query) -> None:
+    import knowledge.index as module
+
+    if sum(map(len, docs)) == 0:
+        return
+    whole = BM25Index.build(docs)
+    original = module._BUILD_CHUNK
+    module._BUILD_CHUNK = 7
+    try:
+        chunked = BM25Index.build(docs)
+    finally:
+        module._BUILD_CHUNK = original
+    for a, b in zip(whole.scores(query), chunked.scores(query), strict=True):
+        assert a.tolist() == b.tolist()
