@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAGIC = b"ARTICLEBOT-BM25\n"
 _ALIGN = 64
 
@@ -63,9 +63,8 @@ class BM25Index:
         doc_ids: np.ndarray,
         indptr: np.ndarray,
         post_docs: np.ndarray,
-        post_tfs: np.ndarray,
+        post_weights: np.ndarray,
         idf: np.ndarray,
-        norm: np.ndarray,
         params: BM25Params,
         meta: dict | None = None,
     ) -> None:
@@ -74,10 +73,10 @@ class BM25Index:
         """The caller's id of each document (e.g. passage ids)."""
         self.indptr = indptr
         self.post_docs = post_docs
-        self.post_tfs = post_tfs
+        self.post_weights = post_weights
+        """tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)) of each posting, computed
+        once with rank_bm25's operations in its order; a query only multiplies it by the idf."""
         self.idf = idf
-        self.norm = norm
-        """k1 * (1 - b + b * doc_len / avgdl), per document, as rank_bm25 computes it."""
         self.params = params
         self.meta = meta or {}
         self._local = threading.local()
@@ -118,26 +117,28 @@ class BM25Index:
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         n_docs = len(lengths)
+        post_docs = post_docs[order]
+        tf = post_tfs[order].astype(np.float64)
+        norm = _norm(np.asarray(lengths, dtype=np.float64), params)
         doc_ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
         return cls(
             vocab=dict(vocab),
             doc_ids=doc_ids.astype(np.int64),
             indptr=indptr,
-            post_docs=post_docs[order],
-            post_tfs=post_tfs[order],
+            post_docs=post_docs,
+            post_weights=tf * (params.k1 + 1) / (tf + norm[post_docs]),
             idf=_okapi_idf(df, n_docs, params.epsilon),
-            norm=_norm(np.asarray(lengths, dtype=np.float64), params),
             params=params,
             meta=meta,
         )
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """The documents containing ``term`` and its frequency in each."""
+        """The documents containing ``term`` and the term's weight in each (before idf)."""
         tid = self.vocab.get(term)
         if tid is None:
-            return _EMPTY_DOCS, _EMPTY_TFS
+            return _EMPTY_DOCS, _EMPTY_WEIGHTS
         a, b = self.indptr[tid], self.indptr[tid + 1]
-        return self.post_docs[a:b], self.post_tfs[a:b]
+        return self.post_docs[a:b], self.post_weights[a:b]
 
     def document_frequency(self, term: str) -> int:
         tid = self.vocab.get(term)
@@ -181,15 +182,13 @@ class BM25Index:
         buffers are zeroed again afterwards, touching only those postings.
         """
         acc, seen = self._buffers()
-        k1 = self.params.k1
         parts = []
         try:
             for term in query:
-                docs, tfs = self.postings(term)
+                docs, weights = self.postings(term)
                 if not len(docs):
                     continue
-                tf = tfs.astype(np.float64)
-                acc[docs] += self.idf[self.vocab[term]] * (tf * (k1 + 1) / (tf + self.norm[docs]))
+                acc[docs] += self.idf[self.vocab[term]] * weights
                 seen[docs] = True
                 parts.append(docs)
             touched = np.concatenate(parts) if len(parts) > 1 else (parts or [_EMPTY_DOCS])[0]
@@ -214,9 +213,8 @@ class BM25Index:
             "doc_ids": self.doc_ids,
             "indptr": self.indptr,
             "post_docs": self.post_docs,
-            "post_tfs": self.post_tfs,
+            "post_weights": self.post_weights,
             "idf": self.idf,
-            "norm": self.norm,
         }
         layout, offset = {}, 0
         for name, values in arrays.items():
@@ -295,7 +293,7 @@ class BM25Index:
 
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
-_EMPTY_TFS = np.zeros(0, dtype=np.int32)
+_EMPTY_WEIGHTS = np.zeros(0)
 
 
 _BUILD_CHUNK = 4_000_000
