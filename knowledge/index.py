@@ -12,6 +12,7 @@ so opening it costs almost nothing whatever its size.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import tempfile
 import threading
@@ -50,8 +51,6 @@ class TopK:
 
     docs: np.ndarray
     scores: np.ndarray
-    total: int
-    """How many documents share at least one query term."""
 
 
 class BM25Index:
@@ -146,17 +145,16 @@ class BM25Index:
 
     def scores(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The documents sharing a term with ``query`` (ascending) and their BM25 scores."""
-        with self._accumulated(query) as (acc, seen, touched):
-            docs = np.flatnonzero(seen) if len(touched) else _EMPTY_DOCS
-            return docs, acc[docs].copy()
+        with self._accumulated(query) as (acc, touched):
+            docs = np.unique(touched)
+            return docs, acc[docs]
 
     def top_k(self, query: Sequence[str], k: int) -> TopK:
         """The ``k`` best documents for ``query``: highest score first, ties by position."""
         terms = sum(1 for t in query if t in self.vocab)
-        with self._accumulated(query) as (acc, seen, touched):
+        with self._accumulated(query) as (acc, touched):
             if not len(touched):
-                return TopK(_EMPTY_DOCS, np.zeros(0), 0)
-            total = int(np.count_nonzero(seen))
+                return TopK(_EMPTY_DOCS, np.zeros(0))
             values = acc[touched]
             # A document is in ``touched`` once per query term it holds, so the k * terms best
             # entries include the k best documents. argpartition on the negated values: it
@@ -170,7 +168,12 @@ class BM25Index:
                 candidates = np.unique(touched)
             scores = acc[candidates]
             order = np.lexsort((candidates, -scores))[:k]
-            return TopK(docs=candidates[order], scores=scores[order], total=total)
+            return TopK(docs=candidates[order], scores=scores[order])
+
+    def count(self, query: Sequence[str]) -> int:
+        """How many documents share at least one term with ``query``."""
+        parts = [self.postings(term)[0] for term in set(query)]
+        return len(np.unique(np.concatenate(parts))) if parts else 0
 
     @contextmanager
     def _accumulated(self, query: Sequence[str]) -> Iterator[tuple[np.ndarray, ...]]:
@@ -178,10 +181,10 @@ class BM25Index:
 
         Contributions are added term by term in query order (repeated terms again), exactly as
         rank_bm25 sums its score arrays, so the sums agree to the last bit. Yields the buffer,
-        the mask of documents that share a term, and the postings touched (with repeats); the
-        buffers are zeroed again afterwards, touching only those postings.
+        and the postings touched (with repeats); the buffer is zeroed again afterwards,
+        touching only those postings.
         """
-        acc, seen = self._buffers()
+        acc = self._buffer()
         parts = []
         try:
             for term in query:
@@ -189,22 +192,19 @@ class BM25Index:
                 if not len(docs):
                     continue
                 acc[docs] += self.idf[self.vocab[term]] * weights
-                seen[docs] = True
                 parts.append(docs)
             touched = np.concatenate(parts) if len(parts) > 1 else (parts or [_EMPTY_DOCS])[0]
-            yield acc, seen, touched
+            yield acc, touched
         finally:
             for docs in parts:
                 acc[docs] = 0.0
-                seen[docs] = False
 
-    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-thread score and mask buffers, one slot per document, allocated once."""
+    def _buffer(self) -> np.ndarray:
+        """This thread's score buffer, one slot per document, allocated once."""
         local = self._local
         if getattr(local, "acc", None) is None:
             local.acc = np.zeros(len(self.doc_ids))
-            local.seen = np.zeros(len(self.doc_ids), dtype=bool)
-        return local.acc, local.seen
+        return local.acc
 
     def save(self, path: str | Path) -> None:
         """Write the index to ``path`` atomically (readers of the old file keep it)."""
@@ -266,15 +266,15 @@ class BM25Index:
             if os.path.getsize(path) != data_start + header["data_bytes"]:
                 raise IndexFileError("index file is truncated")
             arrays = {}
-            if header["data_bytes"]:
-                raw = np.memmap(path, dtype=np.uint8, mode="r", offset=data_start)
-                for name, spec in header["arrays"].items():
-                    dtype = np.dtype(spec["dtype"])
-                    count = int(np.prod(spec["shape"]))
-                    chunk = raw[spec["offset"] : spec["offset"] + count * dtype.itemsize]
-                    arrays[name] = chunk.view(dtype).reshape(spec["shape"])
-            else:
-                arrays = {n: np.zeros(s["shape"], s["dtype"]) for n, s in header["arrays"].items()}
+            with open(path, "rb") as f:
+                # Plain arrays over a read-only map (np.memmap's subclass adds Python work to
+                # every slice); the map lives as long as the arrays do.
+                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            for name, spec in header["arrays"].items():
+                count = int(np.prod(spec["shape"]))
+                arrays[name] = np.frombuffer(
+                    data, dtype=spec["dtype"], count=count, offset=data_start + spec["offset"]
+                ).reshape(spec["shape"])
             vocab = {term: i for i, term in enumerate(header["vocab"])}
             params = header["params"]
         except (IndexFileError, FileNotFoundError):

@@ -309,7 +309,7 @@ class Library:
         if not terms:
             return SearchResult(query=query, answered=False, reason="stopwords")
         top = index.top_k(terms, max(k, RERANK_DEPTH))
-        if top.total == 0:
+        if not len(top.docs):
             return SearchResult(query, False, terms=tuple(terms), reason="no_match")
         ids = [int(i) for i in index.doc_ids[top.docs]]
         rows = store.passages_by_id(self._db(), ids, retired=True)
@@ -331,7 +331,6 @@ class Library:
             hits=hits,
             terms=tuple(terms),
             reason=None if answered else "off_topic",
-            total=top.total,
         )
 
     # -- reading --------------------------------------------------------------------------------

@@ -108,8 +108,6 @@ class SearchResult:
     """The analysed query terms."""
     reason: str | None = None
     """Why the query is unanswered: "empty", "stopwords", "no_match" or "off_topic"."""
-    total: int = 0
-    """How many passages share at least one query term."""
 
     def as_json(self) -> dict:
         return {

@@ -58,7 +58,7 @@ def hit(
 
 
 def result(hits: list[Hit], query: str = "سيف القدس", answered: bool = True) -> SearchResult:
-    return SearchResult(query=query, answered=answered, hits=hits, total=len(hits))
+    return SearchResult(query=query, answered=answered, hits=hits)
 
 
 def labels(reply: replies.Reply) -> list[str]:

@@ -115,6 +115,6 @@ def test_english_articles_are_searchable(tmp_path: Path) -> None:
         assert not lib.search("What is the capital of France?", 2).answered
 
 
-def test_k_limits_hits_and_total_counts_all_matches(seed: Library) -> None:
-    result = seed.search("غزة", 2)
-    assert len(result.hits) == 2 and result.total >= 4
+def test_k_limits_hits(seed: Library) -> None:
+    assert len(seed.search("غزة", 2).hits) == 2
+    assert len(seed.search("غزة", 5).hits) == 5
