@@ -64,9 +64,20 @@ def test_top_k_is_the_best_k_with_ties_by_position(docs, query, k) -> None:
     index = BM25Index.build(docs)
     matched, scores = index.scores(query)
     expected = sorted(zip(-scores, matched.tolist(), strict=True))[:k]
-    top = index.top_k(query, k)
-    assert top.docs.tolist() == [d for _, d in expected]
+    # the compiled kernel and the numpy fallback
+    for top in (index.top_k(query, k), index._top_k_numpy(query, k)):
+        assert top.docs.tolist() == [d for _, d in expected]
+        np.testing.assert_allclose(top.scores, [-s for s, _ in expected], rtol=1e-12)
     assert index.count(query) == len(matched)
+    # the buffers are left clean for the next query
+    acc, marks = index._buffers()
+    assert not acc.any() and not marks.any()
+
+
+def test_the_compiled_kernel_is_in_use() -> None:
+    from knowledge import index as module
+
+    assert module.kernel is not None, "numba is a dependency: the fast path must be active"
 
 
 def test_repeated_query_terms_count_again() -> None:
