@@ -17,7 +17,7 @@ from itertools import chain
 
 import Stemmer
 
-ANALYSER_VERSION = "ar-light10+alef+plurals-en-snowball-3"
+ANALYSER_VERSION = "ar-light10+alef+plurals-en-snowball-4"
 
 # Bidi controls are invisible but change how a word compares: strip them before anything else.
 BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
@@ -92,16 +92,23 @@ _PREPOSITIONS = frozenset(
     normalise(w) for w in "من عن في على الى مع لدى عند بين حول دون ضد عبر".split()
 )
 _PRONOUNS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه", "ك", "ي")
+_PREPOSITIONS_WITH_PRONOUNS = frozenset(
+    conjunction + preposition + pronoun
+    for preposition in _PREPOSITIONS
+    for pronoun in _PRONOUNS
+    for conjunction in ("", "و", "ف")
+    if not conjunction or len(preposition + pronoun) >= 3
+)
 
 
 def _is_stop_word(word: str) -> bool:
     """A function word, also with one attached conjunction or preposition (وهذا, لهذه, فهو), or a
     preposition with an attached pronoun (معها, لديهم, بينهم, وعليه)."""
-    if word in ARABIC_STOP_WORDS or (word[0] in _PROCLITICS and word[1:] in ARABIC_STOP_WORDS):
-        return True
-    if word[0] in "وف" and len(word) > 3:
-        word = word[1:]
-    return any(word.endswith(p) and word[: -len(p)] in _PREPOSITIONS for p in _PRONOUNS)
+    return (
+        word in ARABIC_STOP_WORDS
+        or (word[0] in _PROCLITICS and word[1:] in ARABIC_STOP_WORDS)
+        or word in _PREPOSITIONS_WITH_PRONOUNS
+    )
 
 
 def _is_arabic(word: str) -> bool:
@@ -166,6 +173,11 @@ _PLURAL_PRONOUNS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
 def _singular(word: str) -> str | None:
     """The stem of the singular of a listed broken plural, also with its clitics (والأطفال,
     لأطفالهم, شهداءً); None for any other word."""
+    return _PLURAL_FORMS.get(word)
+
+
+def _singular_by_rules(word: str) -> str | None:
+    """``_singular`` worked out by stripping clitics; used once, to fill ``_PLURAL_FORMS``."""
     forms = [word, word[1:]] if word.startswith("و") else [word]
     for form in list(forms):
         for prefix in (*_ARTICLE_PREFIXES, "ب", "ل", "ك", "ف"):
@@ -180,6 +192,24 @@ def _singular(word: str) -> str | None:
                 forms.append(form[: -len(pronoun)])
                 break
     return next((_PLURALS[f] for f in forms if f in _PLURALS), None)
+
+
+def _plural_forms() -> dict[str, str]:
+    """Every listed plural with the clitics ``_singular_by_rules`` strips, and its singular:
+    one dictionary look-up per new word instead of some thirty string tests."""
+    forms = {}
+    for plural in _PLURALS:
+        for conjunction in ("", "و"):
+            for prefix in ("", *_ARTICLE_PREFIXES, "ب", "ل", "ك", "ف"):
+                for suffix in ("", "ا", *_PLURAL_PRONOUNS):
+                    word = conjunction + prefix + plural + suffix
+                    singular = _singular_by_rules(word)
+                    if singular is not None:
+                        forms[word] = singular
+    return forms
+
+
+_PLURAL_FORMS = _plural_forms()
 
 
 @lru_cache(maxsize=500_000)

@@ -61,3 +61,27 @@ def test_unknown_query_word_is_tried_without_its_proclitic() -> None:
 
 def test_query_and_passage_share_one_analyser() -> None:
     assert analyse("متى بدأ وقف إطلاق النار؟")[-2:] == analyse("وقف إطلاق النار")[-2:]
+
+
+@pytest.mark.parametrize(
+    ("word", "singular"),
+    [
+        ("شهداء", "شهيد"),
+        ("والأطفال", "طفل"),
+        ("لأطفالهم", "طفل"),
+        ("بالصواريخ", "صاروخ"),
+        ("الشهداءا", "شهيد"),
+        ("مدارس", "مدرس"),
+        ("شهيد", None),
+        ("أطفالية", None),
+    ],
+)
+def test_broken_plurals_with_their_clitics(word: str, singular: str | None) -> None:
+    from knowledge.analysis import _singular, _singular_by_rules
+
+    assert _singular(normalise(word)) == _singular_by_rules(normalise(word)) == singular
+
+
+@pytest.mark.parametrize("word", ["معها", "لديهم", "بينهم", "وعليه", "فيهم", "فينا", "عنها"])
+def test_prepositions_with_pronouns_are_stop_words(word: str) -> None:
+    assert analyse(word) == []
