@@ -31,6 +31,7 @@ TITLE_CHARS = 90
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADING = re.compile(r"^#{1,6}\s+")
+_UNTIDY_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 class SourceError(Exception):
@@ -282,7 +283,14 @@ def split_paragraphs(body: str, *, one_per_line: bool) -> list[str]:
         if len(lines) > 1 and _HEADING.match(lines[0].strip()):
             paragraphs.append(lines.pop(0))
         paragraphs.append(" ".join(lines))
-    return [p for p in (" ".join(_HEADING.sub("", p.strip()).split()) for p in paragraphs) if p]
+    return [p for p in map(_tidy, paragraphs) if p]
+
+
+def _tidy(paragraph: str) -> str:
+    """A paragraph without heading marks, its white space runs made single spaces."""
+    paragraph = _HEADING.sub("", paragraph.strip(), count=1)
+    # Most paragraphs are tidy already: looking is much cheaper than rebuilding them.
+    return " ".join(paragraph.split()) if _UNTIDY_SPACE.search(paragraph) else paragraph
 
 
 def _is_heading(body: str) -> bool:
