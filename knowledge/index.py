@@ -97,36 +97,43 @@ class BM25Index:
         meta: dict | None = None,
     ) -> BM25Index:
         """Index ``docs`` (each a list of terms); ``doc_ids`` default to 0..n-1."""
-        # A term's id is its rank of first appearance: the defaultdict hands out the next id
-        # from C. Term frequencies are counted with numpy, a chunk of documents at a time, so
-        # that a hundred million tokens never live as Python ints at once.
+        # A term's id is its rank of first appearance: the defaultdict hands out the next id.
         vocab: defaultdict[str, int] = defaultdict()
         vocab.default_factory = vocab.__len__
         term_of = vocab.__getitem__
-        lengths: list[int] = []
-        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         ids: list[int] = []
-        counted = 0  # documents whose terms are in ``chunks``
+        lengths: list[int] = []
         for tokens in docs:
             ids.extend(map(term_of, tokens))
             lengths.append(len(tokens))
-            if len(ids) >= _BUILD_CHUNK:
-                chunks.append(_count_terms(ids, lengths[counted:], counted))
-                ids, counted = [], len(lengths)
-        chunks.append(_count_terms(ids, lengths[counted:], counted))
-        vocab.default_factory = None
-        post_terms, post_docs, post_tfs = map(np.concatenate, zip(*chunks, strict=True))
+        terms = np.asarray(ids, dtype=np.int32)
+        return cls.from_term_ids(terms, lengths, dict(vocab), doc_ids, params, meta)
+
+    @classmethod
+    def from_term_ids(
+        cls,
+        terms: np.ndarray,
+        lengths: Sequence[int] | np.ndarray,
+        vocab: dict[str, int],
+        doc_ids: Sequence[int] | np.ndarray | None = None,
+        params: BM25Params = BM25Params(),
+        meta: dict | None = None,
+    ) -> BM25Index:
+        """Index documents given as term ids end to end (``terms``) and their ``lengths``;
+        ``vocab`` maps each term to its id (terms no document holds are allowed)."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        n_docs = len(lengths)
+        post_terms, post_docs, post_tfs = _count_terms(terms, lengths)
         order = _stable_order(post_terms, len(vocab))
         df = np.bincount(post_terms, minlength=len(vocab))
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-        n_docs = len(lengths)
         post_docs = post_docs[order]
         tf = post_tfs[order].astype(np.float64)
-        norm = _norm(np.asarray(lengths, dtype=np.float64), params)
+        norm = _norm(lengths.astype(np.float64), params)
         doc_ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
         return cls(
-            vocab=dict(vocab),
+            vocab=vocab,
             doc_ids=doc_ids.astype(np.int64),
             indptr=indptr,
             post_docs=post_docs,
@@ -143,6 +150,12 @@ class BM25Index:
             return _EMPTY_DOCS, _EMPTY_WEIGHTS
         a, b = self.indptr[tid], self.indptr[tid + 1]
         return self.post_docs[a:b], self.post_weights[a:b]
+
+    def holds(self, term: str, doc: int) -> bool:
+        """Whether document ``doc`` (a position in the index) contains ``term``."""
+        docs, _ = self.postings(term)
+        i = int(np.searchsorted(docs, doc))
+        return i < len(docs) and int(docs[i]) == doc
 
     def document_frequency(self, term: str) -> int:
         tid = self.vocab.get(term)
@@ -314,18 +327,28 @@ _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0)
 
 
-_BUILD_CHUNK = 4_000_000
-"""Tokens counted at a time while building."""
+_COUNT_CHUNK = 4_000_000
+"""Tokens whose frequencies are counted at a time (a sort each), to bound memory."""
 
 
-def _count_terms(
-    ids: list[int], lengths: list[int], first: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term, document, frequency) triples of consecutive documents, numbered from ``first``,
-    of the given ``lengths``, whose term ids are ``ids`` end to end."""
-    doc = np.repeat(np.arange(first, first + len(lengths), dtype=np.int64), lengths)
-    keys, tfs = np.unique((doc << 32) | np.asarray(ids, dtype=np.int64), return_counts=True)
-    return (keys & 0xFFFFFFFF).astype(np.int32), (keys >> 32).astype(np.int32), tfs.astype(np.int32)
+def _count_terms(terms: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(term, document, frequency) of each distinct term of each document, by document."""
+    ends = np.cumsum(lengths)
+    doc_of_token = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    parts = []
+    first = 0
+    while first < len(lengths):
+        # whole documents, about _COUNT_CHUNK tokens
+        start = ends[first] - lengths[first]
+        last = max(first + 1, int(np.searchsorted(ends, start + _COUNT_CHUNK, side="right")))
+        stop = ends[last - 1]
+        keys = (doc_of_token[start:stop] << 32) | terms[start:stop].astype(np.int64)
+        keys, tfs = np.unique(keys, return_counts=True)
+        parts.append(((keys & 0xFFFFFFFF).astype(np.int32), (keys >> 32).astype(np.int32), tfs))
+        first = last
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64)
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
 def _stable_order(terms: np.ndarray, vocabulary: int) -> np.ndarray:
@@ -341,13 +364,16 @@ def _stable_order(terms: np.ndarray, vocabulary: int) -> np.ndarray:
 
 
 def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
-    """rank_bm25's BM25Okapi idf, negative values replaced by epsilon * mean idf."""
+    """rank_bm25's BM25Okapi idf, negative values replaced by epsilon * the mean idf of the
+    terms the documents hold (a vocabulary may keep terms that no document holds any more)."""
     idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
-    if len(idf):
-        # rank_bm25 sums the idfs one by one in Python; math.fsum-like pairwise sums can differ
-        # in the last bit, which the property tests tolerate (relative 1e-9).
-        average = float(sum(idf.tolist())) / len(idf)
-        idf[idf < 0] = epsilon * average
+    held = df > 0
+    if held.any():
+        # rank_bm25 adds the idfs one by one in Python, in first-appearance order; so does this
+        # (ids are in that order), and the property tests allow a last-bit difference anyway.
+        average = float(sum(idf[held].tolist())) / int(held.sum())
+        idf[(idf < 0) & held] = epsilon * average
+    idf[~held] = 0.0
     return idf
 
 

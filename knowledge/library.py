@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import sqlite_utils
 
 from . import store
-from .analysis import ANALYSER_VERSION, analyse, analyse_query, analyse_spans, strip_bidi
+from .analysis import ANALYSER_VERSION, analyse_query, analyse_spans, strip_bidi
 from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans
-from .prepare import Prepared, prepare_all
+from .prepare import Prepared, Vocabulary, prepare_all
 from .records import (
     Article,
     ArticleInfo,
@@ -131,16 +132,18 @@ class Library:
             report = IngestReport(failed=list(read.failed))
             db = self._db()
             changed = self._changed(read.articles, store.article_hashes(db), report)
-            prepared = prepare_all([(a.title, a.text) for a, _ in changed], progress)
+            vocabulary = Vocabulary(store.vocabulary(db))
+            prepared = prepare_all([(a.title, a.text) for a, _ in changed], vocabulary, progress)
             removals = self._removals(db, read) if sync else []
             if changed or removals:
                 with db.atomic():
+                    store.add_terms(db, vocabulary.new_terms())
                     report.passages = store.save_articles(
                         db,
                         [
                             (
-                                _article_row(article, digest, p.title_terms),
-                                _passage_rows(article, p),
+                                _article_row(article, digest, _blob(p.title_terms)),
+                                _passage_rows(article.text, p),
                             )
                             for (article, digest), p in zip(changed, prepared, strict=True)
                         ],
@@ -208,15 +211,16 @@ class Library:
         )
 
     def _reanalyse(self, db: sqlite_utils.Database) -> None:
-        """Analyse every stored article again, after the analyser changed."""
+        """Analyse every stored article again (with a new vocabulary), after the analyser
+        changed; passages may split differently too, so they are replaced."""
         logger.info("the analyser changed: analysing the stored articles again")
+        articles = store.stored_articles(db)
+        vocabulary = Vocabulary()
+        prepared = prepare_all([(title, text) for _, title, text in articles], vocabulary)
         with db.atomic():
-            for article_id, title in list(store.stored_titles(db)):
-                db["articles"].update(article_id, {"title_tokens": " ".join(analyse(title))})
-                for row in db.execute(
-                    "SELECT id, text FROM passages WHERE article_id = ?", [article_id]
-                ).fetchall():
-                    db["passages"].update(row[0], {"tokens": " ".join(analyse(row[1]))})
+            store.replace_vocabulary(db, vocabulary.new_terms())
+            for (article_id, _, text), p in zip(articles, prepared, strict=True):
+                store.replace_passages(db, article_id, _blob(p.title_terms), _passage_rows(text, p))
             self._finish_write(db)
 
     # -- index ----------------------------------------------------------------------------------
@@ -245,10 +249,16 @@ class Library:
         return self._current_index()
 
     def documents(self) -> Iterator[tuple[int, list[str]]]:
-        """(passage id, terms) of every passage, as indexed: the title counts toward each of its
-        passages (measured: dropping it costs 3-6 points of R@1 on Arabic sets)."""
-        for passage_id, title_tokens, tokens in store.corpus(self._db()):
-            yield passage_id, title_tokens.split() + tokens.split()
+        """(passage id, terms) of every passage, as indexed (for comparisons and checks)."""
+        terms = store.vocabulary(self._db())
+        for passage_id, ids in self._term_ids():
+            yield passage_id, [terms[i] for i in np.frombuffer(ids, dtype=np.int32).tolist()]
+
+    def _term_ids(self) -> Iterator[tuple[int, bytes]]:
+        """(passage id, int32 term ids) of every passage, as indexed: the title counts toward
+        each of its passages (measured: dropping it costs 3-6 points of R@1 on Arabic sets)."""
+        for passage_id, title_terms, terms in store.corpus(self._db()):
+            yield passage_id, title_terms + terms
 
     def rebuild_index(self) -> None:
         """Build the index from the stored terms again, and save it."""
@@ -256,11 +266,19 @@ class Library:
             self._index = self._build_index(self._db())
 
     def _build_index(self, db: sqlite_utils.Database) -> BM25Index:
-        ids, docs = [], []
-        for passage_id, terms in self.documents():
+        ids, blobs = [], []
+        for passage_id, terms in self._term_ids():
             ids.append(passage_id)
-            docs.append(terms)
-        index = BM25Index.build(docs, ids, self.params, meta=self._index_meta(db))
+            blobs.append(terms)
+        vocab = {term: i for i, term in enumerate(store.vocabulary(db))}
+        index = BM25Index.from_term_ids(
+            np.frombuffer(b"".join(blobs), dtype=np.int32),
+            [len(blob) // 4 for blob in blobs],
+            vocab,
+            ids,
+            self.params,
+            meta=self._index_meta(db),
+        )
         try:
             index.save(self.index_path)
         except OSError as error:  # a read-only folder still serves, from memory
@@ -324,7 +342,8 @@ class Library:
                 if i in rows
             ]
         )[:k]
-        answered = bool(hits) and _answers(hits[0], rows[hits[0].passage_id], weights)
+        doc_of = dict(zip(ids, top.docs.tolist(), strict=True))
+        answered = bool(hits) and _answers(index, doc_of[hits[0].passage_id], weights)
         return SearchResult(
             query=query,
             answered=answered,
@@ -380,7 +399,7 @@ class Library:
         return db
 
 
-def _article_row(article: Article, digest: str, title_terms: str) -> dict:
+def _article_row(article: Article, digest: str, title_terms: bytes) -> dict:
     return {
         "key": article.key,
         "title": article.title,
@@ -392,15 +411,20 @@ def _article_row(article: Article, digest: str, title_terms: str) -> dict:
         "date_from_mtime": article.date_from_mtime,
         "hash": digest,
         "text": article.text,
-        "title_tokens": title_terms,
+        "title_terms": title_terms,
     }
 
 
-def _passage_rows(article: Article, prepared: Prepared) -> list[store.PassageRow]:
+def _passage_rows(text: str, prepared: Prepared) -> list[store.PassageRow]:
     return [
-        (position, start, end, article.text[start:end], terms)
+        (position, start, end, text[start:end], _blob(terms))
         for position, start, end, terms in prepared.passages
     ]
+
+
+def _blob(terms: np.ndarray) -> bytes:
+    """Term ids as stored: int32, native byte order (little-endian on every supported CPU)."""
+    return terms.astype(np.int32).tobytes()
 
 
 def _digest(article: Article) -> str:
@@ -431,14 +455,14 @@ def _term_weights(index: BM25Index, terms: list[str]) -> dict[str, float]:
     }
 
 
-def _answers(hit: Hit, row: dict, weights: dict[str, float]) -> bool:
-    """Whether the best passage answers the query rather than sharing a word with it by chance.
+def _answers(index: BM25Index, doc: int, weights: dict[str, float]) -> bool:
+    """Whether the best passage (``doc``, its title included) answers the query rather than
+    sharing a word with it by chance.
 
     Measured on XQuAD questions against 40 off-topic questions (README): a real answer holds
     several of the query's terms, and most of its weight.
     """
-    present = set(row["tokens"].split()) | set(analyse(row["title"]))
-    found = [t for t in weights if t in present]
+    found = [t for t in weights if index.holds(t, doc)]
     total = sum(weights.values())
     coverage = sum(weights[t] for t in found) / total if total else 0.0
     return coverage >= SURE_COVERAGE or (coverage >= MIN_COVERAGE and len(found) >= 2)

@@ -1,7 +1,9 @@
 """The SQLite schema (through sqlite-utils) and every read and write the library makes.
 
-Tables: ``articles`` (text and metadata), ``passages`` (offsets, text and analysed tokens), ``meta``
-(analyser version, BM25 parameters, last ingest, generation) and ``questions`` (the question log).
+Tables: ``articles`` (text, metadata, title terms), ``passages`` (offsets, text and analysed terms),
+``terms`` (the vocabulary: each term's id), ``meta`` (analyser version, BM25 parameters, last
+ingest, generation) and ``questions`` (the question log). Terms are stored as int32 term ids in
+BLOBs, so that rebuilding the index reads arrays instead of analysing or splitting text again.
 
 An ingest never deletes rows that the serving index may still point at: replaced passages and
 removed articles are marked ``retired`` in the ingest's transaction, and purged once the new index
@@ -34,7 +36,7 @@ CREATE TABLE IF NOT EXISTS articles (
     date_from_mtime INTEGER NOT NULL DEFAULT 0,
     hash TEXT NOT NULL,
     text TEXT NOT NULL,
-    title_tokens TEXT NOT NULL,
+    title_terms BLOB NOT NULL,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     retired INTEGER NOT NULL DEFAULT 0
@@ -49,12 +51,13 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
-    tokens TEXT NOT NULL,
+    terms BLOB NOT NULL,
     retired INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id, position);
 CREATE INDEX IF NOT EXISTS passages_retired ON passages (retired) WHERE retired = 1;
 CREATE INDEX IF NOT EXISTS articles_retired ON articles (retired) WHERE retired = 1;
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY,
@@ -106,8 +109,12 @@ def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
     yield from db.execute("SELECT id, key, path FROM articles WHERE retired = 0")
 
 
-PassageRow = tuple[int, int, int, str, str]
-"""(position, start, end, text, terms) of a passage to store."""
+_INSERT_PASSAGE = (
+    'INSERT INTO passages (article_id, position, start, "end", text, terms) '
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+PassageRow = tuple[int, int, int, str, bytes]
+"""(position, start, end, text, term ids as int32 bytes) of a passage to store."""
 
 
 def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[PassageRow]]]) -> int:
@@ -138,11 +145,7 @@ def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[Pas
     if new:
         db["articles"].insert_all(new, batch_size=1000)
     # executemany straight to SQLite: a million passages are too many for row dicts.
-    db.conn.executemany(
-        'INSERT INTO passages (article_id, position, start, "end", text, tokens) '
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        passages,
-    )
+    db.conn.executemany(_INSERT_PASSAGE, passages)
     return len(passages)
 
 
@@ -164,17 +167,42 @@ def purge_retired(db: sqlite_utils.Database) -> None:
         db.execute("DELETE FROM articles WHERE retired = 1")
 
 
-def corpus(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
-    """(passage id, title tokens, passage tokens) of every passage, in id order."""
+def vocabulary(db: sqlite_utils.Database) -> list[str]:
+    """The stored terms, in id order (ids are 0, 1, 2, ...)."""
+    return [term for (term,) in db.execute("SELECT term FROM terms ORDER BY id")]
+
+
+def add_terms(db: sqlite_utils.Database, terms: list[tuple[int, str]]) -> None:
+    db.conn.executemany("INSERT INTO terms (id, term) VALUES (?, ?)", terms)
+
+
+def corpus(db: sqlite_utils.Database) -> Iterator[tuple[int, bytes, bytes]]:
+    """(passage id, title term ids, passage term ids) of every passage, in id order."""
     yield from db.execute(
-        "SELECT p.id, a.title_tokens, p.tokens FROM passages p "
+        "SELECT p.id, a.title_terms, p.terms FROM passages p "
         "JOIN articles a ON a.id = p.article_id WHERE p.retired = 0 ORDER BY p.id"
     )
 
 
-def stored_titles(db: sqlite_utils.Database) -> Iterator[tuple[int, str]]:
-    """(article id, title) of every article, to analyse again."""
-    yield from db.execute("SELECT id, title FROM articles ORDER BY id")
+def stored_articles(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
+    """(id, title, text) of every article, to analyse again."""
+    return db.execute(
+        "SELECT id, title, text FROM articles WHERE retired = 0 ORDER BY id"
+    ).fetchall()
+
+
+def replace_vocabulary(db: sqlite_utils.Database, terms: list[tuple[int, str]]) -> None:
+    db.execute("DELETE FROM terms")
+    add_terms(db, terms)
+
+
+def replace_passages(
+    db: sqlite_utils.Database, article_id: int, title_terms: bytes, passages: list[PassageRow]
+) -> None:
+    """Give an article new title terms and passages (the old ones retired)."""
+    _retire_passages(db, article_id)
+    db.execute("UPDATE articles SET title_terms = ? WHERE id = ?", [title_terms, article_id])
+    db.conn.executemany(_INSERT_PASSAGE, [(article_id, *passage) for passage in passages])
 
 
 def passages_by_id(
@@ -188,7 +216,7 @@ def passages_by_id(
         return {}
     marks = ",".join("?" * len(ids))
     rows = db.execute(
-        'SELECT p.id, p.article_id, p.position, p.start, p."end", p.text, p.tokens, '
+        'SELECT p.id, p.article_id, p.position, p.start, p."end", p.text, '
         "a.title, a.url, a.published, a.source FROM passages p "
         f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
         + ("" if retired else " AND p.retired = 0"),
@@ -201,7 +229,6 @@ def passages_by_id(
         "start",
         "end",
         "text",
-        "tokens",
         "title",
         "url",
         "published",

@@ -140,11 +140,11 @@ def test_building_in_small_chunks_changes_nothing(docs, query) -> None:
     if sum(map(len, docs)) == 0:
         return
     whole = BM25Index.build(docs)
-    original = module._BUILD_CHUNK
-    module._BUILD_CHUNK = 7
+    original = module._COUNT_CHUNK
+    module._COUNT_CHUNK = 7
     try:
         chunked = BM25Index.build(docs)
     finally:
-        module._BUILD_CHUNK = original
+        module._COUNT_CHUNK = original
     for a, b in zip(whole.scores(query), chunked.scores(query), strict=True):
         assert a.tolist() == b.tolist()

@@ -189,3 +189,21 @@ def test_another_process_ingest_is_seen_by_a_running_library(
         _article(tmp_path / "src", "b.md", "مقال عن القدس والشيخ جراح", title="b")
         library.ingest([tmp_path / "src"])
         assert other.search("الشيخ جراح", 1).hits[0].title == "b"
+
+
+def test_a_new_analyser_version_analyses_the_stored_articles_again(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.library as module
+
+    _article(tmp_path / "src", "a.md", title="a")
+    library.ingest([tmp_path / "src"])
+    before = library.search("وقف إطلاق النار", 1)
+    library.close()
+    monkeypatch.setattr(module, "ANALYSER_VERSION", "a-newer-one")
+    with Library.open(library.path) as reopened:
+        assert reopened.search("وقف إطلاق النار", 1).hits == before.hits
+        assert reopened.index.meta["analyser_version"] == "a-newer-one"
+        assert reopened.stats().passages == 1  # replaced, not added
+        ((_, terms),) = reopened.documents()
+        assert {"وقف", "اطلاق", "نار"} <= set(terms)

@@ -1,15 +1,32 @@
+import numpy as np
 import pytest
 
-from knowledge.prepare import CHUNK, prepare, prepare_all
+from knowledge.prepare import CHUNK, Vocabulary, prepare_all, prepare_chunk
+
+TEXT = "الفقرة الأولى عن وقف إطلاق النار في غزة بعد أحد عشر يوما.\n\n" + "كلمة " * 30
 
 
-def test_prepare_splits_and_analyses() -> None:
-    text = "الفقرة الأولى عن وقف إطلاق النار في غزة بعد أحد عشر يوما.\n\n" + "كلمة " * 30
-    prepared = prepare("عنوان المقال", text)
-    assert prepared.title_terms == "عنو مقال"  # light10 takes -ان as a dual suffix
+def _terms(vocabulary: Vocabulary, ids: np.ndarray) -> list[str]:
+    names = {i: t for t, i in vocabulary.ids.items()}
+    return [names[i] for i in ids.tolist()]
+
+
+def test_articles_become_passages_with_term_ids() -> None:
+    vocabulary = Vocabulary(["قديم"])
+    (prepared,) = prepare_all([("عنوان المقال", TEXT)], vocabulary)
+    assert _terms(vocabulary, prepared.title_terms) == ["عنو", "مقال"]  # light10: -ان is dual
     (pos0, start0, end0, terms0), (pos1, *_) = prepared.passages
     assert (pos0, pos1) == (0, 1)
-    assert text[start0:end0].startswith("الفقرة الأولى") and "وقف اطلاق نار" in terms0
+    assert TEXT[start0:end0].startswith("الفقرة الأولى")
+    assert _terms(vocabulary, terms0)[2:5] == ["وقف", "اطلاق", "نار"]
+    assert vocabulary.ids["قديم"] == 0  # known terms keep their ids
+    assert [t for _, t in vocabulary.new_terms()][:2] == ["عنو", "مقال"]
+
+
+def test_chunks_number_terms_locally() -> None:
+    chunk = prepare_chunk([("غزة", "غزة القدس غزة")])
+    assert chunk.terms == ["غز", "قدس"]
+    assert chunk.articles[0].passages[0][3].tolist() == [0, 1, 0]
 
 
 def test_worker_processes_give_the_same_result_in_order(monkeypatch) -> None:
@@ -17,17 +34,22 @@ def test_worker_processes_give_the_same_result_in_order(monkeypatch) -> None:
 
     used = []
     real = module._in_workers
-    monkeypatch.setattr(module, "_in_workers", lambda *a: used.append(a[2]) or real(*a))
+    monkeypatch.setattr(module, "_in_workers", lambda *a: used.append(a[1]) or real(*a))
     articles = [
         (f"عنوان {i}", f"نص المقال رقم {i} عن الأحداث.\n\n" + "كلمة " * i) for i in range(3 * CHUNK)
     ]
     seen = []
-    parallel = prepare_all(
-        articles, progress=lambda done, total: seen.append((done, total)), workers=2
-    )
-    assert parallel == prepare_all(articles, workers=1)
-    assert seen[-1] == (len(articles), len(articles))
+    in_workers, alone = Vocabulary(), Vocabulary()
+    parallel = prepare_all(articles, in_workers, lambda d, t: seen.append((d, t)), workers=2)
+    serial = prepare_all(articles, alone, workers=1)
     assert used == [2]  # the forked workers did run
+    assert in_workers.ids == alone.ids
+    for a, b in zip(parallel, serial, strict=True):
+        assert a.title_terms.tolist() == b.title_terms.tolist()
+        assert [(p[:3], p[3].tolist()) for p in a.passages] == [
+            (p[:3], p[3].tolist()) for p in b.passages
+        ]
+    assert seen[-1] == (len(articles), len(articles))
 
 
 def test_threaded_callers_analyse_in_process(monkeypatch) -> None:
@@ -38,4 +60,4 @@ def test_threaded_callers_analyse_in_process(monkeypatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 2)  # as in the bot
     monkeypatch.setattr(module, "_in_workers", lambda *a: pytest.fail("forked from threads"))
     articles = [(f"t{i}", "نص " * 20) for i in range(3 * CHUNK)]
-    assert len(prepare_all(articles, workers=2)) == len(articles)
+    assert len(prepare_all(articles, Vocabulary(), workers=2)) == len(articles)
