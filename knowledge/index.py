@@ -174,9 +174,18 @@ class BM25Index:
         terms = np.array([self.vocab[t] for t in query if t in self.vocab], dtype=np.int64)
         if not len(terms):
             return TopK(_EMPTY_DOCS, np.zeros(0))
-        acc, marks = self._buffers()
+        acc, marks, touched, epoch = self._kernel_buffers()
         docs, scores = kernel.top_k(
-            self.indptr, self.post_docs, self.post_weights, self.idf, terms, k, acc, marks
+            self.indptr,
+            self.post_docs,
+            self.post_weights,
+            self.idf,
+            terms,
+            k,
+            acc,
+            marks,
+            epoch,
+            touched,
         )
         return TopK(docs=docs, scores=scores)
 
@@ -234,8 +243,20 @@ class BM25Index:
         local = self._local
         if getattr(local, "acc", None) is None:
             local.acc = np.zeros(len(self.doc_ids))
-            local.marks = np.zeros(len(self.doc_ids), dtype=np.uint8)
+            local.marks = np.zeros(len(self.doc_ids), dtype=np.uint32)
+            local.touched = np.zeros(len(self.doc_ids), dtype=np.int32)
+            local.epoch = 0
         return local.acc, local.marks
+
+    def _kernel_buffers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The buffers, and a fresh epoch for the kernel's marks (cleared when they wrap)."""
+        acc, marks = self._buffers()
+        local = self._local
+        local.epoch += 1
+        if local.epoch > np.iinfo(np.uint32).max:
+            marks[:] = 0
+            local.epoch = 1
+        return acc, marks, local.touched, local.epoch
 
     def save(self, path: str | Path) -> None:
         """Write the index to ``path`` atomically (readers of the old file keep it)."""

@@ -91,7 +91,7 @@ class Library:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = store.connect(path)
-        except (OSError, store.sqlite3.DatabaseError) as error:
+        except (OSError, store.sqlite3.DatabaseError, store.SchemaError) as error:
             raise KnowledgeError(f"cannot open the library at {path}: {error}") from error
         library = cls(path, params)
         library._local.db = db

@@ -21,7 +21,13 @@ import sqlite_utils
 
 from .records import ArticleInfo, QuestionCount, StoredArticle
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Kept in SQLite's ``user_version``; a library made with another schema is refused, not mangled."""
+
+
+class SchemaError(Exception):
+    """The database was made by another version of articlebot."""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -79,9 +85,17 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite_utils.Database
     conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA foreign_keys = ON")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version not in (0, SCHEMA_VERSION) or (version == 0 and db.table_names()):
+        db.close()
+        raise SchemaError(
+            f"{path} holds a library of another articlebot version (schema {version}, this one "
+            f"reads {SCHEMA_VERSION}): ingest your articles into a new file (--db)"
+        )
     if db.journal_mode != "wal":
         db.enable_wal()
-    db.executescript(_SCHEMA)
+    if version == 0:
+        db.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
     return db
 
 

@@ -208,3 +208,16 @@ def test_a_new_analyser_version_analyses_the_stored_articles_again(
         assert reopened.stats().passages == 1  # replaced, not added
         ((_, terms),) = reopened.documents()
         assert {"وقف", "اطلاق", "نار"} <= set(terms)
+
+
+def test_a_library_of_another_schema_is_refused_clearly(tmp_path: Path) -> None:
+    import sqlite3
+
+    from knowledge import KnowledgeError
+
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, tokens TEXT)")
+    old.commit()
+    old.close()
+    with pytest.raises(KnowledgeError, match="another articlebot version"):
+        Library.open(tmp_path / "old.db")
