@@ -123,13 +123,14 @@ class BM25Index:
         ``vocab`` maps each term to its id (terms no document holds are allowed)."""
         lengths = np.asarray(lengths, dtype=np.int64)
         n_docs = len(lengths)
-        post_terms, post_docs, post_tfs = _count_terms(terms, lengths)
-        order = _stable_order(post_terms, len(vocab))
-        df = np.bincount(post_terms, minlength=len(vocab))
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
-        post_docs = post_docs[order]
-        tf = post_tfs[order].astype(np.float64)
+        if kernel is not None:
+            indptr, post_docs, post_tfs = kernel.postings(
+                np.asarray(terms, dtype=np.int32), lengths, len(vocab)
+            )
+        else:
+            indptr, post_docs, post_tfs = _postings_numpy(terms, lengths, len(vocab))
+        df = np.diff(indptr)
+        tf = post_tfs.astype(np.float64)
         norm = _norm(lengths.astype(np.float64), params)
         doc_ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
         return cls(
@@ -346,6 +347,17 @@ class BM25Index:
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0)
+
+
+def _postings_numpy(
+    terms: np.ndarray, lengths: np.ndarray, vocabulary: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``kernel.postings`` with numpy alone: count by sorting, group by a stable sort."""
+    post_terms, post_docs, post_tfs = _count_terms(terms, lengths)
+    order = _stable_order(post_terms, vocabulary)
+    indptr = np.zeros(vocabulary + 1, dtype=np.int64)
+    np.cumsum(np.bincount(post_terms, minlength=vocabulary), out=indptr[1:])
+    return indptr, post_docs[order], post_tfs[order]
 
 
 _COUNT_CHUNK = 4_000_000

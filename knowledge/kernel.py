@@ -97,3 +97,48 @@ def _sift_down(heap_scores, heap_docs, size):  # pragma: no cover
         heap_scores[i], heap_scores[worst] = heap_scores[worst], heap_scores[i]
         heap_docs[i], heap_docs[worst] = heap_docs[worst], heap_docs[i]
         i = worst
+
+
+@njit(cache=True, nogil=True)
+def postings(terms, lengths, vocabulary):  # pragma: no cover
+    """Postings from documents given as term ids end to end (``terms``) and their ``lengths``.
+
+    Returns (indptr, docs, tfs): the documents holding term t, ascending, are
+    ``docs[indptr[t]:indptr[t + 1]]``, with the term's frequency in each. One pass counts each
+    document's terms (remembering, per term, the last document seen), one places them by term:
+    no sort, unlike numpy.
+    """
+    last_doc = np.full(vocabulary, -1, np.int64)
+    slot = np.zeros(vocabulary, np.int64)
+    doc_terms = np.empty(len(terms), np.int32)
+    doc_tfs = np.empty(len(terms), np.int32)
+    doc_of = np.empty(len(terms), np.int32)
+    df = np.zeros(vocabulary, np.int64)
+    n = 0
+    position = 0
+    for doc in range(len(lengths)):
+        for i in range(position, position + lengths[doc]):
+            t = terms[i]
+            if last_doc[t] != doc:
+                last_doc[t] = doc
+                slot[t] = n
+                doc_terms[n] = t
+                doc_tfs[n] = 1
+                doc_of[n] = doc
+                df[t] += 1
+                n += 1
+            else:
+                doc_tfs[slot[t]] += 1
+        position += lengths[doc]
+    indptr = np.zeros(vocabulary + 1, np.int64)
+    for t in range(vocabulary):
+        indptr[t + 1] = indptr[t] + df[t]
+    fill = indptr[:-1].copy()
+    docs = np.empty(n, np.int32)
+    tfs = np.empty(n, np.int32)
+    for j in range(n):  # in document order, so each term's documents come out ascending
+        t = doc_terms[j]
+        docs[fill[t]] = doc_of[j]
+        tfs[fill[t]] = doc_tfs[j]
+        fill[t] += 1
+    return indptr, docs, tfs
