@@ -31,7 +31,6 @@ TITLE_CHARS = 90
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADING = re.compile(r"^#{1,6}\s+")
-_UNTIDY_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 class SourceError(Exception):
@@ -288,9 +287,7 @@ def split_paragraphs(body: str, *, one_per_line: bool) -> list[str]:
 
 def _tidy(paragraph: str) -> str:
     """A paragraph without heading marks, its white space runs made single spaces."""
-    paragraph = _HEADING.sub("", paragraph.strip(), count=1)
-    # Most paragraphs are tidy already: looking is much cheaper than rebuilding them.
-    return " ".join(paragraph.split()) if _UNTIDY_SPACE.search(paragraph) else paragraph
+    return " ".join(_HEADING.sub("", paragraph.strip(), count=1).split())
 
 
 def _is_heading(body: str) -> bool:
