@@ -123,20 +123,25 @@ class Library:
     ) -> IngestReport:
         """Add new and changed articles from ``paths`` (files or folders) in one transaction.
 
-        With ``sync``, articles that the sources no longer contain are removed, except those of
-        files that could not be read this time. A failure leaves the previous library serving.
+        A file whose modification time and size are those it had when it was last read whole
+        is not read again: its articles count as unchanged. With ``sync``, articles that the
+        sources no longer contain are removed, except those of files that could not be read
+        this time. A failure leaves the previous library serving.
         """
         started = time.perf_counter()
         with self._write_lock:
-            read = read_paths(paths)
-            report = IngestReport(failed=list(read.failed))
             db = self._db()
+            read = read_paths(paths, store.file_signatures(db))
+            report = IngestReport(failed=list(read.failed))
+            skipped = store.keys_from_files(db, read.skipped)
+            report.unchanged += len(skipped)
             changed = self._changed(read.articles, store.article_hashes(db), report)
             vocabulary = Vocabulary(store.vocabulary(db))
             prepared = prepare_all([(a.title, a.text) for a, _ in changed], vocabulary, progress)
-            removals = self._removals(db, read) if sync else []
+            removals = self._removals(db, read, skipped) if sync else []
             if changed or removals:
                 with db.atomic():
+                    store.record_files(db, read.files)
                     store.add_terms(db, vocabulary.new_terms())
                     report.passages = store.save_articles(
                         db,
@@ -155,6 +160,7 @@ class Library:
                 store.purge_retired(db)
             elif report.stored_anything:
                 with db.atomic():
+                    store.record_files(db, read.files)
                     store.set_meta(db, last_ingest=store.now())
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
@@ -184,15 +190,17 @@ class Library:
                 report.added += 1
         return changed
 
-    def _removals(self, db: sqlite_utils.Database, read: ReadResult) -> list[int]:
+    def _removals(
+        self, db: sqlite_utils.Database, read: ReadResult, skipped: set[str]
+    ) -> list[int]:
         """Stored articles that the sources no longer hold.
 
         Nothing is removed when no source could be read at all, nor the articles of a file or
         folder that failed this time: an unreachable source must not empty the library.
         """
-        if not read.files:
+        if not read.files and not read.skipped:
             return []
-        keys = {a.key for a in read.articles}
+        keys = {a.key for a in read.articles} | skipped
         protected = [f.path for f in read.failed]
         return [
             article_id

@@ -39,22 +39,42 @@ class SourceError(Exception):
 
 @dataclass
 class ReadResult:
-    """The articles read from some paths, the files that failed, and the files read."""
+    """The articles read from some paths, the files that failed, the files read (with their
+    signature) and the files skipped as unchanged."""
 
     articles: list[Article] = field(default_factory=list)
     failed: list[FileError] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    files: dict[str, FileSignature] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
 
-def read_paths(paths: Iterable[str | Path]) -> ReadResult:
-    """Read every article file under ``paths`` (files, or folders walked recursively)."""
+FileSignature = tuple[int, int]
+"""(modification time in ns, size) of a file: if both are the same, the file is taken as read."""
+
+
+def read_paths(
+    paths: Iterable[str | Path], known: dict[str, FileSignature] | None = None
+) -> ReadResult:
+    """Read every article file under ``paths`` (files, or folders walked recursively), except
+    those whose signature is the one ``known`` for their path."""
     result = ReadResult()
+    known = known or {}
     for path in iter_files(paths, result.failed):
-        result.files.append(path)
+        try:
+            stat = path.stat()
+        except OSError as error:
+            result.failed.append(FileError(str(path), f"cannot read the file: {error.strerror}"))
+            continue
+        signature = (stat.st_mtime_ns, stat.st_size)
+        if known.get(str(path)) == signature:
+            result.skipped.append(str(path))
+            continue
         try:
             result.articles.extend(read_file(path))
         except SourceError as error:
             result.failed.append(FileError(str(path), str(error)))
+        else:
+            result.files[str(path)] = signature
     return result
 
 

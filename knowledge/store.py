@@ -21,7 +21,7 @@ import sqlite_utils
 
 from .records import ArticleInfo, QuestionCount, StoredArticle
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Kept in SQLite's ``user_version``; a library made with another schema is refused, not mangled."""
 
 
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS articles (
     retired INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
+CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
 -- AUTOINCREMENT: a passage id is never reused, so an old id (in a chat button) never points
 -- at a different passage after a reload.
 CREATE TABLE IF NOT EXISTS passages (
@@ -64,6 +65,8 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id, position);
 CREATE INDEX IF NOT EXISTS passages_retired ON passages (retired) WHERE retired = 1;
 CREATE INDEX IF NOT EXISTS articles_retired ON articles (retired) WHERE retired = 1;
 CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+-- The files an ingest read whole: one whose time and size are unchanged is not read again.
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY,
@@ -179,6 +182,34 @@ def purge_retired(db: sqlite_utils.Database) -> None:
     with db.atomic():
         db.execute("DELETE FROM passages WHERE retired = 1")
         db.execute("DELETE FROM articles WHERE retired = 1")
+
+
+def file_signatures(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
+    """(modification time in ns, size) of each file read whole by an earlier ingest whose
+    articles are still in the library (a file whose articles were removed is read again)."""
+    rows = db.execute(
+        "SELECT path, mtime_ns, size FROM files f WHERE EXISTS "
+        "(SELECT 1 FROM articles a WHERE a.path = f.path AND a.retired = 0)"
+    )
+    return {path: (mtime, size) for path, mtime, size in rows}
+
+
+def record_files(db: sqlite_utils.Database, files: dict[str, tuple[int, int]]) -> None:
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO files (path, mtime_ns, size) VALUES (?, ?, ?)",
+        [(path, mtime, size) for path, (mtime, size) in files.items()],
+    )
+
+
+def keys_from_files(db: sqlite_utils.Database, paths: list[str]) -> set[str]:
+    """The keys of the stored articles that came from ``paths``."""
+    keys: set[str] = set()
+    for start in range(0, len(paths), 500):
+        batch = paths[start : start + 500]
+        marks = ",".join("?" * len(batch))
+        sql = f"SELECT key FROM articles WHERE retired = 0 AND path IN ({marks})"
+        keys.update(key for (key,) in db.execute(sql, batch))
+    return keys
 
 
 def vocabulary(db: sqlite_utils.Database) -> list[str]:

@@ -1,4 +1,5 @@
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -221,3 +222,28 @@ def test_a_library_of_another_schema_is_refused_clearly(tmp_path: Path) -> None:
     old.close()
     with pytest.raises(KnowledgeError, match="another articlebot version"):
         Library.open(tmp_path / "old.db")
+
+
+def test_files_unchanged_since_they_were_read_are_not_read_again(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.sources as sources
+
+    src = tmp_path / "src"
+    a = _article(src, "a.md", title="a", date="2021-05-21")
+    _article(src, "b.md", BODY + " ب", title="b", date="2021-05-22")
+    library.ingest([src])
+    reads: list[str] = []
+    real = sources.read_file
+    monkeypatch.setattr(sources, "read_file", lambda path: reads.append(path.name) or real(path))
+    report = library.ingest([src], sync=True)
+    assert (reads, report.unchanged, report.removed) == ([], 2, 0)
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10**9))  # touched, same text
+    report = library.ingest([src], sync=True)
+    assert (reads, report.unchanged, report.updated) == (["a.md"], 2, 0)
+    # a file whose articles a sync removed is read again when it is a source again
+    library.ingest([tmp_path / "src" / "b.md"], sync=True)
+    assert [x.title for x in library.latest(5)] == ["b"]
+    reads.clear()
+    report = library.ingest([src])
+    assert (reads, report.added, report.unchanged) == (["a.md"], 1, 1)
