@@ -125,7 +125,11 @@ def format_result(result: SearchResult, *, color: bool = False) -> str:
     """A search result as readable terminal text, matched words marked."""
     if not result.answered:  # never a passage that only shares a word with the question
         return _UNANSWERED.get(result.reason or "", _UNANSWERED["off_topic"])
-    return "\n\n".join(_format_hit(hit, i, color) for i, hit in enumerate(result.hits, 1))
+    # The passages grouped by article (in the order of each article's best passage), numbered.
+    articles: dict[int, list[tuple[int, Hit]]] = {}
+    for number, hit in enumerate(result.hits, 1):
+        articles.setdefault(hit.article_id, []).append((number, hit))
+    return "\n\n".join(_format_article(hits, color) for hits in articles.values())
 
 
 _UNANSWERED = {
@@ -137,12 +141,13 @@ _UNANSWERED = {
 }
 
 
-def _format_hit(hit: Hit, number: int, color: bool) -> str:
-    date = (hit.published or "")[:10]
-    head = f"{number}. {hit.title}" + (f" — {date}" if date else "")
-    if hit.url:
-        head += f"\n   {hit.url}"
-    return f"{click.style(head, bold=True) if color else head}\n   {_marked(hit, color)}"
+def _format_article(hits: list[tuple[int, Hit]], color: bool) -> str:
+    first = hits[0][1]
+    date = (first.published or "")[:10]
+    head = first.title + (f" — {date}" if date else "") + (f"\n{first.url}" if first.url else "")
+    lines = [click.style(head, bold=True) if color else head]
+    lines += [f"  {number}. {_marked(hit, color)}" for number, hit in hits]
+    return "\n".join(lines)
 
 
 def _marked(hit: Hit, color: bool) -> str:
@@ -154,7 +159,7 @@ def _marked(hit: Hit, color: bool) -> str:
         out += [hit.text[last:start], mark(hit.text[start:end])]
         last = end
     out.append(hit.text[last:])
-    return "".join(out).replace("\n\n", "\n   ")
+    return "".join(out).replace("\n\n", "\n     ")
 
 
 @cli.command()
