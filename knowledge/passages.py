@@ -53,8 +53,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 def split_passages(text: str) -> list[Passage]:
     """The passages of an article's ``text``, in order."""
     pieces: list[Span] = []
-    for para in _join_short(text, paragraph_spans(text)):
-        pieces.extend(_split_long(text, para))
+    for span, words in _join_short(text, paragraph_spans(text)):
+        if words <= MAX_WORDS and span[1] - span[0] <= MAX_CHARS:
+            pieces.append(span)  # most paragraphs: counted once, kept whole
+        else:
+            pieces.extend(_split_long(text, span))
     return [Passage(position=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(pieces)]
 
 
@@ -70,28 +73,31 @@ def _words(text: str, span: Span) -> int:
     return len(text[span[0] : span[1]].split())
 
 
-def _join_short(text: str, paragraphs: list[Span]) -> list[Span]:
-    """Join each very short paragraph to the next one (or the previous one, at the end)."""
-    joined: list[Span] = []
-    pending: int | None = None  # start of short paragraphs waiting for a neighbour
+def _join_short(text: str, paragraphs: list[Span]) -> list[tuple[Span, int]]:
+    """Join each very short paragraph to the next one (or the previous one, at the end);
+    each resulting span comes with its number of words."""
+    joined: list[tuple[Span, int]] = []
+    pending: tuple[int, int] | None = None  # (start, words) of short paragraphs waiting
     for a, b in paragraphs:
-        start = a if pending is None else pending
-        if _words(text, (start, b)) < MIN_WORDS:
-            pending = start
+        words = _words(text, (a, b))
+        if pending is not None:
+            a, words = pending[0], pending[1] + words
+        if words < MIN_WORDS:
+            pending = (a, words)
             continue
-        joined.append((start, b))
+        joined.append(((a, b), words))
         pending = None
     if pending is not None:
-        if joined and _words(text, (joined[-1][0], paragraphs[-1][1])) <= MAX_WORDS:
-            joined[-1] = (joined[-1][0], paragraphs[-1][1])
+        end = paragraphs[-1][1]
+        if joined and joined[-1][1] + pending[1] <= MAX_WORDS:
+            (start, _), words = joined[-1]
+            joined[-1] = ((start, end), words + pending[1])
         else:
-            joined.append((pending, paragraphs[-1][1]))
+            joined.append(((pending[0], end), pending[1]))
     return joined
 
 
 def _split_long(text: str, span: Span) -> list[Span]:
-    if _words(text, span) <= MAX_WORDS and span[1] - span[0] <= MAX_CHARS:
-        return [span]
     sentences = [piece for s in sentence_spans(text, *span) for piece in _cap(text, s)]
     chunks: list[Span] = []
     for sentence in sentences:
