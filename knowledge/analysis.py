@@ -252,13 +252,15 @@ class _ChunkCache(dict):
 
 
 _chunk_terms = _ChunkCache()
+piece_terms = _chunk_terms.__getitem__
+"""The terms of one white-space-free piece of text (cached)."""
 
 
 def analyse(text: str) -> list[str]:
     """The search terms of ``text``, in order."""
     # A word never spans white space, so the text is cut there first and each piece (a word
     # with its punctuation, mostly) is analysed once and remembered.
-    return list(chain.from_iterable(map(_chunk_terms.__getitem__, text.split())))
+    return list(chain.from_iterable(map(piece_terms, text.split())))
 
 
 def analyse_query(text: str, known: Container[str]) -> list[str]:

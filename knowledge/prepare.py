@@ -5,9 +5,10 @@ Only from a single-threaded process (the command line): forking a threaded one (
 ingests from a thread) is unsafe, and "spawn" would run the caller's main module again in each
 worker. Anything else analyses in-process.
 
-Work goes in chunks of articles. A chunk numbers its terms itself (local ids, so the workers
-need no shared vocabulary); ``Vocabulary.adopt`` then maps a chunk's local ids to the library's
-term ids with one dictionary look-up per distinct term, not per token.
+Work goes in chunks of articles. Each process numbers terms its own way (local ids, so workers
+share nothing) and remembers the ids of every white-space-free piece of text it has seen, so a
+token costs one dictionary look-up. A chunk reports the terms its process numbered since its last
+chunk; ``Vocabulary.adopt`` maps local ids to the library's ids with one look-up per new term.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
-from .analysis import analyse
+from .analysis import piece_terms
 from .passages import split_passages
 
 logger = logging.getLogger(__name__)
@@ -46,10 +48,49 @@ class Prepared:
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Prepared articles whose term ids index ``terms`` (local to the chunk)."""
+    """Prepared articles with the local term ids of process ``numbering``, which numbered
+    ``new_terms`` (in id order) since its previous chunk."""
 
-    terms: list[str]
+    numbering: tuple[int, int]
+    new_terms: list[str]
     articles: list[Prepared]
+
+
+class _Numbering:
+    """One process's term ids, and the ids of each piece of text it has analysed."""
+
+    def __init__(self) -> None:
+        self.key = (os.getpid(), id(self))
+        self.ids: dict[str, int] = {}
+        self.new: list[str] = []
+        self.pieces = _PieceIds(self)
+
+    def ids_of(self, text: str) -> np.ndarray:
+        """The local term ids of ``text``: one split and one dictionary look-up per token."""
+        return np.array(
+            list(chain.from_iterable(map(self.pieces.__getitem__, text.split()))), dtype=np.int32
+        )
+
+    def take_new_terms(self) -> list[str]:
+        new, self.new = self.new, []
+        return new
+
+
+class _PieceIds(dict):
+    def __init__(self, numbering: _Numbering) -> None:
+        super().__init__()
+        self.numbering = numbering
+
+    def __missing__(self, piece: str) -> tuple[int, ...]:
+        ids, new = self.numbering.ids, self.numbering.new
+        local = []
+        for term in piece_terms(piece):
+            if term not in ids:
+                ids[term] = len(ids)
+                new.append(term)
+            local.append(ids[term])
+        result = self[piece] = tuple(local)
+        return result
 
 
 class Vocabulary:
@@ -61,6 +102,8 @@ class Vocabulary:
         self.ids.update((term, i) for i, term in enumerate(terms))
         self.known = len(self.ids)
         """How many terms were there before this ingest (the rest are new)."""
+        self._local: dict[tuple[int, int], np.ndarray] = {}
+        """Library id of each local id, by process numbering."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -71,9 +114,11 @@ class Vocabulary:
 
     def adopt(self, chunk: _Chunk) -> list[Prepared]:
         """The chunk's articles with library term ids, new terms added."""
-        to_library = np.fromiter(
-            map(self.ids.__getitem__, chunk.terms), dtype=np.int32, count=len(chunk.terms)
+        new = np.fromiter(
+            map(self.ids.__getitem__, chunk.new_terms), dtype=np.int32, count=len(chunk.new_terms)
         )
+        known = self._local.get(chunk.numbering, np.zeros(0, np.int32))
+        to_library = self._local[chunk.numbering] = np.concatenate([known, new])
         return [
             Prepared(
                 to_library[article.title_terms],
@@ -105,35 +150,39 @@ def prepare_all(
         except BrokenProcessPool:
             logger.warning("a worker process died: analysing in this process instead")
             results = []
+    numbering = _Numbering()
     for chunk in chunks:
-        results.extend(vocabulary.adopt(prepare_chunk(chunk)))
+        results.extend(vocabulary.adopt(prepare_chunk(chunk, numbering)))
         _report(progress, len(results), len(articles))
     return results
 
 
-def prepare_chunk(articles: Sequence[tuple[str, str]]) -> _Chunk:
-    """Split and analyse some articles, numbering their terms locally."""
-    local: defaultdict[str, int] = defaultdict()
-    local.default_factory = local.__len__
-    term_id = local.__getitem__
+def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) -> _Chunk:
+    """Split and analyse some articles, with ``numbering``'s local term ids."""
+    ids = numbering.ids_of
 
-    def ids(text: str) -> np.ndarray:
-        terms = analyse(text)
-        return np.fromiter(map(term_id, terms), dtype=np.int32, count=len(terms))
+    def passages(text: str) -> list[tuple[int, int, int, np.ndarray]]:
+        return [(p.position, p.start, p.end, ids(p.text)) for p in split_passages(text)]
 
-    prepared = [
-        Prepared(
-            ids(title), [(p.position, p.start, p.end, ids(p.text)) for p in split_passages(text)]
-        )
-        for title, text in articles
-    ]
-    return _Chunk(list(local), prepared)
+    prepared = [Prepared(ids(title), passages(text)) for title, text in articles]
+    return _Chunk(numbering.key, numbering.take_new_terms(), prepared)
+
+
+_worker_numbering: _Numbering | None = None
+
+
+def _prepare_in_worker(articles: Sequence[tuple[str, str]]) -> _Chunk:
+    """``prepare_chunk`` with this worker process's own numbering, kept between its chunks."""
+    global _worker_numbering
+    if _worker_numbering is None or _worker_numbering.key[0] != os.getpid():
+        _worker_numbering = _Numbering()  # (a forked worker must not reuse its parent's)
+    return prepare_chunk(articles, _worker_numbering)
 
 
 def _in_workers(chunks: list[Sequence[tuple[str, str]]], workers: int) -> Iterator[_Chunk]:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(prepare_chunk, chunks)
+        yield from pool.map(_prepare_in_worker, chunks)
 
 
 def _report(progress: Callable[[int, int], None] | None, done: int, total: int) -> None:

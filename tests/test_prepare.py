@@ -23,10 +23,19 @@ def test_articles_become_passages_with_term_ids() -> None:
     assert [t for _, t in vocabulary.new_terms()][:2] == ["عنو", "مقال"]
 
 
-def test_chunks_number_terms_locally() -> None:
-    chunk = prepare_chunk([("غزة", "غزة القدس غزة")])
-    assert chunk.terms == ["غز", "قدس"]
-    assert chunk.articles[0].passages[0][3].tolist() == [0, 1, 0]
+def test_a_process_numbers_terms_itself_and_reports_each_new_term_once() -> None:
+    from knowledge.prepare import _Numbering
+
+    numbering = _Numbering()
+    first = prepare_chunk([("غزة", "غزة القدس غزة")], numbering)
+    assert first.new_terms == ["غز", "قدس"]
+    assert first.articles[0].passages[0][3].tolist() == [0, 1, 0]
+    second = prepare_chunk([("القدس", "القدس رفح")], numbering)
+    assert second.new_terms == ["رفح"]
+    assert second.articles[0].passages[0][3].tolist() == [1, 2]
+    vocabulary = Vocabulary(["رفح"])
+    adopted = vocabulary.adopt(first) + vocabulary.adopt(second)
+    assert _terms(vocabulary, adopted[1].passages[0][3]) == ["قدس", "رفح"]
 
 
 def test_worker_processes_give_the_same_result_in_order(monkeypatch) -> None:
