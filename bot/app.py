@@ -146,6 +146,8 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, h.on_group_message)
     )
+    # A photo or file sent with a caption: the caption is the question.
+    app.add_handler(MessageHandler(new & private & filters.CAPTION, h.on_caption))
     app.add_handler(
         MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.on_not_text)
     )

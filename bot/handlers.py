@@ -422,6 +422,12 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _answer(update, context, extract_question(message.text or "", context.bot.username))
 
 
+async def on_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo or file with a caption in a private chat: the caption is the question."""
+    message = update.effective_message
+    await _answer(update, context, extract_question(message.caption or "", context.bot.username))
+
+
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In groups, answer only when addressed: a mention of the bot or a reply to it."""
     message = update.effective_message

@@ -207,6 +207,14 @@ async def test_non_text_messages_get_a_hint(bot: Bot) -> None:
     assert "only read text" in bot.last()["text"]
 
 
+async def test_a_photo_caption_is_the_question(bot: Bot) -> None:
+    photo = [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]
+    await bot.say(None, extra={"photo": photo, "caption": "متى أعلن وقف إطلاق النار في غزة؟"})
+    assert "وقف إطلاق النار" in bot.last()["text"]
+    await bot.say(None, extra={"photo": photo})  # no caption: the hint
+    assert "only read text" in bot.last()["text"]
+
+
 async def test_edited_messages_are_ignored(bot: Bot) -> None:
     await bot.send(update("edited_message", {**message("غزة"), "edit_date": 1_700_000_100}))
     assert bot.sent("sendMessage") == []
