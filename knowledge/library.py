@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +130,7 @@ class Library:
         this time. A failure leaves the previous library serving.
         """
         started = time.perf_counter()
-        with self._write_lock:
+        with self._write_lock, _exclusive(self.path):
             db = self._db()
             read = read_paths(paths, store.file_signatures(db))
             report = IngestReport(failed=list(read.failed))
@@ -405,6 +406,28 @@ class Library:
         if db is None:
             db = self._local.db = store.connect(self.path)
         return db
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold the library's ingest lock, shared with other processes (another bot instance, a
+    command-line ingest); refuse at once if one of them holds it."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: SQLite's own locking still keeps the data consistent
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KnowledgeError(
+                "another ingest of this library is running; try again when it is done"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _article_row(article: Article, digest: str, title_terms: bytes) -> dict:

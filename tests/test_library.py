@@ -247,3 +247,16 @@ def test_files_unchanged_since_they_were_read_are_not_read_again(
     reads.clear()
     report = library.ingest([src])
     assert (reads, report.added, report.unchanged) == (["a.md"], 1, 1)
+
+
+def test_a_second_process_ingesting_the_same_library_is_refused(
+    library: Library, tmp_path: Path
+) -> None:
+    from knowledge import KnowledgeError
+    from knowledge.library import _exclusive
+
+    _article(tmp_path / "src", "a.md", title="a")
+    # as another process's ingest would hold it
+    with _exclusive(library.path), pytest.raises(KnowledgeError, match="another ingest"):
+        library.ingest([tmp_path / "src"])
+    assert library.ingest([tmp_path / "src"]).added == 1
