@@ -130,6 +130,7 @@ class Library:
         this time. A failure leaves the previous library serving.
         """
         started = time.perf_counter()
+        paths = list(paths)
         with self._write_lock, _exclusive(self.path):
             db = self._db()
             read = read_paths(paths, store.file_signatures(db))
@@ -139,10 +140,10 @@ class Library:
             changed = self._changed(read.articles, store.article_hashes(db), report)
             vocabulary = Vocabulary(store.vocabulary(db))
             prepared = prepare_all([(a.title, a.text) for a, _ in changed], vocabulary, progress)
-            removals = self._removals(db, read, skipped) if sync else []
+            removals = self._removals(db, paths, read, skipped) if sync else []
             if changed or removals:
                 with db.atomic():
-                    store.record_files(db, read.files)
+                    store.record_files(db, read.settled)
                     store.add_terms(db, vocabulary.new_terms())
                     report.passages = store.save_articles(
                         db,
@@ -161,7 +162,7 @@ class Library:
                 store.purge_retired(db)
             elif report.stored_anything:
                 with db.atomic():
-                    store.record_files(db, read.files)
+                    store.record_files(db, read.settled)
                     store.set_meta(db, last_ingest=store.now())
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
@@ -192,21 +193,30 @@ class Library:
         return changed
 
     def _removals(
-        self, db: sqlite_utils.Database, read: ReadResult, skipped: set[str]
+        self,
+        db: sqlite_utils.Database,
+        paths: list[str | Path],
+        read: ReadResult,
+        skipped: set[str],
     ) -> list[int]:
-        """Stored articles that the sources no longer hold.
+        """Stored articles from ``paths`` (files or folders) that they no longer hold.
 
-        Nothing is removed when no source could be read at all, nor the articles of a file or
-        folder that failed this time: an unreachable source must not empty the library.
+        Articles from elsewhere stay (an article ingested from another folder is not this
+        sync's business). Nothing is removed when every source failed, nor the articles of a
+        file or folder that failed this time: an unreachable source must not empty the
+        library. An empty folder, though, means its articles are gone.
         """
-        if not read.files and not read.skipped:
-            return []
+        if read.failed and not read.files and not read.skipped:
+            return []  # nothing could be read: better stale than empty
+        roots = [str(Path(p).expanduser().resolve()) for p in paths]
         keys = {a.key for a in read.articles} | skipped
         protected = [f.path for f in read.failed]
         return [
             article_id
             for article_id, key, path in store.article_paths(db)
-            if key not in keys and not any(_within(path, p) for p in protected)
+            if key not in keys
+            and any(_within(path, root) for root in roots)
+            and not any(_within(path, p) for p in protected)
         ]
 
     def _finish_write(self, db: sqlite_utils.Database) -> None:

@@ -10,7 +10,9 @@ import codecs
 import datetime as dt
 import json
 import logging
+import os
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,8 @@ class ReadResult:
     failed: list[FileError] = field(default_factory=list)
     files: dict[str, FileSignature] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    settled: dict[str, FileSignature] = field(default_factory=dict)
+    """The files read whose signature may be trusted next time (see ``read_paths``)."""
 
 
 FileSignature = tuple[int, int]
@@ -70,30 +74,71 @@ def read_paths(
             result.skipped.append(str(path))
             continue
         try:
-            result.articles.extend(read_file(path))
+            articles, problems = read_file_reporting(path)
         except SourceError as error:
             result.failed.append(FileError(str(path), str(error)))
-        else:
-            result.files[str(path)] = signature
+            continue
+        result.articles.extend(articles)
+        result.failed.extend(problems)
+        result.files[str(path)] = signature
+        # A file with bad records is read again next time, so that they are reported again; so
+        # is one written just now, whose time may not change with its next write (coarse clock).
+        if not problems and time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+            result.settled[str(path)] = signature
     return result
 
 
+_SETTLED_NS = 2_000_000_000
+
+
 def iter_files(paths: Iterable[str | Path], failed: list[FileError]) -> Iterator[Path]:
-    """The files under ``paths`` in a stable order; missing paths are added to ``failed``."""
+    """The files under ``paths``, each once, in a stable order. Missing paths and folders that
+    cannot be listed are added to ``failed`` (so that a sync keeps their articles)."""
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser().resolve()
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not _hidden(child.relative_to(path)):
-                    yield child
+            files = _walk(path, failed)
         elif path.is_file():
-            yield path
+            files = [path]
         else:
             failed.append(FileError(str(path), "no such file or folder"))
+            continue
+        for file in files:
+            if file not in seen:
+                seen.add(file)
+                yield file
+
+
+def _walk(root: Path, failed: list[FileError]) -> list[Path]:
+    def unreadable(error: OSError) -> None:
+        failed.append(FileError(str(error.filename), f"cannot list the folder: {error.strerror}"))
+
+    files = []
+    for folder, subfolders, names in os.walk(root, onerror=unreadable, followlinks=True):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
+        files.extend(Path(folder, n) for n in names if not n.startswith((".", "_")))
+    return sorted(files)
 
 
 def read_file(path: Path) -> list[Article]:
     """The articles in one file. Raises ``SourceError`` when the file is unusable."""
+    return read_file_reporting(path)[0]
+
+
+def read_file_reporting(path: Path) -> tuple[list[Article], list[FileError]]:
+    """The articles in one file and its bad records (JSON files may hold good and bad ones).
+    Raises ``SourceError`` when the file is unusable; never anything else."""
+    try:
+        return _read_file(path)
+    except SourceError:
+        raise
+    except (OSError, ValueError, RecursionError, MemoryError) as error:
+        # a file that vanished meanwhile, nesting that defeats a parser, ...
+        raise SourceError(f"unreadable: {_one_line(error) or type(error).__name__}") from error
+
+
+def _read_file(path: Path) -> tuple[list[Article], list[FileError]]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise SourceError(
@@ -107,9 +152,9 @@ def read_file(path: Path) -> list[Article]:
     text = decode(data)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     if suffix in TEXT_SUFFIXES:
-        return [parse_text(text, path, mtime)]
+        return [parse_text(text, path, mtime)], []
     if suffix in HTML_SUFFIXES:
-        return [parse_html(text, path, mtime)]
+        return [parse_html(text, path, mtime)], []
     return parse_json(text, path, mtime, lines=suffix == ".jsonl")
 
 
@@ -193,28 +238,30 @@ def parse_html(text: str, path: Path, mtime: dt.datetime) -> Article:
     return make_article(meta, _text_field(meta, "title"), paragraphs, path, mtime, key=str(path))
 
 
-def parse_json(text: str, path: Path, mtime: dt.datetime, *, lines: bool) -> list[Article]:
-    """Articles from a JSON file (one record or a list) or JSON lines (one record a line)."""
+def parse_json(
+    text: str, path: Path, mtime: dt.datetime, *, lines: bool
+) -> tuple[list[Article], list[FileError]]:
+    """Articles from a JSON file (one record or a list) or JSON lines (one record a line), and
+    the records that could not be used (as ``path#n``)."""
     try:
         if lines:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            # split on newlines only: str.splitlines() also cuts at U+2028, legal inside JSON
+            records = [json.loads(line) for line in text.split("\n") if line.strip()]
         else:
             data = json.loads(text)
             records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError as error:
         raise SourceError(f"unparseable JSON: {error.msg} at line {error.lineno}") from error
-    articles = []
-    problems = []
+    articles, problems = [], []
     for number, record in enumerate(records, 1):
         try:
             articles.append(_json_article(record, number, path, mtime))
         except SourceError as error:
-            problems.append(f"record {number}: {error}")
+            problems.append(FileError(f"{path}#{number}", str(error)))
     if not articles:
-        raise SourceError("; ".join(problems) if problems else "no records in the file")
-    for problem in problems:
-        logger.warning("%s: %s", path, problem)
-    return articles
+        reasons = "; ".join(f"record {p.path.rsplit('#', 1)[1]}: {p.reason}" for p in problems)
+        raise SourceError(reasons or "no records in the file")
+    return articles, problems
 
 
 def _json_article(record: object, number: int, path: Path, mtime: dt.datetime) -> Article:
@@ -237,7 +284,7 @@ def make_article(
     published = _date_field(meta.get("date") or meta.get("published"))
     return Article(
         key=str(meta["id"])
-        if meta.get("id") is not None and path.suffix not in JSON_SUFFIXES
+        if meta.get("id") is not None and path.suffix.lower() not in JSON_SUFFIXES
         else key,
         title=title or derive_title(paragraphs[0]),
         text="\n\n".join(paragraphs),
@@ -312,10 +359,6 @@ def _tidy(paragraph: str) -> str:
 
 def _is_heading(body: str) -> bool:
     return bool(_HEADING.match(body.lstrip()))
-
-
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith((".", "_")) for part in relative.parts)
 
 
 def _one_line(error: Exception) -> str:

@@ -231,22 +231,37 @@ def test_files_unchanged_since_they_were_read_are_not_read_again(
 
     src = tmp_path / "src"
     a = _article(src, "a.md", title="a", date="2021-05-21")
-    _article(src, "b.md", BODY + " ب", title="b", date="2021-05-22")
+    b = _article(src, "b.md", BODY + " ب", title="b", date="2021-05-22")
+    for path in (a, b):  # written a while ago: a file written just now is always read again
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
     library.ingest([src])
     reads: list[str] = []
-    real = sources.read_file
-    monkeypatch.setattr(sources, "read_file", lambda path: reads.append(path.name) or real(path))
+    real = sources.read_file_reporting
+    monkeypatch.setattr(
+        sources, "read_file_reporting", lambda path: reads.append(path.name) or real(path)
+    )
     report = library.ingest([src], sync=True)
     assert (reads, report.unchanged, report.removed) == ([], 2, 0)
     os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10**9))  # touched, same text
     report = library.ingest([src], sync=True)
     assert (reads, report.unchanged, report.updated) == (["a.md"], 2, 0)
-    # a file whose articles a sync removed is read again when it is a source again
-    library.ingest([tmp_path / "src" / "b.md"], sync=True)
-    assert [x.title for x in library.latest(5)] == ["b"]
+    # a file whose articles a sync removed is read again when it is back
+    a.rename(tmp_path / "a.md")  # a rename keeps its time and size
+    assert library.ingest([src], sync=True).removed == 1
+    (tmp_path / "a.md").rename(a)
     reads.clear()
     report = library.ingest([src])
     assert (reads, report.added, report.unchanged) == (["a.md"], 1, 1)
+
+
+def test_sync_leaves_articles_from_other_sources(library: Library, tmp_path: Path) -> None:
+    _article(tmp_path / "news", "a.md", title="a")
+    _article(tmp_path / "other", "b.md", BODY + " ب", title="b")
+    library.ingest([tmp_path / "news", tmp_path / "other"])
+    (tmp_path / "news" / "a.md").unlink()
+    report = library.ingest([tmp_path / "news"], sync=True)  # as /reload of ARTICLEBOT_SOURCES
+    assert report.removed == 1
+    assert [x.title for x in library.latest(5)] == ["b"]
 
 
 def test_a_second_process_ingesting_the_same_library_is_refused(

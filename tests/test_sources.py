@@ -130,3 +130,50 @@ def test_folders_are_read_recursively_skipping_hidden_files(tmp_path: Path) -> N
     result = read_paths([tmp_path, tmp_path / "missing"])
     assert [Path(a.path).name for a in result.articles] == ["deep.md"]
     assert result.failed[0].reason == "no such file or folder"
+
+
+def test_parser_crashes_become_reported_failures(tmp_path: Path) -> None:
+    write(tmp_path / "deep.json", "[" * 100_000 + "]" * 100_000)
+    write(tmp_path / "good.md", "Good article body.")
+    result = read_paths([tmp_path])
+    assert [Path(a.path).name for a in result.articles] == ["good.md"]
+    assert result.failed[0].path.endswith("deep.json")
+
+
+def test_json_lines_may_hold_line_separators_inside_strings(tmp_path: Path) -> None:
+    line = json.dumps({"title": "t", "text": "one\u2028two"}, ensure_ascii=False)
+    (article,) = read_file(write(tmp_path / "a.jsonl", line + "\n"))
+    assert article.title == "t"
+
+
+def test_bad_records_are_reported_beside_the_good_ones(tmp_path: Path) -> None:
+    lines = [json.dumps({"title": "ok", "text": "fine"}), json.dumps({"title": "x", "date": "y"})]
+    path = write(tmp_path / "a.jsonl", "\n".join(lines))
+    result = read_paths([path])
+    assert [a.title for a in result.articles] == ["ok"]
+    assert [f.path for f in result.failed] == [f"{path}#2"]
+    assert str(path) in result.files and str(path) not in result.settled  # read again next time
+
+
+def test_a_folder_that_cannot_be_listed_is_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.sources as sources
+
+    write(tmp_path / "ok" / "a.md", "Body.")
+    real_walk = os.walk
+
+    def walk(top, onerror=None, followlinks=False):
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
+        yield from real_walk(top, onerror=onerror, followlinks=followlinks)
+
+    monkeypatch.setattr(sources.os, "walk", walk)
+    result = read_paths([tmp_path])
+    assert [f.path for f in result.failed] == [str(tmp_path / "locked")]
+    assert "cannot list the folder" in result.failed[0].reason
+
+
+def test_a_path_given_twice_is_read_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.md", "Body.")
+    result = read_paths([tmp_path, path])
+    assert len(result.articles) == 1 and not result.failed
