@@ -35,12 +35,14 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def open_library(db_path: Path | None, *, fill: bool = True) -> Library:
-    """Open the library, filling a new one with the bundled articles when ``fill``."""
+def open_library(db_path: Path | None, *, fill: bool = True, create: bool = True) -> Library:
+    """Open the library, filling a new one with the bundled articles when ``fill``; with
+    ``create`` false, a library that does not exist is an error (a mistyped --db)."""
+    path = db_path or db_path_from_env()
+    if not create and not path.exists():
+        raise click.ClickException(f"no library at {path} (build one with `articlebot ingest`)")
     try:
-        return Library.open(
-            db_path or db_path_from_env(), default_sources=[BUNDLED_ARTICLES] if fill else None
-        )
+        return Library.open(path, default_sources=[BUNDLED_ARTICLES] if fill else None)
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
 
@@ -78,7 +80,7 @@ def cli(verbose: int) -> None:
 )
 @click.option(
     "--batch",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8-sig"),
     default=None,
     help='JSON lines {"id": ..., "question": ...} ("-" for stdin); one JSON line out each.',
 )
@@ -176,7 +178,10 @@ def ingest(paths: tuple[Path, ...], sync: bool, as_json: bool, db_path: Path | N
     Exits 0 when anything was stored, 1 when every file failed.
     """
     with open_library(db_path, fill=False) as library, _progress(not as_json, "Reading") as bar:
-        report = library.ingest(paths, sync=sync, progress=bar)
+        try:
+            report = library.ingest(paths, sync=sync, progress=bar)
+        except KnowledgeError as error:  # e.g. another ingest of this library is running
+            raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -234,7 +239,7 @@ def latest(n: int, as_json: bool, db_path: Path | None) -> None:
 @db_option
 def stats(as_json: bool, db_path: Path | None) -> None:
     """Show what the library holds and how it is used."""
-    with open_library(db_path, fill=False) as library:
+    with open_library(db_path, fill=False, create=False) as library:
         figures = library.stats()
     if as_json:
         click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))

@@ -26,7 +26,8 @@ def evaluate_squad(
         raise ValueError("not a SQuAD file: no top-level 'data' list") from None
     depth = max(k, 10)
     with tempfile.TemporaryDirectory(prefix="articlebot-eval-") as tmp:
-        source = Path(tmp) / "articles.jsonl"
+        # resolved, as article keys are: a temporary folder may be reached through a link
+        source = (Path(tmp) / "articles.jsonl").resolve()
         questions = _write_articles(squad_articles, source)
         with Library.open(Path(tmp) / "eval.db") as library:
             library.ingest([source])

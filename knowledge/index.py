@@ -170,6 +170,8 @@ class BM25Index:
 
     def top_k(self, query: Sequence[str], k: int) -> TopK:
         """The ``k`` best documents for ``query``: highest score first, ties by position."""
+        if k <= 0:
+            return TopK(_EMPTY_DOCS, np.zeros(0))
         if kernel is None:
             return self._top_k_numpy(query, k)
         terms = np.array([self.vocab[t] for t in query if t in self.vocab], dtype=np.int64)
@@ -340,9 +342,23 @@ class BM25Index:
             meta=header["meta"],
             **arrays,
         )
-        if len(index.indptr) != len(vocab) + 1 or index.indptr[-1] != len(index.post_docs):
+        if not index._consistent():
             raise IndexFileError("index file is inconsistent")
         return index
+
+    def _consistent(self) -> bool:
+        """Whether the arrays fit together: a damaged file must never reach the compiled loop,
+        which trusts every document number it reads (one pass over the postings)."""
+        docs, n = self.post_docs, len(self.doc_ids)
+        return (
+            len(self.indptr) == len(self.vocab) + 1
+            and len(self.idf) == len(self.vocab)
+            and len(self.post_weights) == len(docs)
+            and int(self.indptr[0]) == 0
+            and int(self.indptr[-1]) == len(docs)
+            and bool(np.all(np.diff(self.indptr) >= 0))
+            and (not len(docs) or (int(docs.min()) >= 0 and int(docs.max()) < n))
+        )
 
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)

@@ -98,7 +98,8 @@ class Library:
         library._local.db = db
         with library._write_lock:
             if store.get_meta(db, "analyser_version") not in (None, ANALYSER_VERSION):
-                library._reanalyse(db)
+                with _exclusive(path):
+                    library._reanalyse(db)
             library._index = library._load_or_build_index(db)
             store.purge_retired(db)  # left by an ingest that stopped before its purge
         if default_sources is not None and store.get_meta(db, "generation") is None:
@@ -245,7 +246,10 @@ class Library:
     # -- index ----------------------------------------------------------------------------------
 
     def _index_meta(self, db: sqlite_utils.Database) -> dict:
+        # The library's own id too: a database restored or copied over this one starts its
+        # generations again, and must not be served the index of the one it replaced.
         return {
+            "library": store.library_id(db),
             "generation": store.get_meta(db, "generation", "0"),
             "analyser_version": ANALYSER_VERSION,
         }
@@ -331,11 +335,15 @@ class Library:
             return index
         self._checked_at = now
         generation = store.get_meta(self._db(), "generation", "0")
-        if generation != index.meta.get("generation") and self._write_lock.acquire(blocking=False):
+        if generation != index.meta.get("generation"):
+            # Only load what the other process saved: never rebuild inside a search. Until its
+            # new index is saved, the old one keeps serving (and this is tried again).
             try:
-                self._index = self._load_or_build_index(self._db())
-            finally:
-                self._write_lock.release()
+                fresh = BM25Index.load(self.index_path)
+            except (FileNotFoundError, IndexFileError):
+                return index
+            if fresh.meta == self._index_meta(self._db()) and fresh.params == self.params:
+                self._index = fresh
         return self._index
 
     def _search_index(
@@ -404,9 +412,14 @@ class Library:
         )
 
     def record_question(self, question: str, answered: bool) -> None:
-        """Log a question, so that stats can tell what the library lacks. Never raises."""
+        """Log a question, so that stats can tell what the library lacks. Never raises, and
+        never waits long: while an ingest writes, the question goes unlogged rather than
+        holding up its answer."""
+        db = getattr(self._local, "log", None)
+        if db is None:
+            db = self._local.log = store.connect(self.path, timeout=0.2)
         try:
-            store.record_question(self._db(), " ".join(question.split())[:500], answered)
+            store.record_question(db, " ".join(question.split())[:500], answered)
         except store.sqlite3.Error as error:
             logger.warning("could not log a question: %s", error)
 

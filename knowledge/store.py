@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -98,12 +99,21 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite_utils.Database
     if db.journal_mode != "wal":
         db.enable_wal()
     if version == 0:
-        db.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        db.executescript(
+            _SCHEMA
+            + f"INSERT OR IGNORE INTO meta VALUES ('library', '{uuid.uuid4().hex}');"
+            + f"PRAGMA user_version = {SCHEMA_VERSION};"
+        )
     return db
 
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def library_id(db: sqlite_utils.Database) -> str:
+    """The random id given to the library when it was created."""
+    return get_meta(db, "library", "")
 
 
 def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
@@ -139,7 +149,9 @@ def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[Pas
     number of passages written. Statements are batched: this is the hot path of a big ingest."""
     stamp = now()
     ids = dict(db.execute("SELECT key, id FROM articles").fetchall())
-    next_id = max(ids.values(), default=0) + 1
+    # Never reuse the id of a removed article: an old "show article" button must not open
+    # another one. The highest id ever given is kept in meta.
+    next_id = max(int(get_meta(db, "last_article_id", "0")), *ids.values(), 0) + 1
     new, replaced, passages = [], [], []
     for row, rows in articles:
         article_id = ids.get(row["key"])
@@ -161,6 +173,7 @@ def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[Pas
         )
     if new:
         db["articles"].insert_all(new, batch_size=1000)
+        set_meta(db, last_article_id=new[-1]["id"])
     # executemany straight to SQLite: a million passages are too many for row dicts.
     db.conn.executemany(_INSERT_PASSAGE, passages)
     return len(passages)

@@ -173,3 +173,28 @@ def test_eval_on_a_small_squad_file(runner: CliRunner, tmp_path: Path) -> None:
     assert "R@1" in _invoke(runner, "eval", str(path)).output
     bad = write(tmp_path / "bad.json", "{}")
     assert runner.invoke(cli, ["eval", str(bad)]).exit_code == 1
+
+
+def test_stats_on_a_mistyped_library_path_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["stats", "--db", str(tmp_path / "typo.db")])
+    assert result.exit_code == 1 and "no library at" in result.output
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_ingest_while_another_ingest_runs_is_a_clear_error(
+    runner: CliRunner, db: Path, tmp_path: Path
+) -> None:
+    from knowledge.library import _exclusive
+
+    write(tmp_path / "a.md", "نص.")
+    _invoke(runner, "ask", "--db", str(db), "غزة")
+    with _exclusive(db):
+        result = runner.invoke(cli, ["ingest", "--db", str(db), str(tmp_path / "a.md")])
+    assert result.exit_code == 1 and "another ingest" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_batch_file_with_a_byte_order_mark(runner: CliRunner, db: Path, tmp_path: Path) -> None:
+    batch = write(tmp_path / "q.jsonl", "\ufeff" + json.dumps({"id": 1, "question": "غزة"}))
+    result = _invoke(runner, "ask", "--db", str(db), "--json", "--batch", str(batch))
+    assert json.loads(result.output)["id"] == 1

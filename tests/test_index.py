@@ -159,3 +159,20 @@ def test_the_numpy_build_matches_the_compiled_one(docs) -> None:
         module.kernel, module._COUNT_CHUNK = kernel, chunk
     for name in ("indptr", "post_docs", "post_weights", "idf"):
         assert getattr(plain, name).tolist() == getattr(compiled, name).tolist(), name
+
+
+def test_a_damaged_posting_is_refused_not_served(tmp_path: Path) -> None:
+    import json
+
+    from knowledge.index import MAGIC, _aligned
+
+    path = tmp_path / "x.bm25"
+    BM25Index.build([["a", "b"], ["b"], ["c"]]).save(path)
+    data = bytearray(path.read_bytes())
+    size = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
+    header = json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
+    at = _aligned(len(MAGIC) + 8 + size) + header["arrays"]["post_docs"]["offset"]
+    data[at : at + 4] = (10**8).to_bytes(4, "little")  # a document that does not exist
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexFileError, match="inconsistent"):
+        BM25Index.load(path)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import BUNDLED_ARTICLES, Library
+from knowledge import BUNDLED_ARTICLES, BM25Index, Library
 from knowledge import store as store_module
 
 from .conftest import write
@@ -275,3 +275,47 @@ def test_a_second_process_ingesting_the_same_library_is_refused(
     with _exclusive(library.path), pytest.raises(KnowledgeError, match="another ingest"):
         library.ingest([tmp_path / "src"])
     assert library.ingest([tmp_path / "src"]).added == 1
+
+
+def test_a_database_copied_over_another_is_not_served_the_old_index(tmp_path: Path) -> None:
+    import shutil
+
+    _article(tmp_path / "a", "a.md", "مقال عن غزة وصواريخ المقاومة", title="a")
+    _article(tmp_path / "b", "b.md", "مقال عن القدس والشيخ جراح", title="b")
+    for name in ("a", "b"):
+        with Library.open(tmp_path / f"{name}.db") as lib:
+            lib.ingest([tmp_path / name])
+    shutil.copy(tmp_path / "b.db", tmp_path / "a.db")  # a.db.bm25 is a's index, same generation
+    with Library.open(tmp_path / "a.db") as lib:
+        assert lib.search("الشيخ جراح", 1).hits[0].title == "b"
+        assert not lib.search("صواريخ المقاومة", 1).answered
+
+
+def test_a_removed_articles_id_is_never_given_again(library: Library, tmp_path: Path) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    gone = _article(tmp_path / "src", "b.md", BODY + " ب", title="b")
+    library.ingest([tmp_path / "src"])
+    old_id = max(a.id for a in library.latest(5))
+    gone.unlink()
+    library.ingest([tmp_path / "src"], sync=True)
+    _article(tmp_path / "src", "c.md", BODY + " ج", title="c")
+    library.ingest([tmp_path / "src"])
+    assert library.article(old_id) is None
+    assert max(a.id for a in library.latest(5)) > old_id
+
+
+def test_a_running_library_never_rebuilds_inside_a_search(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    library.ingest([tmp_path / "src"])
+    monkeypatch.setattr(Library, "recheck_seconds", 0.0)
+    with Library.open(library.path) as other:
+        builds = []
+        monkeypatch.setattr(other, "_build_index", lambda db: builds.append(1))
+        library.index_path.unlink()  # as if the other process had not saved its index yet
+        _article(tmp_path / "src", "b.md", "مقال عن القدس والشيخ جراح", title="b")
+        monkeypatch.setattr(BM25Index, "save", lambda self, path: None)
+        library.ingest([tmp_path / "src"])
+        assert other.search("وقف إطلاق النار", 1).answered  # the old index, still serving
+        assert builds == []
