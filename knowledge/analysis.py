@@ -254,6 +254,7 @@ class _ChunkCache(dict):
 _chunk_terms = _ChunkCache()
 piece_terms = _chunk_terms.__getitem__
 """The terms of one white-space-free piece of text (cached)."""
+clear_piece_cache = _chunk_terms.clear
 
 
 def analyse(text: str) -> list[str]:

@@ -112,7 +112,7 @@ def run(
         ingest_s = time.perf_counter() - started
         stored = library.stats().passages
         build_s = _time(library.rebuild_index)
-        # what /reload costs when no article changed: read and compare everything, write nothing
+        # what /reload costs when nothing changed: every file found unchanged, nothing written
         reload_s = _time(lambda: library.ingest(sources, sync=True))
         asked = (
             synthetic_queries(words, queries) if texts is None else _queries_from(texts, queries)

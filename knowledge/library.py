@@ -350,7 +350,7 @@ class Library:
         self, index: BM25Index, query: str, k: int, *, partial: bool
     ) -> SearchResult | None:
         """The result from ``index``; None if some of its passages are gone, unless ``partial``."""
-        terms = analyse_query(query, index.vocab)
+        terms = analyse_query(query, _HeldTerms(index))
         if not terms:
             return SearchResult(query=query, answered=False, reason="stopwords")
         top = index.top_k(terms, max(k, RERANK_DEPTH))
@@ -532,6 +532,16 @@ def _rerank(hits: list[tuple[Hit, float]]) -> list[Hit]:
     """
     ranked = sorted(hits, key=lambda pair: pair[0].score + pair[1], reverse=True)
     return [hit for hit, _ in ranked]
+
+
+class _HeldTerms:
+    """The terms some passage holds now (the vocabulary keeps those of removed passages)."""
+
+    def __init__(self, index: BM25Index) -> None:
+        self.index = index
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.index.document_frequency(term) > 0
 
 
 def _hit(row: dict, score: float, weights: dict[str, float]) -> Hit:

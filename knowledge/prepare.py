@@ -26,7 +26,7 @@ from itertools import chain
 
 import numpy as np
 
-from .analysis import piece_terms
+from .analysis import clear_piece_cache, piece_terms
 from .passages import split_passages
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ def prepare_all(
     for chunk in chunks:
         results.extend(vocabulary.adopt(prepare_chunk(chunk, numbering)))
         _report(progress, len(results), len(articles))
+    if len(numbering.pieces) > 100_000:
+        # a big ingest in a long-lived process (the bot's /reload): give the memory back
+        clear_piece_cache()
     return results
 
 
