@@ -24,7 +24,7 @@ from . import store
 from .analysis import ANALYSER_VERSION, analyse_query, analyse_spans, strip_bidi
 from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans
-from .prepare import Prepared, Vocabulary, prepare_all
+from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
 from .records import (
     Article,
     ArticleInfo,
@@ -140,22 +140,12 @@ class Library:
             report.unchanged += len(skipped)
             changed = self._changed(read.articles, store.article_hashes(db), report)
             vocabulary = Vocabulary(store.vocabulary(db))
-            prepared = prepare_all([(a.title, a.text) for a, _ in changed], vocabulary, progress)
             removals = self._removals(db, paths, read, skipped) if sync else []
             if changed or removals:
                 with db.atomic():
-                    store.record_files(db, read.settled)
+                    report.passages = self._store_changed(db, changed, vocabulary, progress)
                     store.add_terms(db, vocabulary.new_terms())
-                    report.passages = store.save_articles(
-                        db,
-                        [
-                            (
-                                _article_row(article, digest, _blob(p.title_terms)),
-                                _passage_rows(article.text, p),
-                            )
-                            for (article, digest), p in zip(changed, prepared, strict=True)
-                        ],
-                    )
+                    store.record_files(db, read.settled)
                     store.retire_articles(db, removals)
                     report.removed = len(removals)
                     self._finish_write(db)
@@ -168,6 +158,33 @@ class Library:
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
         return report
+
+    def _store_changed(
+        self,
+        db: sqlite_utils.Database,
+        changed: list[tuple[Article, str]],
+        vocabulary: Vocabulary,
+        progress: Progress | None,
+    ) -> int:
+        """Analyse and write the changed articles, a chunk at a time (the workers analyse the
+        next chunk while this one is written); returns the number of passages written."""
+        writer = store.ArticleWriter(db)
+        titles_and_texts = [(a.title, a.text) for a, _ in changed]
+        written = 0
+        done = 0
+        for prepared in prepare_chunks(titles_and_texts, vocabulary, progress):
+            batch = changed[done : done + len(prepared)]
+            done += len(prepared)
+            written += writer.write(
+                [
+                    (
+                        _article_row(article, digest, _blob(p.title_terms)),
+                        _passage_rows(article.text, p),
+                    )
+                    for (article, digest), p in zip(batch, prepared, strict=True)
+                ]
+            )
+        return written
 
     def _changed(
         self, articles: list[Article], known: dict[str, tuple[int, str]], report: IngestReport

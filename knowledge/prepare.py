@@ -135,29 +135,39 @@ def prepare_all(
     workers: int | None = None,
 ) -> list[Prepared]:
     """Split and analyse each (title, text), in order; in worker processes when it pays."""
+    return [p for chunk in prepare_chunks(articles, vocabulary, progress, workers) for p in chunk]
+
+
+def prepare_chunks(
+    articles: Sequence[tuple[str, str]],
+    vocabulary: Vocabulary,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> Iterator[list[Prepared]]:
+    """``prepare_all``, a chunk of articles at a time, each as soon as it is ready: the caller
+    can store one while the workers analyse the next."""
     if workers is None:
         size = sum(len(text) for _, text in articles)
         workers = (os.cpu_count() or 1) if size >= PARALLEL_MIN_CHARS else 1
     chunks = [articles[i : i + CHUNK] for i in range(0, len(articles), CHUNK)]
     can_fork = "fork" in multiprocessing.get_all_start_methods()
-    results: list[Prepared] = []
+    done = 0
     if workers > 1 and can_fork and threading.active_count() == 1 and len(chunks) > 1:
         try:
             for chunk in _in_workers(chunks, workers):
-                results.extend(vocabulary.adopt(chunk))
-                _report(progress, len(results), len(articles))
-            return results
+                done += 1
+                _report(progress, min(done * CHUNK, len(articles)), len(articles))
+                yield vocabulary.adopt(chunk)
         except BrokenProcessPool:
-            logger.warning("a worker process died: analysing in this process instead")
-            results = []
+            logger.warning("a worker process died: analysing the rest in this process")
     numbering = _Numbering()
-    for chunk in chunks:
-        results.extend(vocabulary.adopt(prepare_chunk(chunk, numbering)))
-        _report(progress, len(results), len(articles))
+    for chunk in chunks[done:]:
+        done += 1
+        _report(progress, min(done * CHUNK, len(articles)), len(articles))
+        yield vocabulary.adopt(prepare_chunk(chunk, numbering))
     if len(numbering.pieces) > 100_000:
         # a big ingest in a long-lived process (the bot's /reload): give the memory back
         clear_piece_cache()
-    return results
 
 
 def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) -> _Chunk:
@@ -183,9 +193,12 @@ def _prepare_in_worker(articles: Sequence[tuple[str, str]]) -> _Chunk:
 
 
 def _in_workers(chunks: list[Sequence[tuple[str, str]]], workers: int) -> Iterator[_Chunk]:
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
         yield from pool.map(_prepare_in_worker, chunks)
+    finally:
+        # if the caller stopped early (an error while storing), drop the work not yet begun
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _report(progress: Callable[[int, int], None] | None, done: int, total: int) -> None:

@@ -146,37 +146,55 @@ PassageRow = tuple[int, int, int, str, bytes]
 
 def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[PassageRow]]]) -> int:
     """Insert or replace articles (matched by ``key``) with all their passages; returns the
-    number of passages written. Statements are batched: this is the hot path of a big ingest."""
-    stamp = now()
-    ids = dict(db.execute("SELECT key, id FROM articles").fetchall())
-    # Never reuse the id of a removed article: an old "show article" button must not open
-    # another one. The highest id ever given is kept in meta.
-    next_id = max(int(get_meta(db, "last_article_id", "0")), *ids.values(), 0) + 1
-    new, replaced, passages = [], [], []
-    for row, rows in articles:
-        article_id = ids.get(row["key"])
-        if article_id is None:
-            article_id, next_id = next_id, next_id + 1
-            new.append({**row, "id": article_id, "added_at": stamp, "updated_at": stamp})
-        else:
-            replaced.append({**row, "id": article_id, "updated_at": stamp, "retired": 0})
-        passages.extend((article_id, *passage) for passage in rows)
-    db.conn.executemany(
-        "UPDATE passages SET retired = 1 WHERE article_id = ?", [(r["id"],) for r in replaced]
-    )
-    if replaced:
-        columns = [c for c in replaced[0] if c != "id"]
-        assignments = ", ".join(f"{c} = ?" for c in columns)
-        db.conn.executemany(
-            f"UPDATE articles SET {assignments} WHERE id = ?",
-            [[r[c] for c in columns] + [r["id"]] for r in replaced],
+    number of passages written."""
+    writer = ArticleWriter(db)
+    return writer.write(articles)
+
+
+class ArticleWriter:
+    """Writes articles and their passages, batch after batch, within one ingest's transaction.
+    Statements are batched: this is the hot path of a big ingest."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.stamp = now()
+        self.ids = dict(db.execute("SELECT key, id FROM articles").fetchall())
+        # Never reuse the id of a removed article: an old "show article" button must not open
+        # another one. The highest id ever given is kept in meta.
+        self.next_id = max(int(get_meta(db, "last_article_id", "0")), *self.ids.values(), 0) + 1
+
+    def write(self, articles: list[tuple[dict, list[PassageRow]]]) -> int:
+        """Insert or replace ``articles`` (matched by ``key``) with all their passages; returns
+        the number of passages written."""
+        new, replaced, passages = [], [], []
+        for row, rows in articles:
+            article_id = self.ids.get(row["key"])
+            if article_id is None:
+                article_id = self.ids[row["key"]] = self.next_id
+                self.next_id += 1
+                new.append(
+                    {**row, "id": article_id, "added_at": self.stamp, "updated_at": self.stamp}
+                )
+            else:
+                replaced.append({**row, "id": article_id, "updated_at": self.stamp, "retired": 0})
+            passages.extend((article_id, *passage) for passage in rows)
+        conn = self.db.conn
+        conn.executemany(
+            "UPDATE passages SET retired = 1 WHERE article_id = ?", [(r["id"],) for r in replaced]
         )
-    if new:
-        db["articles"].insert_all(new, batch_size=1000)
-        set_meta(db, last_article_id=new[-1]["id"])
-    # executemany straight to SQLite: a million passages are too many for row dicts.
-    db.conn.executemany(_INSERT_PASSAGE, passages)
-    return len(passages)
+        if replaced:
+            columns = [c for c in replaced[0] if c != "id"]
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            conn.executemany(
+                f"UPDATE articles SET {assignments} WHERE id = ?",
+                [[r[c] for c in columns] + [r["id"]] for r in replaced],
+            )
+        if new:
+            self.db["articles"].insert_all(new, batch_size=1000)
+            set_meta(self.db, last_article_id=new[-1]["id"])
+        # executemany straight to SQLite: a million passages are too many for row dicts.
+        conn.executemany(_INSERT_PASSAGE, passages)
+        return len(passages)
 
 
 def retire_articles(db: sqlite_utils.Database, ids: Iterable[int]) -> None:

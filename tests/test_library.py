@@ -71,13 +71,13 @@ def test_failed_ingest_leaves_the_previous_library(
     before = library.search("وقف إطلاق النار", 3)
     _article(src, "b.md", BODY + " جديد", title="b")
     _article(src, "c.md", BODY + " آخر", title="c")
-    real_save = store_module.save_articles
+    real_write = store_module.ArticleWriter.write
 
-    def save_then_crash(*args, **kwargs):
-        real_save(*args, **kwargs)  # the new articles and passages are written...
+    def write_then_crash(self, articles):
+        real_write(self, articles)  # the new articles and passages are written...
         raise RuntimeError("disk on fire")  # ...and the ingest dies before it commits
 
-    monkeypatch.setattr(store_module, "save_articles", save_then_crash)
+    monkeypatch.setattr(store_module.ArticleWriter, "write", write_then_crash)
     with pytest.raises(RuntimeError):
         library.ingest([src], sync=True)
     assert library.stats().articles == 1

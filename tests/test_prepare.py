@@ -70,3 +70,22 @@ def test_threaded_callers_analyse_in_process(monkeypatch) -> None:
     monkeypatch.setattr(module, "_in_workers", lambda *a: pytest.fail("forked from threads"))
     articles = [(f"t{i}", "نص " * 20) for i in range(3 * CHUNK)]
     assert len(prepare_all(articles, Vocabulary(), workers=2)) == len(articles)
+
+
+def test_a_worker_dying_midway_leaves_the_rest_to_this_process(monkeypatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    import knowledge.prepare as module
+
+    real = module._in_workers
+
+    def die_after_one(chunks, workers):
+        for number, chunk in enumerate(real(chunks, workers)):
+            if number == 1:
+                raise BrokenProcessPool("killed")
+            yield chunk
+
+    monkeypatch.setattr(module, "_in_workers", die_after_one)
+    articles = [(f"عنوان {i}", f"نص رقم {i} " + "كلمة " * 20) for i in range(3 * CHUNK)]
+    chunks = list(module.prepare_chunks(articles, Vocabulary(), workers=2))
+    assert sum(map(len, chunks)) == len(articles) and len(chunks) == 3
