@@ -354,7 +354,14 @@ def split_paragraphs(body: str, *, one_per_line: bool) -> list[str]:
 
 def _tidy(paragraph: str) -> str:
     """A paragraph without heading marks, its white space runs made single spaces."""
-    return " ".join(_HEADING.sub("", paragraph.strip(), count=1).split())
+    paragraph = paragraph.strip()
+    if paragraph.startswith("#"):
+        paragraph = _HEADING.sub("", paragraph, count=1)
+    # Every white space character but the plain space is unprintable, so a printable paragraph
+    # without double spaces is tidy already: checking is far cheaper than rebuilding it.
+    if paragraph.isprintable() and "  " not in paragraph:
+        return paragraph
+    return " ".join(paragraph.split())
 
 
 def _is_heading(body: str) -> bool:
