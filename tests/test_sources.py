@@ -177,3 +177,25 @@ def test_a_path_given_twice_is_read_once(tmp_path: Path) -> None:
     path = write(tmp_path / "a.md", "Body.")
     result = read_paths([tmp_path, path])
     assert len(result.articles) == 1 and not result.failed
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "a  b",
+        "a\tb",
+        "a\u00a0b",
+        "a\u2028b",
+        "a\u3000b",
+        " a b ",
+        "\u200fa b",
+        "a \u200c b",
+        "plain words here",
+        "## heading  here",
+    ],
+)
+def test_paragraph_spacing_is_made_single(paragraph: str) -> None:
+    from knowledge.sources import _HEADING, _tidy
+
+    expected = " ".join(_HEADING.sub("", paragraph.strip(), count=1).split())
+    assert _tidy(paragraph) == expected
