@@ -126,9 +126,9 @@ class Library:
         """Add new and changed articles from ``paths`` (files or folders) in one transaction.
 
         A file whose modification time and size are those it had when it was last read whole
-        is not read again: its articles count as unchanged. With ``sync``, articles that the
-        sources no longer contain are removed, except those of files that could not be read
-        this time. A failure leaves the previous library serving.
+        is not read again: its articles count as unchanged. With ``sync``, the articles under
+        ``paths`` that they no longer hold are removed (see ``_removals``). One ingest runs at
+        a time, across processes; a failure leaves the previous library serving.
         """
         started = time.perf_counter()
         paths = list(paths)
