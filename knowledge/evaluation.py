@@ -31,8 +31,7 @@ def evaluate_squad(
         questions = _write_articles(squad_articles, source)
         with Library.open(Path(tmp) / "eval.db") as library:
             library.ingest([source])
-            paragraphs = _paragraph_spans(library)
-            keys = _article_keys(library)
+            keys, paragraphs = _stored_articles(library)
             ranks, answer_ranks, answered = [], [], 0
             for key, para, question, answers in questions:
                 result = library.search(question, depth)
@@ -89,27 +88,22 @@ def _write_articles(squad_articles: list, target: Path) -> list[tuple[str, int, 
     return questions
 
 
-def _paragraph_spans(library: Library) -> dict[str, list[tuple[int, int]]]:
-    spans = {}
+def _stored_articles(
+    library: Library,
+) -> tuple[dict[int, str], dict[str, list[tuple[int, int]]]]:
+    """The key of each stored article by id, and its paragraphs' offsets by key. A hit is the
+    question's own paragraph only if it comes from the question's own article (the offsets
+    alone match the same paragraph of any)."""
+    keys, spans = {}, {}
     offset = 0
     while batch := library.latest(500, offset):
         for info in batch:
             article = library.article(info.id)
             assert article is not None
+            keys[info.id] = info.key
             spans[info.key] = paragraph_spans(article.text)
         offset += len(batch)
-    return spans
-
-
-def _article_keys(library: Library) -> dict[int, str]:
-    """The key of each stored article, by id: a hit is the question's own paragraph only if it
-    comes from the question's own article (the offsets alone match the same paragraph of any)."""
-    keys = {}
-    offset = 0
-    while batch := library.latest(500, offset):
-        keys.update((info.id, info.key) for info in batch)
-        offset += len(batch)
-    return keys
+    return keys, spans
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -144,13 +144,6 @@ PassageRow = tuple[int, int, int, str, bytes]
 """(position, start, end, text, term ids as int32 bytes) of a passage to store."""
 
 
-def save_articles(db: sqlite_utils.Database, articles: list[tuple[dict, list[PassageRow]]]) -> int:
-    """Insert or replace articles (matched by ``key``) with all their passages; returns the
-    number of passages written."""
-    writer = ArticleWriter(db)
-    return writer.write(articles)
-
-
 class ArticleWriter:
     """Writes articles and their passages, batch after batch, within one ingest's transaction.
     Statements are batched: this is the hot path of a big ingest."""
