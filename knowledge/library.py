@@ -272,16 +272,26 @@ class Library:
         }
 
     def _load_or_build_index(self, db: sqlite_utils.Database) -> BM25Index:
+        index = self._saved_index(db)
+        if index is None:
+            logger.info("building the index")
+            return self._build_index(db)
+        return index
+
+    def _saved_index(self, db: sqlite_utils.Database) -> BM25Index | None:
+        """The saved index if it is this library's current one; None if it is missing, stale
+        (another library, generation, analyser or BM25 parameters) or damaged."""
         try:
             index = BM25Index.load(self.index_path)
-            if index.meta == self._index_meta(db) and index.params == self.params:
-                return index
-            logger.info("the saved index is stale: rebuilding it")
         except FileNotFoundError:
-            pass
+            return None
         except IndexFileError as error:
-            logger.warning("rebuilding the index: %s", error)
-        return self._build_index(db)
+            logger.warning("the saved index is unusable: %s", error)
+            return None
+        if index.meta == self._index_meta(db) and index.params == self.params:
+            return index
+        logger.debug("the saved index is stale")  # debug: a running bot checks every second
+        return None
 
     @property
     def index(self) -> BM25Index:
@@ -355,11 +365,8 @@ class Library:
         if generation != index.meta.get("generation"):
             # Only load what the other process saved: never rebuild inside a search. Until its
             # new index is saved, the old one keeps serving (and this is tried again).
-            try:
-                fresh = BM25Index.load(self.index_path)
-            except (FileNotFoundError, IndexFileError):
-                return index
-            if fresh.meta == self._index_meta(self._db()) and fresh.params == self.params:
+            fresh = self._saved_index(self._db())
+            if fresh is not None:
                 self._index = fresh
         return self._index
 
