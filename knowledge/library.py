@@ -135,40 +135,63 @@ class Library:
         with self._write_lock, _exclusive(self.path):
             db = self._db()
             read = read_paths(paths, store.file_signatures(db))
-            report = IngestReport(failed=list(read.failed))
-            skipped = store.keys_from_files(db, read.skipped)
-            report.unchanged += len(skipped)
-            changed = self._changed(read.articles, store.article_hashes(db), report)
-            vocabulary = Vocabulary(store.vocabulary(db))
-            removals = self._removals(db, paths, read, skipped) if sync else []
-            if changed or removals:
-                with db.atomic():
-                    report.passages = self._store_changed(db, changed, vocabulary, progress)
-                    store.add_terms(db, vocabulary.new_terms())
-                    store.record_files(db, read.settled)
-                    store.retire_articles(db, removals)
-                    report.removed = len(removals)
-                    self._finish_write(db)
-                self._index = self._build_index(db)
-                store.purge_retired(db)
-            elif report.stored_anything:
-                with db.atomic():
-                    store.record_files(db, read.settled)
-                    store.set_meta(db, last_ingest=store.now())
+            report = self._apply(db, read, paths if sync else None, progress)
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
         return report
 
-    def _store_changed(
+    def add_articles(self, articles: Iterable[Article]) -> IngestReport:
+        """Add or update articles that do not come from files (a channel post, a feed item):
+        the same checks, transaction and index swap as ``ingest``; nothing is removed."""
+        started = time.perf_counter()
+        with self._write_lock, _exclusive(self.path):
+            report = self._apply(self._db(), ReadResult(articles=list(articles)), None, None)
+        report.seconds = time.perf_counter() - started
+        logger.info("add: %s", report.as_json())
+        return report
+
+    def _apply(
         self,
         db: sqlite_utils.Database,
+        read: ReadResult,
+        sync_paths: list[str | Path] | None,
+        progress: Progress | None,
+    ) -> IngestReport:
+        """Store what was read in one transaction and swap the index in; with ``sync_paths``,
+        also remove the stored articles under them that ``read`` no longer holds."""
+        report = IngestReport(failed=list(read.failed))
+        skipped = store.keys_from_files(db, read.skipped)
+        report.unchanged += len(skipped)
+        changed = self._changed(read.articles, store.article_hashes(db), report)
+        vocabulary = Vocabulary(store.vocabulary(db))
+        removals = self._removals(db, sync_paths, read, skipped) if sync_paths is not None else []
+        if changed or removals:
+            with db.atomic():
+                writer = store.ArticleWriter(db)
+                report.passages = self._store_changed(writer, changed, vocabulary, progress)
+                report.added_ids = writer.added
+                store.add_terms(db, vocabulary.new_terms())
+                store.record_files(db, read.settled)
+                store.retire_articles(db, removals)
+                report.removed = len(removals)
+                self._finish_write(db)
+            self._index = self._build_index(db)
+            store.purge_retired(db)
+        elif report.stored_anything:
+            with db.atomic():
+                store.record_files(db, read.settled)
+                store.set_meta(db, last_ingest=store.now())
+        return report
+
+    def _store_changed(
+        self,
+        writer: store.ArticleWriter,
         changed: list[tuple[Article, str]],
         vocabulary: Vocabulary,
         progress: Progress | None,
     ) -> int:
         """Analyse and write the changed articles, a chunk at a time (the workers analyse the
         next chunk while this one is written); returns the number of passages written."""
-        writer = store.ArticleWriter(db)
         titles_and_texts = [(a.title, a.text) for a, _ in changed]
         written = 0
         done = 0

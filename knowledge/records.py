@@ -137,6 +137,8 @@ class IngestReport:
     passages: int = 0
     """Passages written by this ingest (for added and updated articles)."""
     seconds: float = 0.0
+    added_ids: list[int] = field(default_factory=list)
+    """Ids of the articles this ingest added, searchable once it returns (for alerts)."""
 
     @property
     def stored_anything(self) -> bool:

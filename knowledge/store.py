@@ -13,6 +13,7 @@ is serving. Everything but the index's passage look-up ignores retired rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,9 @@ import sqlite_utils
 from .records import ArticleInfo, QuestionCount, StoredArticle
 
 SCHEMA_VERSION = 3
-"""Kept in SQLite's ``user_version``; a library made with another schema is refused, not mangled."""
+"""Kept in SQLite's ``user_version``; a library made with another schema is refused, not mangled.
+Tables added since (every statement below is ``IF NOT EXISTS``) are created on opening, so adding
+a table needs no new version; changing an existing one does."""
 
 
 class SchemaError(Exception):
@@ -104,7 +107,14 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite_utils.Database
             + f"INSERT OR IGNORE INTO meta VALUES ('library', '{uuid.uuid4().hex}');"
             + f"PRAGMA user_version = {SCHEMA_VERSION};"
         )
+    elif _missing_tables(db):
+        db.executescript(_SCHEMA)  # a library made before some table was added
     return db
+
+
+def _missing_tables(db: sqlite_utils.Database) -> bool:
+    wanted = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA)
+    return not set(wanted) <= set(db.table_names())
 
 
 def now() -> str:
@@ -155,6 +165,8 @@ class ArticleWriter:
         # Never reuse the id of a removed article: an old "show article" button must not open
         # another one. The highest id ever given is kept in meta.
         self.next_id = max(int(get_meta(db, "last_article_id", "0")), *self.ids.values(), 0) + 1
+        self.added: list[int] = []
+        """Ids of the articles this writer added (not replaced), in order."""
 
     def write(self, articles: list[tuple[dict, list[PassageRow]]]) -> int:
         """Insert or replace ``articles`` (matched by ``key``) with all their passages; returns
@@ -165,6 +177,7 @@ class ArticleWriter:
             if article_id is None:
                 article_id = self.ids[row["key"]] = self.next_id
                 self.next_id += 1
+                self.added.append(article_id)
                 new.append(
                     {**row, "id": article_id, "added_at": self.stamp, "updated_at": self.stamp}
                 )

@@ -319,3 +319,27 @@ def test_a_running_library_never_rebuilds_inside_a_search(
         library.ingest([tmp_path / "src"])
         assert other.search("وقف إطلاق النار", 1).answered  # the old index, still serving
         assert builds == []
+
+
+def test_add_articles_stores_records_and_reports_the_new_ids(library: Library) -> None:
+    from knowledge.records import Article
+
+    post = Article(key="tg:-100:7", title="بيان", text=BODY, url="https://t.me/c/100/7")
+    first = library.add_articles([post])
+    assert first.added == 1 and len(first.added_ids) == 1
+    assert library.article(first.added_ids[0]).title == "بيان"
+    assert library.search("وقف إطلاق النار", 1).hits[0].url == "https://t.me/c/100/7"
+    edited = library.add_articles([Article(key="tg:-100:7", title="بيان", text=BODY + " تعديل")])
+    assert (edited.added, edited.updated, edited.added_ids) == (0, 1, [])
+    assert library.add_articles([post]).updated == 1  # the edit is undone, not ignored
+
+
+def test_a_library_missing_a_newer_table_gets_it_on_opening(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    Library.open(path).close()
+    db = store_module.connect(path)
+    db.execute("DROP TABLE questions")
+    db.close()
+    with Library.open(path) as library:
+        library.record_question("سؤال", answered=False)
+        assert library.stats().questions == 1
