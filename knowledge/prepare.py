@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
@@ -48,49 +47,108 @@ class Prepared:
 
 @dataclass(frozen=True)
 class _Chunk:
-    """Prepared articles with the local term ids of process ``numbering``, which numbered
-    ``new_terms`` (in id order) since its previous chunk."""
+    """Analysed articles with the local term ids of process ``numbering``, which numbered
+    ``new_terms`` (in id order) since its previous chunk. The term ids of all the chunk's texts
+    (each article's title, then its passages) are in one array, ``bounds`` giving where each
+    text's ids start and end: one array crosses the process boundary, not one per passage."""
 
     numbering: tuple[int, int]
     new_terms: list[str]
-    articles: list[Prepared]
+    terms: np.ndarray
+    bounds: np.ndarray
+    layout: list[list[tuple[int, int, int]]]
+    """(position, start, end) of each article's passages."""
 
 
 class _Numbering:
-    """One process's term ids, and the ids of each piece of text it has analysed."""
+    """One process's term ids, and the ids of each piece of text it has analysed.
+
+    A piece (a white-space-free run of text, mostly one word with its punctuation) gets a piece
+    number the first time it is seen; its terms are kept in flat arrays (``starts``, ``lengths``,
+    ``flat``) indexed by that number. Analysing text is then one split, one dictionary look-up
+    per token (in C, through ``map``) and a few array operations per chunk, where looking up and
+    joining a tuple of terms per token in Python was most of an ingest's time.
+    """
 
     def __init__(self) -> None:
         self.key = (os.getpid(), id(self))
         self.ids: dict[str, int] = {}
         self.new: list[str] = []
-        self.pieces = _PieceIds(self)
+        self.pieces = _PieceNumbers(self)
+        self.starts = _Growing()
+        self.lengths = _Growing()
+        self.flat = _Growing()
 
-    def ids_of(self, text: str) -> np.ndarray:
-        """The local term ids of ``text``: one split and one dictionary look-up per token."""
-        return np.array(
-            list(chain.from_iterable(map(self.pieces.__getitem__, text.split()))), dtype=np.int32
-        )
+    def ids_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The local term ids of ``texts``, flat, and where each text's ids start and end
+        (``len(texts) + 1`` bounds)."""
+        tokens: list[str] = []
+        counts = np.empty(len(texts) + 1, dtype=np.int64)
+        counts[0] = 0
+        for i, text in enumerate(texts, 1):
+            words = text.split()
+            tokens += words
+            counts[i] = len(words)
+        pieces = np.fromiter(map(self.pieces.__getitem__, tokens), np.int64, len(tokens))
+        lengths = self.lengths.array[pieces]
+        ends = np.cumsum(lengths)
+        # Position j of the output takes flat[starts[piece] + (j - first output of piece)].
+        shift = np.repeat(self.starts.array[pieces] - (ends - lengths), lengths)
+        terms = self.flat.array[np.arange(int(ends[-1]) if len(ends) else 0) + shift]
+        bounds = np.concatenate([[0], ends])[np.cumsum(counts)]
+        return terms.astype(np.int32), bounds
 
     def take_new_terms(self) -> list[str]:
         new, self.new = self.new, []
         return new
 
 
-class _PieceIds(dict):
+class _PieceNumbers(dict):
     def __init__(self, numbering: _Numbering) -> None:
         super().__init__()
         self.numbering = numbering
 
-    def __missing__(self, piece: str) -> tuple[int, ...]:
-        ids, new = self.numbering.ids, self.numbering.new
+    def __missing__(self, piece: str) -> int:
+        numbering = self.numbering
+        ids, new = numbering.ids, numbering.new
         local = []
         for term in piece_terms(piece):
             if term not in ids:
                 ids[term] = len(ids)
                 new.append(term)
             local.append(ids[term])
-        result = self[piece] = tuple(local)
-        return result
+        numbering.starts.append(len(numbering.flat))
+        numbering.lengths.append(len(local))
+        numbering.flat.extend(local)
+        number = self[piece] = len(self)
+        return number
+
+
+class _Growing:
+    """An int64 array that grows by doubling (appending to a numpy array copies it)."""
+
+    def __init__(self) -> None:
+        self._data = np.zeros(1024, dtype=np.int64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, value: int) -> None:
+        self.extend((value,))
+
+    def extend(self, values: Sequence[int]) -> None:
+        end = self._size + len(values)
+        if end > len(self._data):
+            grown = np.zeros(max(end, 2 * len(self._data)), dtype=np.int64)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : end] = values
+        self._size = end
+
+    @property
+    def array(self) -> np.ndarray:
+        return self._data[: self._size]
 
 
 class Vocabulary:
@@ -119,13 +177,19 @@ class Vocabulary:
         )
         known = self._local.get(chunk.numbering, np.zeros(0, np.int32))
         to_library = self._local[chunk.numbering] = np.concatenate([known, new])
-        return [
-            Prepared(
-                to_library[article.title_terms],
-                [(pos, a, b, to_library[terms]) for pos, a, b, terms in article.passages],
-            )
-            for article in chunk.articles
-        ]
+        terms = to_library[chunk.terms]
+        bounds = chunk.bounds.tolist()
+        prepared = []
+        text = 0
+        for passages in chunk.layout:
+            title = terms[bounds[text] : bounds[text + 1]]
+            rows = [
+                (pos, a, b, terms[bounds[i] : bounds[i + 1]])
+                for i, (pos, a, b) in enumerate(passages, text + 1)
+            ]
+            prepared.append(Prepared(title, rows))
+            text += 1 + len(passages)
+        return prepared
 
 
 def prepare_all(
@@ -172,13 +236,15 @@ def prepare_chunks(
 
 def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) -> _Chunk:
     """Split and analyse some articles, with ``numbering``'s local term ids."""
-    ids = numbering.ids_of
-
-    def passages(text: str) -> list[tuple[int, int, int, np.ndarray]]:
-        return [(p.position, p.start, p.end, ids(p.text)) for p in split_passages(text)]
-
-    prepared = [Prepared(ids(title), passages(text)) for title, text in articles]
-    return _Chunk(numbering.key, numbering.take_new_terms(), prepared)
+    texts: list[str] = []
+    layout = []
+    for title, text in articles:
+        passages = split_passages(text)
+        texts.append(title)
+        texts += [p.text for p in passages]
+        layout.append([(p.position, p.start, p.end) for p in passages])
+    terms, bounds = numbering.ids_of(texts)
+    return _Chunk(numbering.key, numbering.take_new_terms(), terms, bounds, layout)
 
 
 _worker_numbering: _Numbering | None = None

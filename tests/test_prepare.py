@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -23,16 +25,21 @@ def test_articles_become_passages_with_term_ids() -> None:
     assert [t for _, t in vocabulary.new_terms()][:2] == ["عنو", "مقال"]
 
 
+def _first_passage(chunk) -> list[int]:
+    """The local term ids of the first passage of the chunk's first article (after its title)."""
+    return chunk.terms[chunk.bounds[1] : chunk.bounds[2]].tolist()
+
+
 def test_a_process_numbers_terms_itself_and_reports_each_new_term_once() -> None:
     from knowledge.prepare import _Numbering
 
     numbering = _Numbering()
     first = prepare_chunk([("غزة", "غزة القدس غزة")], numbering)
     assert first.new_terms == ["غز", "قدس"]
-    assert first.articles[0].passages[0][3].tolist() == [0, 1, 0]
+    assert _first_passage(first) == [0, 1, 0]
     second = prepare_chunk([("القدس", "القدس رفح")], numbering)
     assert second.new_terms == ["رفح"]
-    assert second.articles[0].passages[0][3].tolist() == [1, 2]
+    assert _first_passage(second) == [1, 2]
     vocabulary = Vocabulary(["رفح"])
     adopted = vocabulary.adopt(first) + vocabulary.adopt(second)
     assert _terms(vocabulary, adopted[1].passages[0][3]) == ["قدس", "رفح"]
@@ -89,3 +96,23 @@ def test_a_worker_dying_midway_leaves_the_rest_to_this_process(monkeypatch) -> N
     articles = [(f"عنوان {i}", f"نص رقم {i} " + "كلمة " * 20) for i in range(3 * CHUNK)]
     chunks = list(module.prepare_chunks(articles, Vocabulary(), workers=2))
     assert sum(map(len, chunks)) == len(articles) and len(chunks) == 3
+
+
+def test_numbering_gives_the_terms_of_analyse_for_every_text() -> None:
+    from knowledge.analysis import analyse
+    from knowledge.prepare import _Numbering
+
+    texts = [
+        "",
+        "في من على",  # stop words only: no terms
+        "غزة-القدس، 2.2 مليون (رفح) غزة",  # pieces of several terms, and repeated ones
+        "The ceasefire began; the ceasefire held.",
+        "   ",
+        "غزة",
+    ]
+    numbering = _Numbering()
+    for batch in (texts, texts[::-1], []):
+        terms, bounds = numbering.ids_of(batch)
+        names = list(numbering.ids)
+        got = [[names[i] for i in terms[a:b].tolist()] for a, b in pairwise(bounds)]
+        assert got == [analyse(text) for text in batch]
