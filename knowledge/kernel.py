@@ -1,4 +1,5 @@
-"""The query loop of the BM25 index, compiled with numba: accumulate, select the top k, reset.
+"""The hot loops, compiled with numba: the BM25 index's query loop (accumulate, select the top
+k, reset) and its build, and the split of text into pieces for analysis.
 
 numpy needs about eight passes over a query's postings (gather, multiply, add, scatter, select,
 unique, reset); this makes one, then one over the distinct documents it reached, which is what
@@ -142,3 +143,139 @@ def postings(terms, lengths, vocabulary):  # pragma: no cover
         tfs[fill[t]] = doc_tfs[j]
         fill[t] += 1
     return indptr, docs, tfs
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(cache=True, nogil=True)
+def number_pieces(
+    data, table, hashes, starts, lengths, pool, state, pieces, counts
+):  # pragma: no cover
+    """Split UTF-8 ``data`` at white space, exactly as ``str.split()`` does, into pieces, and
+    number each piece: the same bytes always get the same number, a new piece the next one.
+
+    Texts in ``data`` are separated by a 0 byte; ``counts[i]`` gets the number of pieces of text
+    i, ``pieces`` each piece's number, in order. Numbered pieces live in an open-addressing hash
+    ``table`` (slot -> number + 1, 0 when free; its size a power of two) with, per number, the
+    piece's FNV-1a ``hashes``, and its bytes at ``pool[starts[n]:starts[n] + lengths[n]]``
+    (``pool`` has room for all of ``data``). ``state`` is [pieces numbered, pool bytes used,
+    position in data, pieces written, current text, its pieces so far]. Returns False, to be
+    called again once the caller has doubled the table, when the table would be more than half
+    full or ``hashes`` full; True when ``data`` is done.
+    """
+    numbered, used, i, written, text, count = (
+        state[0],
+        state[1],
+        state[2],
+        state[3],
+        state[4],
+        state[5],
+    )
+    limit = min(len(table) // 2, len(hashes))
+    mask = np.uint64(len(table) - 1)
+    n = len(data)
+    finished = True
+    while i < n:
+        if data[i] == 0:
+            counts[text] = count
+            text += 1
+            count = 0
+            i += 1
+            continue
+        width = _space_width(data, i, n)
+        if width:
+            i += width
+            continue
+        start = i
+        h = _FNV_OFFSET
+        while i < n and data[i] != 0 and _space_width(data, i, n) == 0:
+            h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+            i += 1
+        length = i - start
+        slot = h & mask
+        while True:
+            number = np.int64(table[slot]) - 1
+            if number < 0:
+                if numbered == limit:
+                    finished = False
+                    break
+                number = numbered
+                numbered += 1
+                table[slot] = number + 1
+                hashes[number] = h
+                starts[number] = used
+                lengths[number] = length
+                pool[used : used + length] = data[start:i]
+                used += length
+                break
+            if hashes[number] == h and lengths[number] == length:
+                first = starts[number]
+                same = True
+                for j in range(length):
+                    if pool[first + j] != data[start + j]:
+                        same = False
+                        break
+                if same:
+                    break
+            slot = (slot + np.uint64(1)) & mask
+        if not finished:
+            i = start  # this piece again, once the table is bigger
+            break
+        pieces[written] = number
+        written += 1
+        count += 1
+    if finished:
+        counts[text] = count
+    state[0], state[1], state[2], state[3], state[4], state[5] = (
+        numbered,
+        used,
+        i,
+        written,
+        text,
+        count,
+    )
+    return finished
+
+
+@njit(cache=True, nogil=True)
+def rehash(table, hashes, numbered):  # pragma: no cover
+    """Fill an empty, larger ``table`` with the pieces numbered so far."""
+    mask = np.uint64(len(table) - 1)
+    for number in range(numbered):
+        slot = hashes[number] & mask
+        while table[slot] != 0:
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = number + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _space_width(data, i, n):  # pragma: no cover
+    """The length in bytes of the white space character at ``data[i]``, or 0: the characters
+    ``str.isspace`` accepts (ASCII, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029,
+    U+202F, U+205F, U+3000). Bytes are compared as int64: mixed-type comparisons are slow."""
+    b = np.int64(data[i])
+    if b < 0x80:
+        if (b >= 9 and b <= 13) or (b >= 28 and b <= 32):
+            return 1
+        return 0
+    if (b != 0xC2 and (b < 0xE1 or b > 0xE3)) or i + 1 >= n:
+        return 0  # Arabic letters (0xD8-0xDB, then a continuation byte) leave here
+    b1 = np.int64(data[i + 1])
+    if b == 0xC2:
+        if b1 == 0x85 or b1 == 0xA0:
+            return 2
+        return 0
+    if i + 2 >= n:
+        return 0
+    b2 = np.int64(data[i + 2])
+    if b == 0xE1 and b1 == 0x9A and b2 == 0x80:
+        return 3
+    if b == 0xE2 and b1 == 0x80 and (b2 <= 0x8A or b2 == 0xA8 or b2 == 0xA9 or b2 == 0xAF):
+        return 3
+    if b == 0xE2 and b1 == 0x81 and b2 == 0x9F:
+        return 3
+    if b == 0xE3 and b1 == 0x80 and b2 == 0x80:
+        return 3
+    return 0

@@ -525,7 +525,7 @@ def _passage_rows(text: str, prepared: Prepared) -> list[store.PassageRow]:
 
 def _blob(terms: np.ndarray) -> bytes:
     """Term ids as stored: int32, native byte order (little-endian on every supported CPU)."""
-    return terms.astype(np.int32).tobytes()
+    return np.ascontiguousarray(terms, dtype=np.int32).tobytes()
 
 
 def _digest(article: Article) -> str:

@@ -26,6 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import clear_piece_cache, piece_terms
+
+try:
+    from . import kernel
+except ImportError:  # numba is missing or broken on this platform: the Python split still works
+    kernel = None
 from .passages import split_passages
 
 logger = logging.getLogger(__name__)
@@ -61,67 +66,145 @@ class _Chunk:
 
 
 class _Numbering:
-    """One process's term ids, and the ids of each piece of text it has analysed.
+    """One process's term ids, and the number of each piece of text it has analysed.
 
-    A piece (a white-space-free run of text, mostly one word with its punctuation) gets a piece
-    number the first time it is seen; its terms are kept in flat arrays (``starts``, ``lengths``,
-    ``flat``) indexed by that number. Analysing text is then one split, one dictionary look-up
-    per token (in C, through ``map``) and a few array operations per chunk, where looking up and
-    joining a tuple of terms per token in Python was most of an ingest's time.
+    A piece (a white-space-free run of text, mostly one word with its punctuation) gets a number
+    the first time it is seen, and is analysed then; its terms are kept in flat arrays
+    (``term_starts``, ``term_counts``, ``terms``) indexed by that number. Analysing text is then:
+    number its pieces (compiled, on the UTF-8 bytes: no Python string per token), and gather
+    their terms with a few array operations per chunk. Per-token Python work (a split, a
+    dictionary look-up and joining tuples) used to be most of an ingest's time.
     """
 
     def __init__(self) -> None:
         self.key = (os.getpid(), id(self))
         self.ids: dict[str, int] = {}
         self.new: list[str] = []
-        self.pieces = _PieceNumbers(self)
-        self.starts = _Growing()
-        self.lengths = _Growing()
-        self.flat = _Growing()
+        self.term_starts = _Growing()
+        self.term_counts = _Growing()
+        self.terms = _Growing()
+        self.pieces = _CompiledPieces() if kernel is not None else _PythonPieces()
 
     def ids_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The local term ids of ``texts``, flat, and where each text's ids start and end
         (``len(texts) + 1`` bounds)."""
-        tokens: list[str] = []
-        counts = np.empty(len(texts) + 1, dtype=np.int64)
-        counts[0] = 0
-        for i, text in enumerate(texts, 1):
-            words = text.split()
-            tokens += words
-            counts[i] = len(words)
-        pieces = np.fromiter(map(self.pieces.__getitem__, tokens), np.int64, len(tokens))
-        lengths = self.lengths.array[pieces]
+        numbers, counts, new = self.pieces.number(texts)
+        for piece in new:
+            self._add_piece(piece)
+        counts = np.concatenate([[0], counts])
+        lengths = self.term_counts.array[numbers]
         ends = np.cumsum(lengths)
-        # Position j of the output takes flat[starts[piece] + (j - first output of piece)].
-        shift = np.repeat(self.starts.array[pieces] - (ends - lengths), lengths)
-        terms = self.flat.array[np.arange(int(ends[-1]) if len(ends) else 0) + shift]
+        # Position j of the output takes terms[term_starts[piece] + (j - first j of the piece)].
+        shift = np.repeat(self.term_starts.array[numbers] - (ends - lengths), lengths)
+        terms = self.terms.array[np.arange(int(ends[-1]) if len(ends) else 0) + shift]
         bounds = np.concatenate([[0], ends])[np.cumsum(counts)]
         return terms.astype(np.int32), bounds
+
+    def _add_piece(self, piece: str) -> None:
+        local = []
+        for term in piece_terms(piece):
+            if term not in self.ids:
+                self.ids[term] = len(self.ids)
+                self.new.append(term)
+            local.append(self.ids[term])
+        self.term_starts.append(len(self.terms))
+        self.term_counts.append(len(local))
+        self.terms.extend(local)
 
     def take_new_terms(self) -> list[str]:
         new, self.new = self.new, []
         return new
 
 
-class _PieceNumbers(dict):
-    def __init__(self, numbering: _Numbering) -> None:
-        super().__init__()
-        self.numbering = numbering
+class _PythonPieces:
+    """Piece numbers with ``str.split`` and a dictionary (where numba is missing)."""
 
-    def __missing__(self, piece: str) -> int:
-        numbering = self.numbering
-        ids, new = numbering.ids, numbering.new
-        local = []
-        for term in piece_terms(piece):
-            if term not in ids:
-                ids[term] = len(ids)
-                new.append(term)
-            local.append(ids[term])
-        numbering.starts.append(len(numbering.flat))
-        numbering.lengths.append(len(local))
-        numbering.flat.extend(local)
-        number = self[piece] = len(self)
-        return number
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def number(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The number of each piece of ``texts``, the number of pieces of each text, and the
+        pieces numbered for the first time (in number order)."""
+        tokens: list[str] = []
+        counts = np.empty(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            words = text.split()
+            tokens += words
+            counts[i] = len(words)
+        known = len(self.numbers)
+        numbers = self.numbers
+        setdefault = numbers.setdefault
+        # setdefault in C: a new piece gets the next number (the dict's size before it).
+        found = np.fromiter(
+            (setdefault(token, len(numbers)) for token in tokens), np.int64, len(tokens)
+        )
+        return found, counts, list(numbers)[known:]
+
+
+class _CompiledPieces:
+    """Piece numbers from the compiled ``kernel.number_pieces``, which reads UTF-8 bytes."""
+
+    def __init__(self) -> None:
+        self.table = np.zeros(1 << 16, dtype=np.int32)
+        self.hashes = np.zeros(1 << 15, dtype=np.uint64)
+        self.starts = np.zeros(1 << 15, dtype=np.int64)
+        self.lengths = np.zeros(1 << 15, dtype=np.int64)
+        self.pool = np.zeros(1 << 20, dtype=np.uint8)
+        self.state = np.zeros(6, dtype=np.int64)  # see kernel.number_pieces
+
+    def number(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """As ``_PythonPieces.number``."""
+        joined = "\0".join(texts)
+        if joined.count("\0") != max(len(texts) - 1, 0):
+            # a text holding NUL, which separates texts here: NUL is never part of a word
+            joined = "\0".join(text.replace("\0", " ") for text in texts)
+        data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        known = int(self.state[0])
+        used = int(self.state[1])
+        if used + len(data) > len(self.pool):
+            self.pool = _resized(self.pool, max(used + len(data), 2 * len(self.pool)))
+        self.state[2:] = 0  # position, written, text, count
+        pieces = np.empty(len(data) // 2 + 1, dtype=np.int64)
+        counts = np.zeros(len(texts) or 1, dtype=np.int64)
+        while not kernel.number_pieces(
+            data,
+            self.table,
+            self.hashes,
+            self.starts,
+            self.lengths,
+            self.pool,
+            self.state,
+            pieces,
+            counts,
+        ):
+            self._grow()
+        written = int(self.state[3])
+        return pieces[:written], counts[: len(texts)], self._pieces(known, int(self.state[0]))
+
+    def _pieces(self, first: int, end: int) -> list[str]:
+        pool = self.pool
+        return [
+            pool[a : a + n].tobytes().decode("utf-8", "surrogatepass")
+            for a, n in zip(
+                self.starts[first:end].tolist(), self.lengths[first:end].tolist(), strict=True
+            )
+        ]
+
+    def _grow(self) -> None:
+        """Twice the room for pieces, and a table twice as big (kept at most half full: a
+        bigger table would mostly cost cache misses)."""
+        capacity = 2 * len(self.hashes)
+        self.hashes = _resized(self.hashes, capacity)
+        self.starts = _resized(self.starts, capacity)
+        self.lengths = _resized(self.lengths, capacity)
+        self.table = np.zeros(2 * capacity, dtype=np.int32)
+        kernel.rehash(self.table, self.hashes, int(self.state[0]))
+
+
+def _resized(array: np.ndarray, size: int) -> np.ndarray:
+    grown = np.zeros(size, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
 
 
 class _Growing:
@@ -140,9 +223,7 @@ class _Growing:
     def extend(self, values: Sequence[int]) -> None:
         end = self._size + len(values)
         if end > len(self._data):
-            grown = np.zeros(max(end, 2 * len(self._data)), dtype=np.int64)
-            grown[: self._size] = self._data[: self._size]
-            self._data = grown
+            self._data = _resized(self._data, max(end, 2 * len(self._data)))
         self._data[self._size : end] = values
         self._size = end
 
@@ -229,7 +310,7 @@ def prepare_chunks(
         done += 1
         _report(progress, min(done * CHUNK, len(articles)), len(articles))
         yield vocabulary.adopt(prepare_chunk(chunk, numbering))
-    if len(numbering.pieces) > 100_000:
+    if len(numbering.term_counts) > 100_000:
         # a big ingest in a long-lived process (the bot's /reload): give the memory back
         clear_piece_cache()
 

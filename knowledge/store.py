@@ -196,7 +196,15 @@ class ArticleWriter:
                 [[r[c] for c in columns] + [r["id"]] for r in replaced],
             )
         if new:
-            self.db["articles"].insert_all(new, batch_size=1000)
+            # executemany straight to SQLite, like the passages: sqlite-utils' insert_all
+            # inspects every value, which was a tenth of a big ingest's time.
+            columns = list(new[0])
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" for _ in columns)
+            conn.executemany(
+                f"INSERT INTO articles ({names}) VALUES ({marks})",
+                [[r[c] for c in columns] for r in new],
+            )
             set_meta(self.db, last_article_id=new[-1]["id"])
         # executemany straight to SQLite: a million passages are too many for row dicts.
         conn.executemany(_INSERT_PASSAGE, passages)

@@ -2,6 +2,8 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knowledge.prepare import CHUNK, Vocabulary, prepare_all, prepare_chunk
 
@@ -98,9 +100,27 @@ def test_a_worker_dying_midway_leaves_the_rest_to_this_process(monkeypatch) -> N
     assert sum(map(len, chunks)) == len(articles) and len(chunks) == 3
 
 
-def test_numbering_gives_the_terms_of_analyse_for_every_text() -> None:
+SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+def _numberings():
+    from knowledge import prepare
+
+    numberings = [prepare._Numbering()]
+    python = prepare._Numbering()
+    python.pieces = prepare._PythonPieces()
+    return [*numberings, python]
+
+
+def _terms_of(numbering, texts: list[str]) -> list[list[str]]:
+    terms, bounds = numbering.ids_of(texts)
+    names = list(numbering.ids)
+    return [[names[i] for i in terms[a:b].tolist()] for a, b in pairwise(bounds.tolist())]
+
+
+@pytest.mark.parametrize("which", ["compiled", "python"])
+def test_numbering_gives_the_terms_of_analyse_for_every_text(which: str) -> None:
     from knowledge.analysis import analyse
-    from knowledge.prepare import _Numbering
 
     texts = [
         "",
@@ -109,10 +129,30 @@ def test_numbering_gives_the_terms_of_analyse_for_every_text() -> None:
         "The ceasefire began; the ceasefire held.",
         "   ",
         "غزة",
+        f"غزة{SPACES}القدس{SPACES.join('أبت')}",  # every white space str.split knows
+        "غزة\0القدس",  # NUL (which separates texts inside the compiled split) is no word
+        "a\u200bb\u180ec",  # zero-width characters are not white space
     ]
-    numbering = _Numbering()
-    for batch in (texts, texts[::-1], []):
-        terms, bounds = numbering.ids_of(batch)
-        names = list(numbering.ids)
-        got = [[names[i] for i in terms[a:b].tolist()] for a, b in pairwise(bounds)]
-        assert got == [analyse(text) for text in batch]
+    numbering = _numberings()[which == "python"]
+    for batch in (texts, texts[::-1], [], [""]):
+        assert _terms_of(numbering, batch) == [analyse(text) for text in batch]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="غزةالقدسab .،\n\t\xa0\u2003\u3000\u0085-2", max_size=40), max_size=8)
+)
+def test_compiled_and_python_splits_agree(texts: list[str]) -> None:
+    from knowledge.analysis import analyse
+
+    for numbering in _numberings():
+        assert _terms_of(numbering, texts) == [analyse(text) for text in texts]
+
+
+def test_the_piece_table_grows_without_losing_pieces() -> None:
+    numbering = _numberings()[0]
+    words = [f"w{i}x" for i in range(100_000)]  # more pieces and bytes than the first tables
+    first = _terms_of(numbering, [" ".join(words)])[0]
+    again = _terms_of(numbering, [" ".join(reversed(words))])[0]
+    assert len(first) == len(words) and again == first[::-1]
+    assert len(numbering.ids) == len(words)
