@@ -122,6 +122,12 @@ def build_application(
         }
     )
     _add_handlers(application)
+    if settings.reload_every:
+        # The first run after one interval: the library was filled from the sources at start
+        # if it was empty.
+        application.job_queue.run_repeating(
+            h.scheduled_reload, settings.reload_every, first=settings.reload_every, name="reload"
+        )
     return application
 
 
@@ -135,6 +141,7 @@ def _add_handlers(app: Application) -> None:
         "ask": h.on_ask,
         "latest": h.on_latest,
         "language": h.on_language,
+        "sources": h.on_sources,
         "reload": h.on_reload,
         "stats": h.on_stats,
     }

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from knowledge import (
         ArticleInfo,
+        Coverage,
         Hit,
         IngestReport,
         LibraryStats,
@@ -39,6 +40,7 @@ __all__ = [
     "example_questions",
     "format_answer",
     "format_article",
+    "format_coverage",
     "format_latest",
     "format_reload_report",
     "format_stats",
@@ -62,6 +64,8 @@ PAGE_SIZE = 3
 """Hits per answer page."""
 MAX_RESULTS = 30
 LATEST_MAX = 20
+SOURCES_SHOWN = 20
+"""Origins listed by /sources; the rest are counted."""
 LANGS = ("ar", "en")
 SEARCH_ICON = "🔎"
 
@@ -117,15 +121,18 @@ _TEXTS: dict[str, dict[str, str]] = {
         "• Send a question in Arabic or English; I reply with the passages that answer it.\n"
         "• <b>More results</b> pages through further passages; <b>Show article</b> sends the "
         "whole article.\n"
-        "• In groups, use /ask followed by your question, mention me, or reply to my message.\n\n"
-        "/latest - newest articles (e.g. /latest 10)\n/language - choose the language\n"
-        "/help - this message",
+        "• In groups, use /ask followed by your question, mention me, or reply to my message.\n"
+        "• In any chat, type @ and my username, then a question: pick an article to share it "
+        "there.\n\n"
+        "/latest - newest articles (e.g. /latest 10)\n/sources - what the library covers\n"
+        "/language - choose the language\n/help - this message",
         "ar": "<b>طريقة الاستخدام</b>\n"
         "• أرسل سؤالًا بالعربية أو الإنجليزية، فأرد بالمقاطع التي تجيب عنه.\n"
         "• زر <b>نتائج أخرى</b> يعرض مقاطع إضافية، وزر <b>عرض المقال</b> يرسل المقال كاملًا.\n"
-        "• في المجموعات استخدم /ask متبوعًا بسؤالك، أو اذكرني، أو ردّ على رسالتي.\n\n"
-        "/latest - أحدث المقالات (مثلًا /latest 10)\n/language - اختيار اللغة\n"
-        "/help - هذه الرسالة",
+        "• في المجموعات استخدم /ask متبوعًا بسؤالك، أو اذكرني، أو ردّ على رسالتي.\n"
+        "• في أي محادثة، اكتب @ واسم المستخدم الخاص بي ثم سؤالك، واختر مقالًا لمشاركته فيها.\n\n"
+        "/latest - أحدث المقالات (مثلًا /latest 10)\n/sources - ما تغطيه المكتبة\n"
+        "/language - اختيار اللغة\n/help - هذه الرسالة",
     },
     "help_admin": {
         "en": "\n\n<b>Admin</b>\n/reload - re-read the sources\n/stats - library and questions",
@@ -220,6 +227,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ar": "\n\n<b>أكثر الأسئلة التي لم تجد إجابة</b>",
     },
     "never": {"en": "never", "ar": "لم يحدث بعد"},
+    "sources": {
+        "en": "📚 <b>What the library covers</b>\nArticles: {articles} · Sources: {sources}\n"
+        "Last refreshed: {last}",
+        "ar": "📚 <b>ما تغطيه المكتبة</b>\nالمقالات: {articles} · المصادر: {sources}\n"
+        "آخر تحديث: {last}",
+    },
+    "newest": {"en": "newest {date}", "ar": "أحدثها {date}"},
+    "more_sources": {"en": "… and {count} more", "ar": "… ومصادر أخرى: {count}"},
+    "unnamed": {"en": "(no name)", "ar": "(دون اسم)"},
     "language_choose": {
         "en": "Choose the language of my replies:",
         "ar": "اختر لغة الردود:",
@@ -239,6 +255,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "start": {"en": "Start and examples", "ar": "البداية وأمثلة"},
     "help": {"en": "How to use the bot", "ar": "طريقة الاستخدام"},
     "latest": {"en": "Newest articles", "ar": "أحدث المقالات"},
+    "sources": {"en": "What the library covers", "ar": "ما تغطيه المكتبة"},
     "ask": {"en": "Ask a question (in groups)", "ar": "اطرح سؤالًا (في المجموعات)"},
     "language": {"en": "Choose the language", "ar": "اختيار اللغة"},
 }
@@ -844,6 +861,32 @@ def format_stats(stats: LibraryStats, lang: str) -> Reply:
         for q in stats.top_unanswered[:10]:
             text += f"\n• {escape(_shorten(_sanitize(q.question), 120))} (×{q.count})"
     text = apply_bidi(text, lang == "ar")
+    return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
+
+
+def format_coverage(coverage: Coverage, lang: str) -> Reply:
+    """/sources: per origin, its article count and newest article; the first
+    ``SOURCES_SHOWN`` origins (most articles first), the others counted."""
+    if not coverage.origins:
+        return Reply(t(lang, "latest_empty"))
+    text = t(
+        lang,
+        "sources",
+        articles=coverage.articles,
+        sources=len(coverage.origins),
+        last=_stamp(coverage.last_refresh) or t_plain(lang, "never"),
+    )
+    lines = [text, ""]
+    for origin in coverage.origins[:SOURCES_SHOWN]:
+        name = escape(_shorten(_sanitize(origin.name), 80)) or t(lang, "unnamed")
+        line = f"• <b>{name}</b>: {escape(count_articles(origin.articles, lang))}"
+        if origin.newest:
+            line += " · " + t(lang, "newest", date=format_date(origin.newest, lang))
+        lines.append(line)
+    hidden = len(coverage.origins) - SOURCES_SHOWN
+    if hidden > 0:
+        lines.append(t(lang, "more_sources", count=hidden))
+    text = apply_bidi("\n".join(lines), lang == "ar")
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
 
 

@@ -131,8 +131,8 @@ def _check_webhook(url: str, secret: str | None) -> None:
 def chat(db_path: Path | None, lang: str | None) -> None:
     """Chat with the bot in the terminal, without Telegram.
 
-    Type a question, a command (/start, /help, /latest [n], /language ar|en, /reload, /stats)
-    or the number of a button. The local user is an admin. Ctrl-D or /quit ends.
+    Type a question, a command (/start, /help, /latest [n], /sources, /language ar|en, /reload,
+    /stats) or the number of a button. The local user is an admin. Ctrl-D or /quit ends.
     """
     settings = load_settings(db_path)
     library = _open(settings)
@@ -203,6 +203,8 @@ class ChatSession:
             return handlers.reload(self.library, self.settings.sources, lang)
         if name == "stats":
             return [handlers.stats(self.library, lang)]
+        if name == "sources":
+            return [handlers.coverage(self.library, lang)]
         if name == "ask" and rest.strip():
             return self.handle(rest)
         return [handlers.help_reply(lang, admin=True)]

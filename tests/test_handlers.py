@@ -712,3 +712,112 @@ def test_logs_never_show_the_token() -> None:
     out = stream.getvalue()
     assert "getMe" in out and "RuntimeError" in out and "<token>" in out
     assert "123:TEST" not in out
+
+
+# --- /sources and scheduled reloads -------------------------------------------------------------
+
+
+async def test_sources_lists_origins_for_everyone(bot: Bot) -> None:
+    await bot.say("/sources", from_user=user(3, "en"))
+    text = _plain(bot.last()["text"])
+    assert "Articles: 3 · Sources: 3" in text and "never" not in text
+    # Named sources, else the folder the files are in (rain.md has no source).
+    for line in ("• Example News: 1 news article · newest 21 May 2021", "• articles: 1 news"):
+        assert line in text
+    await bot.say("/sources", from_user=user(3, "ar"))
+    assert "المصادر: 3" in bot.last()["text"] and "أحدثها 10 يوليو 2021" in bot.last()["text"]
+
+
+async def test_sources_caps_the_list(bot: Bot, library: Library) -> None:
+    from bot.replies import SOURCES_SHOWN
+    from knowledge import Article
+
+    library.add_articles(
+        Article(f"k{i}", f"t{i}", f"نص المقال رقم {i} عن الأمطار", source=f"S{i:02}")
+        for i in range(SOURCES_SHOWN + 5)
+    )
+    await bot.say("/sources", from_user=user(3, "en"))
+    text = _plain(bot.last()["text"])
+    assert text.count("• ") == SOURCES_SHOWN and text.endswith("… and 8 more")
+
+
+async def eventually(predicate: Callable[[], Any], timeout: float = 20) -> Any:
+    """Wait for ``predicate()`` to be truthy (the job runs in the background); fail after
+    ``timeout`` seconds."""
+    for _ in range(int(timeout / 0.05)):
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never became true")
+
+
+MARS = """---
+title: "Rover finds ancient riverbed on Mars"
+date: 2021-08-01
+source: Space Desk
+---
+The rover found pebbles of an ancient riverbed near the crater rim on Tuesday.
+"""
+
+
+async def test_scheduled_reload_ingests_changes_and_reports_new_failures_once(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    b = await make_bot(ARTICLEBOT_RELOAD_EVERY="0.2s", ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.app.start()  # starts the job queue
+    try:
+        (sources / "mars.md").write_text(MARS, encoding="utf-8")
+        await eventually(lambda: library.search("ancient riverbed on Mars", 1).answered)
+        assert b.sent("sendMessage") == []  # a reload without failures is only logged
+        (sources / "broken.md").write_bytes(b"\x00\x01\x02 binary")
+        (sources / "moon.md").unlink()
+        reports = await eventually(lambda: b.sent("sendMessage"))
+        assert reports[0].params["chat_id"] == -777
+        assert "Failed: 1" in reports[0].params["text"] and "broken.md" in reports[0].params["text"]
+        await eventually(lambda: library.stats().articles == 3)  # moon.md synced away
+        (sources / "broken.json").write_text("{not json", encoding="utf-8")
+        await eventually(lambda: len(b.sent("sendMessage")) == 2)
+        assert "broken.json" in b.last()["text"]
+        for _ in range(2):  # two more runs (last_ingest has whole seconds)...
+            before = library.stats().last_ingest
+            await eventually(lambda before=before: library.stats().last_ingest != before)
+        assert len(b.sent("sendMessage")) == 2  # ...and the same failures are not repeated
+    finally:
+        await b.app.stop()
+
+
+async def test_a_scheduled_reload_skips_while_one_runs(
+    make_bot: Callable[..., Any], library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="bot.handlers")
+    spy = SpyLibrary(library)
+    b = await make_bot(lib=spy, ARTICLEBOT_RELOAD_EVERY="0.2s")
+    await b.app.start()
+    try:
+        admin_reload = asyncio.create_task(b.say("/reload", from_user=user(ADMIN, "en")))
+        await asyncio.to_thread(spy.entered.wait, 5)
+        await eventually(lambda: "scheduled reload skipped" in caplog.text)
+        assert spy.ingests == 1
+        spy.release.set()
+        await admin_reload
+        assert "Reload finished" in b.last()["text"]
+        await eventually(lambda: spy.ingests > 1)  # the schedule goes on afterwards
+    finally:
+        await b.app.stop()
+
+
+async def test_a_failed_scheduled_reload_reaches_the_admin_chat(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+    spy.fail = RuntimeError("disk <full>")
+    spy.release.set()
+    b = await make_bot(lib=spy, ARTICLEBOT_RELOAD_EVERY="0.2s", ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.app.start()
+    try:
+        report = (await eventually(lambda: b.sent("sendMessage")))[0].params
+        assert report["chat_id"] == -777 and "disk &lt;full&gt;" in report["text"]
+        assert library.stats().articles == 3
+    finally:
+        await b.app.stop()
