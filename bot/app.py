@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import channels
 from bot import handlers as h
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
 
@@ -158,6 +159,8 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(
         MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.on_not_text)
     )
+    # Posts and their edits in the channels of ARTICLEBOT_CHANNELS become articles.
+    app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, channels.on_channel_post))
     app.add_error_handler(h.on_error)
 
 

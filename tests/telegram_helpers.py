@@ -178,6 +178,44 @@ def group_chat(chat_id: int = -100) -> dict:
     return {"id": chat_id, "type": "group", "title": "Group"}
 
 
+def channel(
+    chat_id: int = -1001234567890,
+    username: str | None = "news_channel",
+    title: str = "Channel News",
+) -> dict:
+    data: dict[str, Any] = {"id": chat_id, "type": "channel", "title": title}
+    if username:
+        data["username"] = username
+    return data
+
+
+def channel_post(
+    text: str | None,
+    *,
+    chat: dict | None = None,
+    message_id: int | None = None,
+    caption: bool = False,
+    edited: bool = False,
+) -> dict:
+    """A Bot API channel post: no sender, its text or (``caption``) a photo's caption."""
+    chat = chat or channel()
+    data: dict[str, Any] = {
+        "message_id": message_id or next(_ids),
+        "date": 1_700_000_000,
+        "chat": chat,
+        "sender_chat": chat,
+    }
+    if caption:
+        data["photo"] = [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]
+        if text is not None:
+            data["caption"] = text
+    elif text is not None:
+        data["text"] = text
+    if edited:
+        data["edit_date"] = 1_700_000_600
+    return data
+
+
 def command_entities(text: str) -> list[dict]:
     """A bot_command entity for a leading /command, as Telegram adds it."""
     if not text.startswith("/"):

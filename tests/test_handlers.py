@@ -23,6 +23,8 @@ from tests.telegram_helpers import (
     BOT_USERNAME,
     assert_telegram_html,
     callback,
+    channel,
+    channel_post,
     group_chat,
     make_recording_request,
     message,
@@ -821,3 +823,120 @@ async def test_a_failed_scheduled_reload_reaches_the_admin_chat(
         assert library.stats().articles == 3
     finally:
         await b.app.stop()
+
+
+# --- channel posts ----------------------------------------------------------------------------
+
+POST = (
+    "🔴🔴\n"
+    "افتتاح محطة لتحلية مياه البحر في العقبة\n"
+    "افتتحت الحكومة الأردنية اليوم محطة لتحلية مياه البحر في مدينة العقبة بطاقة خمسين مليون "
+    "متر مكعب سنويا.\n"
+    "وقال وزير المياه إن المحطة ستخدم سكان الجنوب."
+)
+DESALINATION = "محطة تحلية مياه البحر في العقبة"
+
+
+async def test_a_channel_post_becomes_a_searchable_article(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="@News_Channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=77)))
+    hit = library.search(DESALINATION, 1).hits[0]
+    assert hit.title == "افتتاح محطة لتحلية مياه البحر في العقبة"
+    assert hit.url == "https://t.me/news_channel/77" and hit.source == "Channel News"
+    article = library.article(hit.article_id)
+    assert article.published == "2023-11-14T22:13:20+00:00"  # the post's date, in UTC
+    assert article.text.split("\n\n") == POST.split("\n")[2:]  # one paragraph a line
+    assert b.sent("sendMessage") == []  # nothing is posted in the channel
+    await b.say("متى افتتحت محطة تحلية المياه في العقبة؟", from_user=user(2, "ar"))
+    assert "خمسين مليون" in b.last()["text"] and "https://t.me/news_channel/77" in b.last()["text"]
+
+
+async def test_an_edited_channel_post_replaces_its_article(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=78)))
+    first = library.search(DESALINATION, 1).hits[0].article_id
+    edited = POST.replace("خمسين مليون", "ستين مليون")
+    await b.send(update("edited_channel_post", channel_post(edited, message_id=78, edited=True)))
+    assert library.stats().articles == 4
+    article = library.article(first)
+    assert "ستين مليون" in article.text and "خمسين" not in article.text
+
+
+async def test_a_private_channel_by_id_and_a_caption(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="-1009876543210")
+    private = channel(-1009876543210, None, "قناة خاصة")
+    await b.send(
+        update("channel_post", channel_post(POST, chat=private, message_id=5, caption=True))
+    )
+    hit = library.search(DESALINATION, 1).hits[0]
+    assert hit.url == "https://t.me/c/9876543210/5" and hit.source == "قناة خاصة"
+
+
+async def test_other_channels_and_posts_without_text_are_ignored(
+    make_bot: Callable[..., Any], library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="bot.channels")
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    other = channel(-1005555555555, "other_channel", "Other")
+    await b.send(update("channel_post", channel_post(POST, chat=other)))
+    await b.send(update("channel_post", channel_post(None, caption=True)))  # a bare photo
+    await b.send(update("channel_post", channel_post("🔴 ... 🔴")))
+    assert library.stats().articles == 3
+    assert not library.search(DESALINATION, 1).answered
+    assert "not listed" in caplog.text and caplog.text.count("no text") == 2
+    unlisted = await make_bot()  # no ARTICLEBOT_CHANNELS: every channel is ignored
+    await unlisted.send(update("channel_post", channel_post(POST)))
+    assert library.stats().articles == 3
+
+
+async def test_new_articles_reach_articles_arrived_from_posts_and_reloads(
+    make_bot: Callable[..., Any],
+    library: Library,
+    sources: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reports = []
+
+    async def spy(context: Any, report: Any) -> None:
+        reports.append(report)
+
+    monkeypatch.setattr(handlers, "articles_arrived", spy)
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST)))
+    (sources / "mars.md").write_text(MARS, encoding="utf-8")
+    await b.say("/reload", from_user=user(ADMIN, "en"))
+    assert [len(r.added_ids) for r in reports] == [1, 1]
+    assert library.article(reports[0].added_ids[0]).source == "Channel News"
+    assert library.article(reports[1].added_ids[0]).title.startswith("Rover finds")
+
+
+async def test_a_post_waits_for_another_process_ingest(
+    make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from bot import channels
+
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    lock = open(library.path.with_name(library.path.name + ".lock"), "a")  # noqa: SIM115
+    fcntl.flock(lock, fcntl.LOCK_EX)  # what a command-line ingest holds while it runs
+    pauses = []
+
+    async def other_ingest_ends(delay: float) -> None:
+        pauses.append(delay)
+        assert not library.search(DESALINATION, 1).answered
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+    monkeypatch.setattr(channels, "pause", other_ingest_ends)
+    try:
+        await b.send(update("channel_post", channel_post(POST)))
+    finally:
+        lock.close()
+    assert pauses == [channels.STORE_RETRY_DELAYS[0]]
+    assert library.search(DESALINATION, 1).answered
