@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     PersistenceInput,
     PicklePersistence,
@@ -20,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import channels
+from bot import channels, inline
 from bot import handlers as h
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
 
@@ -119,6 +120,8 @@ def build_application(
             h.LIBRARY: library,
             h.SETTINGS: settings,
             h.THROTTLE: h.Throttle(),
+            # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
+            h.INLINE_THROTTLE: h.Throttle(capacity=30, rate=2),
             h.RELOAD_LOCK: asyncio.Lock(),
         }
     )
@@ -149,6 +152,7 @@ def _add_handlers(app: Application) -> None:
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=new))
     app.add_handler(CallbackQueryHandler(h.on_callback))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, h.on_question))
     app.add_handler(MessageHandler(new & private & filters.COMMAND, h.on_unknown_command))
     app.add_handler(

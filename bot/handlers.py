@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 LIBRARY = "library"
 SETTINGS = "settings"
 THROTTLE = "throttle"
+INLINE_THROTTLE = "inline_throttle"
 RELOAD_LOCK = "reload_lock"
 REPORTED_FAILURES = "reported_failures"
 LANG_KEY = "lang"
@@ -404,22 +405,27 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Throttle floods from one user before any other handler runs.
 
     Only updates the bot acts on count: in a group (with privacy mode off) people's talk among
-    themselves must not use up their allowance.
+    themselves must not use up their allowance. Inline queries, which come as the user types,
+    have a bucket of their own.
     """
     user = update.effective_user
-    if user is None or context.bot_data.get(THROTTLE) is None:
+    throttle = context.bot_data.get(INLINE_THROTTLE if update.inline_query else THROTTLE)
+    if user is None or throttle is None:
         return
     message, chat = update.message, update.effective_chat
     if message is not None and chat is not None and chat.type != ChatType.PRIVATE:
         command = (message.text or "").startswith("/")
         if not command and not _addresses_bot(message, context.bot.id, context.bot.username):
             return
-    verdict = context.bot_data[THROTTLE].check(user.id)
+    verdict = throttle.check(user.id)
     if verdict == "ok":
         return
     logger.info("throttling user %s (%s)", user.id, verdict)
     lang = user_lang(update, context)
-    if update.callback_query is not None:
+    if update.inline_query is not None:
+        # No results, for this user only and not cached: the next query is answered again.
+        await cosmetic(update.inline_query.answer([], cache_time=0, is_personal=True), "inline")
+    elif update.callback_query is not None:
         await answer_query(update.callback_query, t(lang, "slow_down"))
     elif verdict == "warn" and message is not None and chat is not None:
         notice = send(context, chat.id, Reply(t(lang, "slow_down")), reply_to=message.message_id)

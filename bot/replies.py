@@ -32,6 +32,7 @@ __all__ = [
     "MAX_MESSAGE",
     "PAGE_SIZE",
     "Button",
+    "InlineItem",
     "Reply",
     "apply_bidi",
     "choose_lang",
@@ -41,6 +42,8 @@ __all__ = [
     "format_answer",
     "format_article",
     "format_coverage",
+    "format_inline_article",
+    "format_inline_hit",
     "format_latest",
     "format_reload_report",
     "format_stats",
@@ -101,6 +104,18 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class InlineItem:
+    """One inline-mode result: what the list shows (plain text) and the HTML message sent when
+    it is chosen."""
+
+    id: str
+    title: str
+    description: str
+    url: str | None
+    text: str
 
 
 # --- strings -------------------------------------------------------------------------------
@@ -236,6 +251,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "newest": {"en": "newest {date}", "ar": "أحدثها {date}"},
     "more_sources": {"en": "… and {count} more", "ar": "… ومصادر أخرى: {count}"},
     "unnamed": {"en": "(no name)", "ar": "(دون اسم)"},
+    "inline_no_answer": {
+        "en": "🤔 No answer in the library · open the bot",
+        "ar": "🤔 لا إجابة في المكتبة · افتح البوت",
+    },
     "language_choose": {
         "en": "Choose the language of my replies:",
         "ar": "اختر لغة الردود:",
@@ -646,14 +665,15 @@ def _article_header(
     return f"{line}\n<i>{meta}</i>" if meta else line
 
 
-def _render_hit(hit: Hit, number: int, context: bool, limit: int) -> str:
+def _render_hit(hit: Hit, number: int | None, context: bool, limit: int) -> str:
     text = hit.text
     s, e = hit.best_sentence_span
     if not 0 <= s < e <= len(text):
         s, e = 0, len(text)
     s, e, cut = _trim_span(text, s, e, limit)
     best = _highlight(text, hit.matches, s, e) + ("…" if cut else "")
-    parts = [f"<blockquote><b>{number}.</b> {best}</blockquote>"]
+    label = f"<b>{number}.</b> " if number is not None else ""
+    parts = [f"<blockquote>{label}{best}</blockquote>"]
     # The rest of the passage, collapsed: the best sentence first, its context one tap away.
     # A best sentence that opens or closes the passage is not repeated at the top of the fold.
     rest_start, rest_end = 0, len(text)
@@ -765,6 +785,53 @@ def format_no_answer(result: SearchResult, lang: str, example: str | None = None
         text = _question_header(result.query) + "\n\n" + t(lang, "no_answer")
     latest = (Button(t_plain(lang, "latest_button"), "l|0|5"),)
     return Reply(apply_bidi(text, lang == "ar"), (latest,))
+
+
+# --- inline mode ---------------------------------------------------------------------------
+
+INLINE_SNIPPET = 150
+"""Characters of the snippet under each inline result's title."""
+
+
+def format_inline_hit(hit: Hit, query: str, lang: str) -> InlineItem:
+    """An article found for an inline question: its best sentence as the snippet; chosen, the
+    question, the article's title and link, and the passage quoted (best sentence first)."""
+    header = (
+        _question_header(query)
+        + "\n\n"
+        + _article_header(hit.title, hit.url, hit.published, hit.source, lang)
+    )
+    for context, quote_limit in ((True, 1200), (False, 1200), (False, 600), (False, 250)):
+        text = apply_bidi(
+            header + "\n\n" + _render_hit(hit, None, context, quote_limit), lang == "ar"
+        )
+        if visible_len(text) <= MAX_MESSAGE:
+            break
+    return InlineItem(
+        id=str(hit.article_id),
+        title=_shorten(_sanitize(hit.title) or "—", 100),
+        description=_shorten(_sanitize(hit.best_sentence), INLINE_SNIPPET),
+        url=hit.url if _link(hit.url) else None,
+        text=text,
+    )
+
+
+def format_inline_article(article: StoredArticle, lang: str) -> InlineItem:
+    """A newest article for an empty inline query: its date, source and opening as the snippet;
+    chosen, its title and link and its opening paragraph quoted."""
+    opening = _sanitize(next((p for p in article.text.split("\n\n") if p.strip()), ""))
+    start, end, cut = _trim_span(opening, 0, len(opening), 1200)
+    quote = escape(opening[start:end]) + ("…" if cut else "")
+    header = _article_header(article.title, article.url, article.published, article.source, lang)
+    text = header + (f"\n\n<blockquote>{quote}</blockquote>" if quote.strip() else "")
+    meta = " · ".join(x for x in (format_date(article.published, lang), article.source) if x)
+    return InlineItem(
+        id=str(article.id),
+        title=_shorten(_sanitize(article.title) or "—", 100),
+        description=_shorten(_sanitize(f"{meta}: {opening}" if meta else opening), INLINE_SNIPPET),
+        url=article.url if _link(article.url) else None,
+        text=apply_bidi(text, lang == "ar"),
+    )
 
 
 # --- latest and articles --------------------------------------------------------------------

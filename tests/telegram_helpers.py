@@ -260,6 +260,14 @@ def update(kind: str = "message", payload: dict | None = None) -> dict:
     return {"update_id": next(_ids), kind: payload or message()}
 
 
+def inline_query(query: str, offset: str = "", from_user: dict | None = None) -> dict:
+    """An ``inline_query`` update: someone typing ``@bot query`` in any chat."""
+    return update(
+        "inline_query",
+        {"id": str(next(_ids)), "from": from_user or user(), "query": query, "offset": offset},
+    )
+
+
 def callback(data: str, msg: dict, from_user: dict | None = None) -> dict:
     """A ``callback_query`` update for a button under ``msg`` (a bot message dict)."""
     return update(
@@ -389,6 +397,8 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.errors: list[str] = []
         self._updates: list[dict] = []
+        self.allowed_updates: list[str] | None = None
+        """What the bot's last ``getUpdates`` asked for."""
         self._messages: dict[tuple[int, int], dict] = {}
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(9000)
@@ -510,6 +520,7 @@ class FakeBotAPI:
 
     def _get_updates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
+        self.allowed_updates = params.get("allowed_updates")
         timeout = min(float(params.get("timeout") or 0), 2.0)
         with self._cond:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
