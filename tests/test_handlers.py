@@ -321,7 +321,7 @@ async def test_start_in_english_prefers_english_examples(bot: Bot) -> None:
 
 async def test_help_shows_admin_commands_only_to_admins(bot: Bot) -> None:
     await bot.say("/help", from_user=user(1, "en"))
-    assert "/reload" not in bot.last()["text"]
+    assert "/reload" not in bot.last()["text"] and "/sources" in bot.last()["text"]
     await bot.say("/help", from_user=user(ADMIN, "en"))
     assert "/reload" in bot.last()["text"]
 
@@ -558,6 +558,7 @@ async def test_menus_are_set_and_failures_ignored(make_bot: Callable[..., Any]) 
     default = [c for c in calls if "scope" not in c.params]
     assert {c.params.get("language_code") for c in default} == {None, "ar"}
     assert all("reload" not in str(c.params["commands"]) for c in default)
+    assert all("sources" in str(c.params["commands"]) for c in default)
     admin = [c for c in calls if "scope" in c.params]
     assert admin and all(c.params["scope"]["chat_id"] == ADMIN for c in admin)
     assert "reload" in str(admin[0].params["commands"])
@@ -916,6 +917,7 @@ async def test_new_articles_reach_articles_arrived_from_posts_and_reloads(
     assert [len(r.added_ids) for r in reports] == [1, 1]
     assert library.article(reports[0].added_ids[0]).source == "Channel News"
     assert library.article(reports[1].added_ids[0]).title.startswith("Rover finds")
+    assert library.search(DESALINATION, 1).answered  # a sync leaves channel posts alone
 
 
 async def test_a_post_waits_for_another_process_ingest(
