@@ -313,6 +313,7 @@ def test_chat_goes_through_the_same_replies(
         "/language en",
         "what's the weather in London?",
         "/stats",
+        "/sources",
     ]
     result = CliRunner().invoke(chat, ["--db", str(tmp_path / "c.db")], input="\n".join(lines))
     assert result.exit_code == 0, result.output
@@ -322,4 +323,5 @@ def test_chat_goes_through_the_same_replies(
     assert "[1] 📄 1" in out  # /latest's buttons
     assert "couldn't find" in out
     assert "Asked: 2" in out
+    assert "Sources: 3" in out and "*Example News*: 1 news article" in out
     assert "<b>" not in out and "&lt;" not in out
