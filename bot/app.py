@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     PersistenceInput,
     PicklePersistence,
@@ -20,6 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import channels, inline
 from bot import handlers as h
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
 
@@ -118,10 +120,18 @@ def build_application(
             h.LIBRARY: library,
             h.SETTINGS: settings,
             h.THROTTLE: h.Throttle(),
+            # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
+            h.INLINE_THROTTLE: h.Throttle(capacity=30, rate=2),
             h.RELOAD_LOCK: asyncio.Lock(),
         }
     )
     _add_handlers(application)
+    if settings.reload_every:
+        # The first run after one interval: the library was filled from the sources at start
+        # if it was empty.
+        application.job_queue.run_repeating(
+            h.scheduled_reload, settings.reload_every, first=settings.reload_every, name="reload"
+        )
     return application
 
 
@@ -135,12 +145,14 @@ def _add_handlers(app: Application) -> None:
         "ask": h.on_ask,
         "latest": h.on_latest,
         "language": h.on_language,
+        "sources": h.on_sources,
         "reload": h.on_reload,
         "stats": h.on_stats,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=new))
     app.add_handler(CallbackQueryHandler(h.on_callback))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, h.on_question))
     app.add_handler(MessageHandler(new & private & filters.COMMAND, h.on_unknown_command))
     app.add_handler(
@@ -151,6 +163,8 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(
         MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.on_not_text)
     )
+    # Posts and their edits in the channels of ARTICLEBOT_CHANNELS become articles.
+    app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, channels.on_channel_post))
     app.add_error_handler(h.on_error)
 
 

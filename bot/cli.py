@@ -255,6 +255,22 @@ def stats(as_json: bool, db_path: Path | None) -> None:
         click.echo(f"  {q.count:>4}  {q.question}")
 
 
+@cli.command()
+@json_option
+@db_option
+def sources(as_json: bool, db_path: Path | None) -> None:
+    """Show where the library's articles come from: count and newest article per source."""
+    with open_library(db_path, fill=False, create=False) as library:
+        coverage = library.coverage()
+    if as_json:
+        click.echo(json.dumps(coverage.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{coverage.articles} articles, last refreshed {coverage.last_refresh or 'never'}")
+    for origin in coverage.origins:
+        newest = (origin.newest or "undated")[:10]
+        click.echo(f"{origin.articles:>7}  {newest}  {origin.name or '-'}")
+
+
 @cli.command(name="eval")
 @click.argument("squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)

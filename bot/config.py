@@ -43,6 +43,11 @@ class Settings:
     sources: tuple[Path, ...] = ()
     admin_chat_id: int | None = None
     api_base_url: str | None = None
+    channel_ids: frozenset[int] = frozenset()
+    channel_usernames: frozenset[str] = frozenset()
+    """Lower case, without the @."""
+    reload_every: float | None = None
+    """Seconds between scheduled reloads; None: only /reload."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +55,7 @@ class Settings:
         env = os.environ if env is None else env
         db = _clean(env.get("ARTICLEBOT_DB"))
         sources = _parse_paths(env.get("ARTICLEBOT_SOURCES"))
+        channel_ids, channel_usernames = _parse_channels(env.get("ARTICLEBOT_CHANNELS"))
         return cls(
             token=_clean(env.get("TELEGRAM_BOT_TOKEN")),
             admin_ids=frozenset(_parse_ids(env.get("ARTICLEBOT_ADMIN_IDS"))),
@@ -57,6 +63,11 @@ class Settings:
             sources=sources or _bundled_articles(),
             admin_chat_id=_parse_chat_id(env.get("ARTICLEBOT_ADMIN_CHAT_ID")),
             api_base_url=_parse_base_url(env.get("TELEGRAM_API_BASE_URL")),
+            channel_ids=channel_ids,
+            channel_usernames=channel_usernames,
+            reload_every=_parse_duration(
+                "ARTICLEBOT_RELOAD_EVERY", env.get("ARTICLEBOT_RELOAD_EVERY")
+            ),
         )
 
     def require_token(self) -> str:
@@ -70,6 +81,11 @@ class Settings:
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
+
+    def listens_to(self, chat_id: int, username: str | None) -> bool:
+        """Whether posts of this channel become articles (``ARTICLEBOT_CHANNELS``)."""
+        named = username is not None and username.lower() in self.channel_usernames
+        return named or chat_id in self.channel_ids
 
     @property
     def state_path(self) -> Path:
@@ -120,3 +136,45 @@ def _parse_base_url(value: str | None) -> str | None:
             "(for example http://127.0.0.1:8081/bot)"
         )
     return value
+
+
+_USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{3,31})")
+
+
+def _parse_channels(value: str | None) -> tuple[frozenset[int], frozenset[str]]:
+    ids, usernames = set(), set()
+    for part in (value or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if re.fullmatch(r"-?\d+", part):
+            ids.add(int(part))
+        elif name := _USERNAME.fullmatch(part):
+            usernames.add(name[1].lower())
+        else:
+            raise ConfigError(
+                "ARTICLEBOT_CHANNELS must be comma-separated channel @usernames or numeric chat "
+                f"ids (such as -1001234567890), got {part!r}"
+            )
+    return frozenset(ids), frozenset(usernames)
+
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+
+
+def _parse_duration(name: str, value: str | None) -> float | None:
+    """``90s``, ``30m``, ``2h``, ``1d`` or a sum such as ``1h30m`` -> seconds; unset -> None."""
+    value = _clean(value)
+    if value is None:
+        return None
+    text = value.lower().replace(" ", "")
+    # A bare number is refused: 30 could mean seconds or minutes.
+    if not re.fullmatch(f"(?:{_DURATION.pattern})+", text):
+        raise ConfigError(
+            f"{name} must be a duration such as 90s, 30m, 2h, 1d or 1h30m, got {value!r}"
+        )
+    seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(text))
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be longer than zero, got {value!r}")
+    return seconds

@@ -34,7 +34,7 @@ from bot.replies import LATEST_MAX, MAX_RESULTS, PAGE_SIZE, Reply, t
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from knowledge import Library
+    from knowledge import IngestReport, Library
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,13 @@ logger = logging.getLogger(__name__)
 LIBRARY = "library"
 SETTINGS = "settings"
 THROTTLE = "throttle"
+INLINE_THROTTLE = "inline_throttle"
 RELOAD_LOCK = "reload_lock"
+REPORTED_FAILURES = "reported_failures"
 LANG_KEY = "lang"
+
+ADMIN_CHAT_LANG = "en"
+"""The language of reports to the admin chat, which has no user language to go by."""
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 T = TypeVar("T")
@@ -132,14 +137,42 @@ def stats(library: Library, lang: str) -> Reply:
     return replies.format_stats(library.stats(), lang)
 
 
-def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
+def coverage(library: Library, lang: str) -> Reply:
+    """/sources: where the articles come from and when the library last changed."""
+    return replies.format_coverage(library.coverage(), lang)
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What a reload did: its report, or why it failed (the old library then serves on)."""
+
+    report: IngestReport | None = None
+    error: str | None = None
+
+    def failures(self) -> frozenset[tuple[str, str]]:
+        """(path, reason) of each source that failed; ("", reason) for a failed reload."""
+        if self.report is None:
+            return frozenset({("", self.error or "?")})
+        return frozenset((f.path, f.reason) for f in self.report.failed)
+
+    def replies(self, lang: str) -> list[Reply]:
+        if self.report is None:
+            return [Reply(t(lang, "reload_failed", reason=self.error or "?"))]
+        return replies.format_reload_report(self.report, lang)
+
+
+def reload_sources(library: Library, sources: Sequence[Path]) -> ReloadOutcome:
     """Re-ingest ``sources`` with sync; a failure leaves the old library and says why."""
     try:
-        report = library.ingest(sources, sync=True)
+        return ReloadOutcome(library.ingest(sources, sync=True))
     except Exception as error:  # any failure must reach the admin as a message, not a crash
         logger.exception("reload failed")
-        return [Reply(t(lang, "reload_failed", reason=str(error) or type(error).__name__))]
-    return replies.format_reload_report(report, lang)
+        return ReloadOutcome(error=str(error) or type(error).__name__)
+
+
+def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
+    """Re-ingest ``sources`` and say what happened (the terminal chat's /reload)."""
+    return reload_sources(library, sources).replies(lang)
 
 
 def on_button(library: Library, data: str | None, lang: str, question: str | None) -> list[Reply]:
@@ -372,22 +405,27 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Throttle floods from one user before any other handler runs.
 
     Only updates the bot acts on count: in a group (with privacy mode off) people's talk among
-    themselves must not use up their allowance.
+    themselves must not use up their allowance. Inline queries, which come as the user types,
+    have a bucket of their own.
     """
     user = update.effective_user
-    if user is None or context.bot_data.get(THROTTLE) is None:
+    throttle = context.bot_data.get(INLINE_THROTTLE if update.inline_query else THROTTLE)
+    if user is None or throttle is None:
         return
     message, chat = update.message, update.effective_chat
     if message is not None and chat is not None and chat.type != ChatType.PRIVATE:
         command = (message.text or "").startswith("/")
         if not command and not _addresses_bot(message, context.bot.id, context.bot.username):
             return
-    verdict = context.bot_data[THROTTLE].check(user.id)
+    verdict = throttle.check(user.id)
     if verdict == "ok":
         return
     logger.info("throttling user %s (%s)", user.id, verdict)
     lang = user_lang(update, context)
-    if update.callback_query is not None:
+    if update.inline_query is not None:
+        # No results, for this user only and not cached: the next query is answered again.
+        await cosmetic(update.inline_query.answer([], cache_time=0, is_personal=True), "inline")
+    elif update.callback_query is not None:
         await answer_query(update.callback_query, t(lang, "slow_down"))
     elif verdict == "warn" and message is not None and chat is not None:
         notice = send(context, chat.id, Reply(t(lang, "slow_down")), reply_to=message.message_id)
@@ -517,14 +555,77 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.info("refused /reload from user %s", user.id if user else None)
         await send(context, chat.id, Reply(t(lang, "not_admin")))
         return
+    if await run_reload(context, chat.id, lang) is None:
+        await send(context, chat.id, Reply(t(lang, "reload_busy")))
+
+
+async def scheduled_reload(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The job that ``ARTICLEBOT_RELOAD_EVERY`` repeats."""
+    if await run_reload(context) is None:
+        logger.info("scheduled reload skipped: a reload is already running")
+
+
+async def run_reload(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int | None = None, lang: str = ADMIN_CHAT_LANG
+) -> ReloadOutcome | None:
+    """Re-ingest the configured sources, one reload at a time, for /reload and the schedule.
+
+    With ``chat_id`` (an admin's /reload) the start and the report go to that chat; without it
+    (the schedule) only a report with failures is sent, to the admin chat. None when another
+    reload is running.
+    """
     lock: asyncio.Lock = context.bot_data[RELOAD_LOCK]
     if lock.locked():
-        await send(context, chat.id, Reply(t(lang, "reload_busy")))
-        return
+        return None
     async with lock:
-        await send(context, chat.id, Reply(t(lang, "reload_started")))
-        report = await asyncio.to_thread(reload, _library(context), settings.sources, lang)
-        await send_all(context, chat.id, report)
+        if chat_id is not None:
+            await send(context, chat_id, Reply(t(lang, "reload_started")))
+        outcome = await asyncio.to_thread(
+            reload_sources, _library(context), _settings(context).sources
+        )
+        if chat_id is not None:
+            await send_all(context, chat_id, outcome.replies(lang))
+        elif _new_failures(context, outcome):
+            await tell_admin_chat(context, outcome.replies(ADMIN_CHAT_LANG))
+    if outcome.report is not None:
+        await articles_arrived(context, outcome.report)
+    return outcome
+
+
+def _new_failures(context: ContextTypes.DEFAULT_TYPE, outcome: ReloadOutcome) -> bool:
+    """Whether a scheduled reload failed in a way not reported by the previous one: a source
+    that stays broken is reported once, not at every run."""
+    failures = outcome.failures()
+    if failures:
+        logger.warning("scheduled reload: %d failures", len(failures))
+    previous = context.bot_data.get(REPORTED_FAILURES, frozenset())
+    context.bot_data[REPORTED_FAILURES] = failures
+    return bool(failures - previous)
+
+
+async def articles_arrived(context: ContextTypes.DEFAULT_TYPE, report: IngestReport) -> None:
+    """The one place where the bot reacts to what an ingest stored: called after every reload
+    (/reload or scheduled) and every channel post, with its report, once the new articles
+    (``report.added_ids``) are searchable. Reactions to new articles belong here."""
+    if report.added_ids:
+        logger.info("%d new articles: ids %s", len(report.added_ids), report.added_ids[:20])
+
+
+async def tell_admin_chat(context: ContextTypes.DEFAULT_TYPE, items: Iterable[Reply]) -> None:
+    """Send ``items`` to ``ARTICLEBOT_ADMIN_CHAT_ID``; without one, they are only logged."""
+    settings: Settings | None = context.bot_data.get(SETTINGS)
+    if settings is None or settings.admin_chat_id is None:
+        logger.info("no ARTICLEBOT_ADMIN_CHAT_ID: the report stays in this log")
+        return
+    for reply in items:
+        await cosmetic(send(context, settings.admin_chat_id, reply), "admin chat report")
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sources: what the library covers, for everyone."""
+    lang = user_lang(update, context)
+    reply = await asyncio.to_thread(coverage, _library(context), lang)
+    await send(context, update.effective_chat.id, reply)
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -606,26 +707,31 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
     settings: Settings | None = context.bot_data.get(SETTINGS)
     if settings is not None and settings.admin_chat_id is not None:
-        admin_chat = settings.admin_chat_id
         detail = str(error)
         if settings.token:  # an HTTP error can quote the request URL, which holds the token
             detail = detail.replace(settings.token, "<token>")
         name, detail = html.escape(type(error).__name__), html.escape(detail[:3000])
-        text = f"⚠️ <b>{name}</b>\n<code>{detail}</code>"
-        await cosmetic(send(context, admin_chat, Reply(text)), "error report")
+        await tell_admin_chat(context, [Reply(f"⚠️ <b>{name}</b>\n<code>{detail}</code>")])
 
 
 __all__ = [
+    "ReloadOutcome",
     "Throttle",
     "answer",
+    "articles_arrived",
     "ask",
     "cosmetic",
+    "coverage",
     "extract_question",
     "help_reply",
     "latest",
     "on_button",
     "reload",
+    "reload_sources",
+    "run_reload",
+    "scheduled_reload",
     "show_article",
     "start",
     "stats",
+    "tell_admin_chat",
 ]

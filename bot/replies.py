@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from knowledge import (
         ArticleInfo,
+        Coverage,
         Hit,
         IngestReport,
         LibraryStats,
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_MESSAGE",
     "PAGE_SIZE",
     "Button",
+    "InlineItem",
     "Reply",
     "apply_bidi",
     "choose_lang",
@@ -39,6 +41,9 @@ __all__ = [
     "example_questions",
     "format_answer",
     "format_article",
+    "format_coverage",
+    "format_inline_article",
+    "format_inline_hit",
     "format_latest",
     "format_reload_report",
     "format_stats",
@@ -62,6 +67,8 @@ PAGE_SIZE = 3
 """Hits per answer page."""
 MAX_RESULTS = 30
 LATEST_MAX = 20
+SOURCES_SHOWN = 20
+"""Origins listed by /sources; the rest are counted."""
 LANGS = ("ar", "en")
 SEARCH_ICON = "🔎"
 
@@ -99,6 +106,18 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
 
 
+@dataclass(frozen=True)
+class InlineItem:
+    """One inline-mode result: what the list shows (plain text) and the HTML message sent when
+    it is chosen."""
+
+    id: str
+    title: str
+    description: str
+    url: str | None
+    text: str
+
+
 # --- strings -------------------------------------------------------------------------------
 
 _TEXTS: dict[str, dict[str, str]] = {
@@ -117,15 +136,18 @@ _TEXTS: dict[str, dict[str, str]] = {
         "• Send a question in Arabic or English; I reply with the passages that answer it.\n"
         "• <b>More results</b> pages through further passages; <b>Show article</b> sends the "
         "whole article.\n"
-        "• In groups, use /ask followed by your question, mention me, or reply to my message.\n\n"
-        "/latest - newest articles (e.g. /latest 10)\n/language - choose the language\n"
-        "/help - this message",
+        "• In groups, use /ask followed by your question, mention me, or reply to my message.\n"
+        "• In any chat, type @ and my username, then a question: pick an article to share it "
+        "there.\n\n"
+        "/latest - newest articles (e.g. /latest 10)\n/sources - what the library covers\n"
+        "/language - choose the language\n/help - this message",
         "ar": "<b>طريقة الاستخدام</b>\n"
         "• أرسل سؤالًا بالعربية أو الإنجليزية، فأرد بالمقاطع التي تجيب عنه.\n"
         "• زر <b>نتائج أخرى</b> يعرض مقاطع إضافية، وزر <b>عرض المقال</b> يرسل المقال كاملًا.\n"
-        "• في المجموعات استخدم /ask متبوعًا بسؤالك، أو اذكرني، أو ردّ على رسالتي.\n\n"
-        "/latest - أحدث المقالات (مثلًا /latest 10)\n/language - اختيار اللغة\n"
-        "/help - هذه الرسالة",
+        "• في المجموعات استخدم /ask متبوعًا بسؤالك، أو اذكرني، أو ردّ على رسالتي.\n"
+        "• في أي محادثة، اكتب @ واسم المستخدم الخاص بي ثم سؤالك، واختر مقالًا لمشاركته فيها.\n\n"
+        "/latest - أحدث المقالات (مثلًا /latest 10)\n/sources - ما تغطيه المكتبة\n"
+        "/language - اختيار اللغة\n/help - هذه الرسالة",
     },
     "help_admin": {
         "en": "\n\n<b>Admin</b>\n/reload - re-read the sources\n/stats - library and questions",
@@ -220,6 +242,19 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ar": "\n\n<b>أكثر الأسئلة التي لم تجد إجابة</b>",
     },
     "never": {"en": "never", "ar": "لم يحدث بعد"},
+    "sources": {
+        "en": "📚 <b>What the library covers</b>\nArticles: {articles} · Sources: {sources}\n"
+        "Last refreshed: {last}",
+        "ar": "📚 <b>ما تغطيه المكتبة</b>\nالمقالات: {articles} · المصادر: {sources}\n"
+        "آخر تحديث: {last}",
+    },
+    "newest": {"en": "newest {date}", "ar": "أحدثها {date}"},
+    "more_sources": {"en": "… and {count} more", "ar": "… ومصادر أخرى: {count}"},
+    "unnamed": {"en": "(no name)", "ar": "(دون اسم)"},
+    "inline_no_answer": {
+        "en": "🤔 No answer in the library · open the bot",
+        "ar": "🤔 لا إجابة في المكتبة · افتح البوت",
+    },
     "language_choose": {
         "en": "Choose the language of my replies:",
         "ar": "اختر لغة الردود:",
@@ -239,6 +274,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "start": {"en": "Start and examples", "ar": "البداية وأمثلة"},
     "help": {"en": "How to use the bot", "ar": "طريقة الاستخدام"},
     "latest": {"en": "Newest articles", "ar": "أحدث المقالات"},
+    "sources": {"en": "What the library covers", "ar": "ما تغطيه المكتبة"},
     "ask": {"en": "Ask a question (in groups)", "ar": "اطرح سؤالًا (في المجموعات)"},
     "language": {"en": "Choose the language", "ar": "اختيار اللغة"},
 }
@@ -629,14 +665,15 @@ def _article_header(
     return f"{line}\n<i>{meta}</i>" if meta else line
 
 
-def _render_hit(hit: Hit, number: int, context: bool, limit: int) -> str:
+def _render_hit(hit: Hit, number: int | None, context: bool, limit: int) -> str:
     text = hit.text
     s, e = hit.best_sentence_span
     if not 0 <= s < e <= len(text):
         s, e = 0, len(text)
     s, e, cut = _trim_span(text, s, e, limit)
     best = _highlight(text, hit.matches, s, e) + ("…" if cut else "")
-    parts = [f"<blockquote><b>{number}.</b> {best}</blockquote>"]
+    label = f"<b>{number}.</b> " if number is not None else ""
+    parts = [f"<blockquote>{label}{best}</blockquote>"]
     # The rest of the passage, collapsed: the best sentence first, its context one tap away.
     # A best sentence that opens or closes the passage is not repeated at the top of the fold.
     rest_start, rest_end = 0, len(text)
@@ -750,6 +787,53 @@ def format_no_answer(result: SearchResult, lang: str, example: str | None = None
     return Reply(apply_bidi(text, lang == "ar"), (latest,))
 
 
+# --- inline mode ---------------------------------------------------------------------------
+
+INLINE_SNIPPET = 150
+"""Characters of the snippet under each inline result's title."""
+
+
+def format_inline_hit(hit: Hit, query: str, lang: str) -> InlineItem:
+    """An article found for an inline question: its best sentence as the snippet; chosen, the
+    question, the article's title and link, and the passage quoted (best sentence first)."""
+    header = (
+        _question_header(query)
+        + "\n\n"
+        + _article_header(hit.title, hit.url, hit.published, hit.source, lang)
+    )
+    for context, quote_limit in ((True, 1200), (False, 1200), (False, 600), (False, 250)):
+        text = apply_bidi(
+            header + "\n\n" + _render_hit(hit, None, context, quote_limit), lang == "ar"
+        )
+        if visible_len(text) <= MAX_MESSAGE:
+            break
+    return InlineItem(
+        id=str(hit.article_id),
+        title=_shorten(_sanitize(hit.title) or "—", 100),
+        description=_shorten(_sanitize(hit.best_sentence), INLINE_SNIPPET),
+        url=hit.url if _link(hit.url) else None,
+        text=text,
+    )
+
+
+def format_inline_article(article: StoredArticle, lang: str) -> InlineItem:
+    """A newest article for an empty inline query: its date, source and opening as the snippet;
+    chosen, its title and link and its opening paragraph quoted."""
+    opening = _sanitize(next((p for p in article.text.split("\n\n") if p.strip()), ""))
+    start, end, cut = _trim_span(opening, 0, len(opening), 1200)
+    quote = escape(opening[start:end]) + ("…" if cut else "")
+    header = _article_header(article.title, article.url, article.published, article.source, lang)
+    text = header + (f"\n\n<blockquote>{quote}</blockquote>" if quote.strip() else "")
+    meta = " · ".join(x for x in (format_date(article.published, lang), article.source) if x)
+    return InlineItem(
+        id=str(article.id),
+        title=_shorten(_sanitize(article.title) or "—", 100),
+        description=_shorten(_sanitize(f"{meta}: {opening}" if meta else opening), INLINE_SNIPPET),
+        url=article.url if _link(article.url) else None,
+        text=apply_bidi(text, lang == "ar"),
+    )
+
+
 # --- latest and articles --------------------------------------------------------------------
 
 
@@ -844,6 +928,32 @@ def format_stats(stats: LibraryStats, lang: str) -> Reply:
         for q in stats.top_unanswered[:10]:
             text += f"\n• {escape(_shorten(_sanitize(q.question), 120))} (×{q.count})"
     text = apply_bidi(text, lang == "ar")
+    return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
+
+
+def format_coverage(coverage: Coverage, lang: str) -> Reply:
+    """/sources: per origin, its article count and newest article; the first
+    ``SOURCES_SHOWN`` origins (most articles first), the others counted."""
+    if not coverage.origins:
+        return Reply(t(lang, "latest_empty"))
+    text = t(
+        lang,
+        "sources",
+        articles=coverage.articles,
+        sources=len(coverage.origins),
+        last=_stamp(coverage.last_refresh) or t_plain(lang, "never"),
+    )
+    lines = [text, ""]
+    for origin in coverage.origins[:SOURCES_SHOWN]:
+        name = escape(_shorten(_sanitize(origin.name), 80)) or t(lang, "unnamed")
+        line = f"• <b>{name}</b>: {escape(count_articles(origin.articles, lang))}"
+        if origin.newest:
+            line += " · " + t(lang, "newest", date=format_date(origin.newest, lang))
+        lines.append(line)
+    hidden = len(coverage.origins) - SOURCES_SHOWN
+    if hidden > 0:
+        lines.append(t(lang, "more_sources", count=hidden))
+    text = apply_bidi("\n".join(lines), lang == "ar")
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
 
 

@@ -81,7 +81,8 @@ def run(
 
     Configuration comes from environment variables or a .env file: TELEGRAM_BOT_TOKEN
     (required), ARTICLEBOT_ADMIN_IDS, ARTICLEBOT_DB, ARTICLEBOT_SOURCES,
-    ARTICLEBOT_ADMIN_CHAT_ID, TELEGRAM_API_BASE_URL.
+    ARTICLEBOT_ADMIN_CHAT_ID, ARTICLEBOT_CHANNELS, ARTICLEBOT_RELOAD_EVERY,
+    TELEGRAM_API_BASE_URL.
     """
     settings = load_settings(db_path)
     try:
@@ -94,7 +95,14 @@ def run(
     protect_logs(settings.require_token())
     library = _open(settings)
     application = build_application(settings, library, persist=True)
-    updates = [Update.MESSAGE, Update.CALLBACK_QUERY]
+    # Telegram sends only the kinds asked for (and keeps the last list when none is given).
+    updates = [
+        Update.MESSAGE,
+        Update.CALLBACK_QUERY,
+        Update.INLINE_QUERY,
+        Update.CHANNEL_POST,
+        Update.EDITED_CHANNEL_POST,
+    ]
     try:
         if webhook_url:
             logger.info("receiving updates by webhook on %s:%d", listen, port)
@@ -131,8 +139,8 @@ def _check_webhook(url: str, secret: str | None) -> None:
 def chat(db_path: Path | None, lang: str | None) -> None:
     """Chat with the bot in the terminal, without Telegram.
 
-    Type a question, a command (/start, /help, /latest [n], /language ar|en, /reload, /stats)
-    or the number of a button. The local user is an admin. Ctrl-D or /quit ends.
+    Type a question, a command (/start, /help, /latest [n], /sources, /language ar|en, /reload,
+    /stats) or the number of a button. The local user is an admin. Ctrl-D or /quit ends.
     """
     settings = load_settings(db_path)
     library = _open(settings)
@@ -203,6 +211,8 @@ class ChatSession:
             return handlers.reload(self.library, self.settings.sources, lang)
         if name == "stats":
             return [handlers.stats(self.library, lang)]
+        if name == "sources":
+            return [handlers.coverage(self.library, lang)]
         if name == "ask" and rest.strip():
             return self.handle(rest)
         return [handlers.help_reply(lang, admin=True)]

@@ -28,10 +28,12 @@ from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
 from .records import (
     Article,
     ArticleInfo,
+    Coverage,
     FileError,
     Hit,
     IngestReport,
     LibraryStats,
+    Origin,
     SearchResult,
     StoredArticle,
 )
@@ -456,6 +458,17 @@ class Library:
             questions=asked,
             unanswered=unanswered,
             top_unanswered=top,
+        )
+
+    def coverage(self) -> Coverage:
+        """What the library covers: article count and newest article per origin (source name,
+        else folder), and when it last changed."""
+        db = self._db()
+        origins = [Origin(name, n, newest) for name, n, newest in store.origins(db)]
+        return Coverage(
+            articles=sum(o.articles for o in origins),
+            origins=origins,
+            last_refresh=store.get_meta(db, "last_ingest"),
         )
 
     def record_question(self, question: str, answered: bool) -> None:

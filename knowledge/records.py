@@ -157,6 +157,36 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where some of the library's articles come from."""
+
+    name: str
+    """Their ``source`` (front matter, feed or channel title); without one, the name of the
+    folder their files are in."""
+    articles: int
+    newest: str | None
+    """Publish date of the newest of them."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the library covers: its origins, most articles first, and when it last changed."""
+
+    articles: int
+    origins: list[Origin]
+    last_refresh: str | None
+
+    def as_json(self) -> dict:
+        return {
+            "articles": self.articles,
+            "last_refresh": self.last_refresh,
+            "origins": [
+                {"name": o.name, "articles": o.articles, "newest": o.newest} for o in self.origins
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class QuestionCount:
     question: str
     count: int

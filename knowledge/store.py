@@ -13,6 +13,7 @@ is serving. Everything but the index's passage look-up ignores retired rows.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sqlite3
 import uuid
@@ -355,6 +356,22 @@ def counts(db: sqlite_utils.Database) -> tuple[int, int, int]:
     ).fetchone()
     passages = db.execute("SELECT count(*) FROM passages WHERE retired = 0").fetchone()[0]
     return articles, passages, mtime
+
+
+def origins(db: sqlite_utils.Database) -> list[tuple[str, int, str | None]]:
+    """(origin, articles, newest publish date) per origin, most articles first. The origin is
+    an article's ``source``, or else the name of the folder its file is in."""
+    db.register_function(_folder_name, deterministic=True)
+    return db.execute(
+        "SELECT coalesce(nullif(trim(source), ''), _folder_name(path)) AS origin, count(*) AS n, "
+        "max(published) FROM articles WHERE retired = 0 GROUP BY origin ORDER BY n DESC, origin"
+    ).fetchall()
+
+
+def _folder_name(path: str) -> str:
+    """``/data/news/a.md`` -> ``news``; a path without a folder (``telegram:-100123``) stays
+    as it is."""
+    return os.path.basename(os.path.dirname(path)) or path
 
 
 def record_question(db: sqlite_utils.Database, question: str, answered: bool) -> None:

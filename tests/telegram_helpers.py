@@ -178,6 +178,44 @@ def group_chat(chat_id: int = -100) -> dict:
     return {"id": chat_id, "type": "group", "title": "Group"}
 
 
+def channel(
+    chat_id: int = -1001234567890,
+    username: str | None = "news_channel",
+    title: str = "Channel News",
+) -> dict:
+    data: dict[str, Any] = {"id": chat_id, "type": "channel", "title": title}
+    if username:
+        data["username"] = username
+    return data
+
+
+def channel_post(
+    text: str | None,
+    *,
+    chat: dict | None = None,
+    message_id: int | None = None,
+    caption: bool = False,
+    edited: bool = False,
+) -> dict:
+    """A Bot API channel post: no sender, its text or (``caption``) a photo's caption."""
+    chat = chat or channel()
+    data: dict[str, Any] = {
+        "message_id": message_id or next(_ids),
+        "date": 1_700_000_000,
+        "chat": chat,
+        "sender_chat": chat,
+    }
+    if caption:
+        data["photo"] = [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]
+        if text is not None:
+            data["caption"] = text
+    elif text is not None:
+        data["text"] = text
+    if edited:
+        data["edit_date"] = 1_700_000_600
+    return data
+
+
 def command_entities(text: str) -> list[dict]:
     """A bot_command entity for a leading /command, as Telegram adds it."""
     if not text.startswith("/"):
@@ -220,6 +258,14 @@ def message(
 
 def update(kind: str = "message", payload: dict | None = None) -> dict:
     return {"update_id": next(_ids), kind: payload or message()}
+
+
+def inline_query(query: str, offset: str = "", from_user: dict | None = None) -> dict:
+    """An ``inline_query`` update: someone typing ``@bot query`` in any chat."""
+    return update(
+        "inline_query",
+        {"id": str(next(_ids)), "from": from_user or user(), "query": query, "offset": offset},
+    )
 
 
 def callback(data: str, msg: dict, from_user: dict | None = None) -> dict:
@@ -351,6 +397,8 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.errors: list[str] = []
         self._updates: list[dict] = []
+        self.allowed_updates: list[str] | None = None
+        """What the bot's last ``getUpdates`` asked for."""
         self._messages: dict[tuple[int, int], dict] = {}
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(9000)
@@ -472,6 +520,7 @@ class FakeBotAPI:
 
     def _get_updates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
+        self.allowed_updates = params.get("allowed_updates")
         timeout = min(float(params.get("timeout") or 0), 2.0)
         with self._cond:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]

@@ -26,7 +26,7 @@ def _invoke(runner: CliRunner, *args: str, input: str | None = None):
 
 
 def test_every_command_has_help(runner: CliRunner) -> None:
-    commands = ["ask", "ingest", "latest", "stats", "eval", "run", "chat"]
+    commands = ["ask", "ingest", "latest", "stats", "sources", "eval", "run", "chat"]
     assert set(commands) <= set(cli.list_commands(None))  # type: ignore[arg-type]
     for name in commands:
         result = _invoke(runner, name, "--help")
@@ -141,6 +141,14 @@ def test_latest_and_stats(runner: CliRunner, db: Path) -> None:
     assert stats["articles"] == 1 and stats["passages"] >= 5
     assert stats["bm25"] == {"variant": "okapi", "k1": 1.5, "b": 0.75, "epsilon": 0.25}
     assert "articles:" in _invoke(runner, "stats", "--db", str(db)).output
+
+
+def test_sources(runner: CliRunner, db: Path) -> None:
+    _invoke(runner, "latest", "--db", str(db))  # builds the bundled library
+    coverage = json.loads(_invoke(runner, "sources", "--db", str(db), "--json").output)
+    assert coverage["articles"] == 1 and coverage["last_refresh"]
+    assert coverage["origins"] == [{"name": "articles", "articles": 1, "newest": "2021-05-21"}]
+    assert "2021-05-21  articles" in _invoke(runner, "sources", "--db", str(db)).output
 
 
 def test_eval_on_a_small_squad_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ from tests.telegram_helpers import (
     Call,
     FakeBotAPI,
     assert_telegram_html,
+    channel_post,
+    inline_query,
     message,
     user,
     write_articles,
@@ -53,6 +55,7 @@ def bot_process(server: FakeBotAPI, tmp_path: Path) -> Iterator[subprocess.Popen
         "TELEGRAM_API_BASE_URL": server.base_url,
         "ARTICLEBOT_ADMIN_IDS": str(ADMIN),
         "ARTICLEBOT_SOURCES": str(sources),
+        "ARTICLEBOT_CHANNELS": "@news_channel",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("ARTICLEBOT_DB", None)
@@ -138,6 +141,14 @@ def test_scripted_conversation_over_long_polling(
     )
     assert "Removed: 1" in report.params["text"]
 
+    # A post in the bot's channel is searchable at once, here by inline mode in another chat.
+    assert set(server.allowed_updates or ()) >= {"channel_post", "edited_channel_post"}
+    assert "inline_query" in server.allowed_updates
+    server.push("channel_post", channel_post(POST, message_id=31))
+    inline = search_inline(server, "محطة تحلية مياه البحر في العقبة", alice)
+    assert inline.params["results"][0]["url"] == "https://t.me/news_channel/31"
+    assert "خمسين مليون" in inline.params["results"][0]["input_message_content"]["message_text"]
+
     # Everything the bot sent was valid Telegram HTML within the limit.
     assert server.errors == []
     for call in server.calls:
@@ -150,6 +161,39 @@ def test_scripted_conversation_over_long_polling(
     log = (tmp_path / "bot.log").read_text()
     assert "serving 3 articles" in log
     assert TOKEN not in log and "SECRET" not in log
+
+
+POST = (
+    "افتتاح محطة لتحلية مياه البحر في العقبة\n"
+    "افتتحت الحكومة الأردنية اليوم محطة لتحلية مياه البحر في مدينة العقبة بطاقة خمسين مليون "
+    "متر مكعب سنويا."
+)
+
+
+def search_inline(server: FakeBotAPI, query: str, from_user: dict, tries: int = 100) -> Call:
+    """The first answer with results to an inline query, asked again while the answer is empty
+    (a channel post pushed just before may still be being stored)."""
+    for _ in range(tries):
+        update = inline_query(query, from_user=from_user)
+        query_id = update["inline_query"]["id"]
+        mark = len(server.calls)
+        server.push("inline_query", update["inline_query"])
+        answer = server.wait_for(
+            lambda c, query_id=query_id: (
+                c.method == "answerInlineQuery" and c.params["inline_query_id"] == query_id
+            ),
+            after=mark,
+        )
+        assert_inline_html(answer)
+        if answer.params["results"]:
+            return answer
+        time.sleep(0.1)
+    raise AssertionError(f"no inline results for {query!r}")
+
+
+def assert_inline_html(answer: Call) -> None:
+    for result in answer.params["results"]:
+        assert_telegram_html(result["input_message_content"]["message_text"])
 
 
 COSMETIC = ("setMyCommands", "sendChatAction", "answerCallbackQuery")
@@ -269,6 +313,7 @@ def test_chat_goes_through_the_same_replies(
         "/language en",
         "what's the weather in London?",
         "/stats",
+        "/sources",
     ]
     result = CliRunner().invoke(chat, ["--db", str(tmp_path / "c.db")], input="\n".join(lines))
     assert result.exit_code == 0, result.output
@@ -278,4 +323,5 @@ def test_chat_goes_through_the_same_replies(
     assert "[1] 📄 1" in out  # /latest's buttons
     assert "couldn't find" in out
     assert "Asked: 2" in out
+    assert "Sources: 3" in out and "*Example News*: 1 news article" in out
     assert "<b>" not in out and "&lt;" not in out

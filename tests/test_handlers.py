@@ -4,6 +4,7 @@ recording request in place of the network."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -23,7 +24,10 @@ from tests.telegram_helpers import (
     BOT_USERNAME,
     assert_telegram_html,
     callback,
+    channel,
+    channel_post,
     group_chat,
+    inline_query,
     make_recording_request,
     message,
     update,
@@ -317,7 +321,7 @@ async def test_start_in_english_prefers_english_examples(bot: Bot) -> None:
 
 async def test_help_shows_admin_commands_only_to_admins(bot: Bot) -> None:
     await bot.say("/help", from_user=user(1, "en"))
-    assert "/reload" not in bot.last()["text"]
+    assert "/reload" not in bot.last()["text"] and "/sources" in bot.last()["text"]
     await bot.say("/help", from_user=user(ADMIN, "en"))
     assert "/reload" in bot.last()["text"]
 
@@ -554,6 +558,7 @@ async def test_menus_are_set_and_failures_ignored(make_bot: Callable[..., Any]) 
     default = [c for c in calls if "scope" not in c.params]
     assert {c.params.get("language_code") for c in default} == {None, "ar"}
     assert all("reload" not in str(c.params["commands"]) for c in default)
+    assert all("sources" in str(c.params["commands"]) for c in default)
     admin = [c for c in calls if "scope" in c.params]
     assert admin and all(c.params["scope"]["chat_id"] == ADMIN for c in admin)
     assert "reload" in str(admin[0].params["commands"])
@@ -712,3 +717,363 @@ def test_logs_never_show_the_token() -> None:
     out = stream.getvalue()
     assert "getMe" in out and "RuntimeError" in out and "<token>" in out
     assert "123:TEST" not in out
+
+
+# --- /sources and scheduled reloads -------------------------------------------------------------
+
+
+async def test_sources_lists_origins_for_everyone(bot: Bot) -> None:
+    await bot.say("/sources", from_user=user(3, "en"))
+    text = _plain(bot.last()["text"])
+    assert "Articles: 3 · Sources: 3" in text and "never" not in text
+    # Named sources, else the folder the files are in (rain.md has no source).
+    for line in ("• Example News: 1 news article · newest 21 May 2021", "• articles: 1 news"):
+        assert line in text
+    await bot.say("/sources", from_user=user(3, "ar"))
+    assert "المصادر: 3" in bot.last()["text"] and "أحدثها 10 يوليو 2021" in bot.last()["text"]
+
+
+async def test_sources_caps_the_list(bot: Bot, library: Library) -> None:
+    from bot.replies import SOURCES_SHOWN
+    from knowledge import Article
+
+    library.add_articles(
+        Article(f"k{i}", f"t{i}", f"نص المقال رقم {i} عن الأمطار", source=f"S{i:02}")
+        for i in range(SOURCES_SHOWN + 5)
+    )
+    await bot.say("/sources", from_user=user(3, "en"))
+    text = _plain(bot.last()["text"])
+    assert text.count("• ") == SOURCES_SHOWN and text.endswith("… and 8 more")
+
+
+async def eventually(predicate: Callable[[], Any], timeout: float = 20) -> Any:
+    """Wait for ``predicate()`` to be truthy (the job runs in the background); fail after
+    ``timeout`` seconds."""
+    for _ in range(int(timeout / 0.05)):
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never became true")
+
+
+MARS = """---
+title: "Rover finds ancient riverbed on Mars"
+date: 2021-08-01
+source: Space Desk
+---
+The rover found pebbles of an ancient riverbed near the crater rim on Tuesday.
+"""
+
+
+async def test_scheduled_reload_ingests_changes_and_reports_new_failures_once(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    b = await make_bot(ARTICLEBOT_RELOAD_EVERY="0.2s", ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.app.start()  # starts the job queue
+    try:
+        (sources / "mars.md").write_text(MARS, encoding="utf-8")
+        await eventually(lambda: library.search("ancient riverbed on Mars", 1).answered)
+        assert b.sent("sendMessage") == []  # a reload without failures is only logged
+        (sources / "broken.md").write_bytes(b"\x00\x01\x02 binary")
+        (sources / "moon.md").unlink()
+        reports = await eventually(lambda: b.sent("sendMessage"))
+        assert reports[0].params["chat_id"] == -777
+        assert "Failed: 1" in reports[0].params["text"] and "broken.md" in reports[0].params["text"]
+        await eventually(lambda: library.stats().articles == 3)  # moon.md synced away
+        (sources / "broken.json").write_text("{not json", encoding="utf-8")
+        await eventually(lambda: len(b.sent("sendMessage")) == 2)
+        assert "broken.json" in b.last()["text"]
+        for _ in range(2):  # two more runs (last_ingest has whole seconds)...
+            before = library.stats().last_ingest
+            await eventually(lambda before=before: library.stats().last_ingest != before)
+        assert len(b.sent("sendMessage")) == 2  # ...and the same failures are not repeated
+    finally:
+        await b.app.stop()
+
+
+async def test_a_scheduled_reload_skips_while_one_runs(
+    make_bot: Callable[..., Any], library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="bot.handlers")
+    spy = SpyLibrary(library)
+    b = await make_bot(lib=spy, ARTICLEBOT_RELOAD_EVERY="0.2s")
+    await b.app.start()
+    try:
+        admin_reload = asyncio.create_task(b.say("/reload", from_user=user(ADMIN, "en")))
+        await asyncio.to_thread(spy.entered.wait, 5)
+        await eventually(lambda: "scheduled reload skipped" in caplog.text)
+        assert spy.ingests == 1
+        spy.release.set()
+        await admin_reload
+        assert "Reload finished" in b.last()["text"]
+        await eventually(lambda: spy.ingests > 1)  # the schedule goes on afterwards
+    finally:
+        await b.app.stop()
+
+
+async def test_a_failed_scheduled_reload_reaches_the_admin_chat(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+    spy.fail = RuntimeError("disk <full>")
+    spy.release.set()
+    b = await make_bot(lib=spy, ARTICLEBOT_RELOAD_EVERY="0.2s", ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.app.start()
+    try:
+        report = (await eventually(lambda: b.sent("sendMessage")))[0].params
+        assert report["chat_id"] == -777 and "disk &lt;full&gt;" in report["text"]
+        assert library.stats().articles == 3
+    finally:
+        await b.app.stop()
+
+
+# --- channel posts ----------------------------------------------------------------------------
+
+POST = (
+    "🔴🔴\n"
+    "افتتاح محطة لتحلية مياه البحر في العقبة\n"
+    "افتتحت الحكومة الأردنية اليوم محطة لتحلية مياه البحر في مدينة العقبة بطاقة خمسين مليون "
+    "متر مكعب سنويا.\n"
+    "وقال وزير المياه إن المحطة ستخدم سكان الجنوب."
+)
+DESALINATION = "محطة تحلية مياه البحر في العقبة"
+
+
+async def test_a_channel_post_becomes_a_searchable_article(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="@News_Channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=77)))
+    hit = library.search(DESALINATION, 1).hits[0]
+    assert hit.title == "افتتاح محطة لتحلية مياه البحر في العقبة"
+    assert hit.url == "https://t.me/news_channel/77" and hit.source == "Channel News"
+    article = library.article(hit.article_id)
+    assert article.published == "2023-11-14T22:13:20+00:00"  # the post's date, in UTC
+    assert article.text.split("\n\n") == POST.split("\n")[2:]  # one paragraph a line
+    assert b.sent("sendMessage") == []  # nothing is posted in the channel
+    await b.say("متى افتتحت محطة تحلية المياه في العقبة؟", from_user=user(2, "ar"))
+    assert "خمسين مليون" in b.last()["text"] and "https://t.me/news_channel/77" in b.last()["text"]
+
+
+async def test_an_edited_channel_post_replaces_its_article(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=78)))
+    first = library.search(DESALINATION, 1).hits[0].article_id
+    edited = POST.replace("خمسين مليون", "ستين مليون")
+    await b.send(update("edited_channel_post", channel_post(edited, message_id=78, edited=True)))
+    assert library.stats().articles == 4
+    article = library.article(first)
+    assert "ستين مليون" in article.text and "خمسين" not in article.text
+
+
+async def test_a_private_channel_by_id_and_a_caption(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="-1009876543210")
+    private = channel(-1009876543210, None, "قناة خاصة")
+    await b.send(
+        update("channel_post", channel_post(POST, chat=private, message_id=5, caption=True))
+    )
+    hit = library.search(DESALINATION, 1).hits[0]
+    assert hit.url == "https://t.me/c/9876543210/5" and hit.source == "قناة خاصة"
+
+
+async def test_other_channels_and_posts_without_text_are_ignored(
+    make_bot: Callable[..., Any], library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="bot.channels")
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    other = channel(-1005555555555, "other_channel", "Other")
+    await b.send(update("channel_post", channel_post(POST, chat=other)))
+    await b.send(update("channel_post", channel_post(None, caption=True)))  # a bare photo
+    await b.send(update("channel_post", channel_post("🔴 ... 🔴")))
+    assert library.stats().articles == 3
+    assert not library.search(DESALINATION, 1).answered
+    assert "not listed" in caplog.text and caplog.text.count("no text") == 2
+    unlisted = await make_bot()  # no ARTICLEBOT_CHANNELS: every channel is ignored
+    await unlisted.send(update("channel_post", channel_post(POST)))
+    assert library.stats().articles == 3
+
+
+async def test_new_articles_reach_articles_arrived_from_posts_and_reloads(
+    make_bot: Callable[..., Any],
+    library: Library,
+    sources: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reports = []
+
+    async def spy(context: Any, report: Any) -> None:
+        reports.append(report)
+
+    monkeypatch.setattr(handlers, "articles_arrived", spy)
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST)))
+    (sources / "mars.md").write_text(MARS, encoding="utf-8")
+    await b.say("/reload", from_user=user(ADMIN, "en"))
+    assert [len(r.added_ids) for r in reports] == [1, 1]
+    assert library.article(reports[0].added_ids[0]).source == "Channel News"
+    assert library.article(reports[1].added_ids[0]).title.startswith("Rover finds")
+    assert library.search(DESALINATION, 1).answered  # a sync leaves channel posts alone
+
+
+async def test_a_post_waits_for_another_process_ingest(
+    make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from bot import channels
+
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    lock = open(library.path.with_name(library.path.name + ".lock"), "a")  # noqa: SIM115
+    fcntl.flock(lock, fcntl.LOCK_EX)  # what a command-line ingest holds while it runs
+    pauses = []
+
+    async def other_ingest_ends(delay: float) -> None:
+        pauses.append(delay)
+        assert not library.search(DESALINATION, 1).answered
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+    monkeypatch.setattr(channels, "pause", other_ingest_ends)
+    try:
+        await b.send(update("channel_post", channel_post(POST)))
+    finally:
+        lock.close()
+    assert pauses == [channels.STORE_RETRY_DELAYS[0]]
+    assert library.search(DESALINATION, 1).answered
+
+
+# --- inline mode ------------------------------------------------------------------------------
+
+
+async def ask_inline(bot: Bot, query: str, offset: str = "", **kwargs: Any) -> dict:
+    """The parameters of the bot's answer to an inline query."""
+    bot.clear()
+    await bot.send(inline_query(query, offset, **kwargs))
+    answers = bot.sent("answerInlineQuery")
+    assert len(answers) == 1
+    return answers[0].params
+
+
+def check_results(params: dict, library: Library) -> None:
+    """Valid results: one per article, each message valid HTML quoting only the library."""
+    from bot.replies import visible_text
+
+    results = params["results"]
+    assert len({r["id"] for r in results}) == len(results) <= 50
+    for r in results:
+        assert r["type"] == "article" and r["title"] and r["description"]
+        content = r["input_message_content"]
+        assert content["parse_mode"] == "HTML"
+        assert_telegram_html(content["message_text"])
+        quote = content["message_text"].split("<blockquote>")[1].split("</blockquote>")[0]
+        quoted = re.sub("[\u200f\u2068\u2069]", "", visible_text(quote)).rstrip("…")
+        assert quoted in library.article(int(r["id"])).text
+
+
+@pytest.fixture
+def many(library: Library) -> list[int]:
+    """25 more articles about the truce in Gaza, for paging."""
+    from knowledge import Article
+
+    report = library.add_articles(
+        Article(
+            f"truce-{i}",
+            f"تقرير رقم {i} عن الهدنة",
+            f"صمدت الهدنة في غزة لليوم رقم {i} على التوالي بحسب الوسطاء في القاهرة.",
+            published=f"2020-01-{i + 1:02}",
+        )
+        for i in range(25)
+    )
+    return report.added_ids
+
+
+async def test_inline_question_pages_through_articles(
+    bot: Bot, library: Library, many: list[int]
+) -> None:
+    seen: list[str] = []
+    offset = ""
+    for expected in (10, 10, 6):  # the 25 reports and the Gaza article
+        params = await ask_inline(bot, "الهدنة في غزة", offset, from_user=user(4, "ar"))
+        check_results(params, library)
+        assert len(params["results"]) == expected
+        assert params["is_personal"] is False and params["cache_time"] == 30
+        seen += [r["id"] for r in params["results"]]
+        offset = params["next_offset"]
+        assert offset == (str(len(seen)) if expected == 10 else "")
+    assert len(set(seen)) == 26 and set(map(int, seen)) >= set(many)
+
+
+async def test_inline_results_are_one_per_article_with_its_best_passage(
+    bot: Bot, library: Library
+) -> None:
+    query = "غزة الهدنة وقف إطلاق النار الضحايا"
+    assert len({h.article_id for h in library.search(query, k=10).hits}) < len(
+        library.search(query, k=10).hits
+    )  # the Gaza article has several matching passages...
+    params = await ask_inline(bot, query)
+    check_results(params, library)  # ...and one result
+    first = params["results"][0]
+    gaza = library.search(query, k=1).hits[0]
+    assert (
+        first["id"] == str(gaza.article_id) and first["url"] == "https://example.com/gaza?a=1&b=2"
+    )
+    assert first["description"] in gaza.best_sentence or first["description"].endswith("…")
+    message = first["input_message_content"]["message_text"]
+    assert 'href="https://example.com/gaza?a=1&amp;b=2"' in message and "🔎" in message
+
+
+async def test_an_empty_inline_query_lists_the_newest_articles(bot: Bot, library: Library) -> None:
+    params = await ask_inline(bot, "  ", from_user=user(4, "en"))
+    check_results(params, library)
+    assert [r["title"] for r in params["results"]] == [a.title for a in library.latest(3)]
+    assert params["next_offset"] == ""
+    assert params["results"][0]["description"].startswith("10 July 2021 · Space Desk: The space")
+
+
+async def test_newest_articles_page_inline(bot: Bot, library: Library, many: list[int]) -> None:
+    first = await ask_inline(bot, "")
+    second = await ask_inline(bot, "", first["next_offset"])
+    assert first["next_offset"] == "10" and second["next_offset"] == "20"
+    ids = [r["id"] for r in first["results"] + second["results"]]
+    assert ids == [str(a.id) for a in library.latest(20)]
+
+
+async def test_an_unanswered_inline_question_offers_the_bot(bot: Bot) -> None:
+    params = await ask_inline(bot, "what's the weather in London?", from_user=user(4, "en"))
+    assert params["results"] == [] and params["next_offset"] == ""
+    assert params["button"] == {
+        "text": "🤔 No answer in the library · open the bot",
+        "start_parameter": "inline",
+    }
+    params = await ask_inline(bot, "ما الطقس في لندن؟", from_user=user(4, "ar"))
+    assert "لا إجابة" in params["button"]["text"]
+    await bot.say("/start inline", from_user=user(4, "en"))  # the button opens the bot
+    assert "Hello" in bot.last()["text"]
+
+
+async def test_a_bad_or_past_the_end_offset(bot: Bot) -> None:
+    assert (await ask_inline(bot, "غزة", "zzz"))["results"]  # read as the first page
+    assert (await ask_inline(bot, "غزة", "50"))["results"] == []
+
+
+async def test_inline_floods_have_their_own_allowance(bot: Bot) -> None:
+    now = [0.0]
+    bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(capacity=1, clock=lambda: now[0])
+    bot.app.bot_data[handlers.INLINE_THROTTLE] = handlers.Throttle(capacity=3, clock=lambda: now[0])
+    await bot.say("غزة", from_user=user(6, "ar"))  # the chat allowance is used up
+    answers = [await ask_inline(bot, "غزة", from_user=user(6, "ar")) for _ in range(4)]
+    assert [bool(a["results"]) for a in answers] == [True, True, True, False]
+    assert answers[-1]["is_personal"] is True and answers[-1]["cache_time"] == 0
+
+
+async def test_an_expired_inline_query_is_not_an_error(make_bot: Callable[..., Any]) -> None:
+    b = await make_bot(
+        refuse("answerInlineQuery", "Bad Request: query is too old and response timeout expired"),
+        ARTICLEBOT_ADMIN_CHAT_ID="-777",
+    )
+    await b.send(inline_query("غزة"))
+    assert len(b.sent("answerInlineQuery")) == 1 and b.sent("sendMessage") == []

@@ -343,3 +343,32 @@ def test_a_library_missing_a_newer_table_gets_it_on_opening(tmp_path: Path) -> N
     with Library.open(path) as library:
         library.record_question("سؤال", answered=False)
         assert library.stats().questions == 1
+
+
+def test_coverage_counts_articles_by_source_else_folder(library: Library, tmp_path: Path) -> None:
+    from knowledge.records import Article
+
+    assert library.coverage().origins == [] and library.coverage().last_refresh is None
+    news, notes = tmp_path / "news", tmp_path / "notes"
+    _article(news, "a.md", title="a", date="2021-05-01", source="Example News")
+    _article(news, "b.md", BODY + " ب", title="b", date="2021-06-02", source="Example News")
+    _article(notes, "c.md", BODY + " ج", title="c", date="2020-01-01")
+    _article(notes, "d.md", BODY + " د", title="d", date="2022-03-04", source=" ")
+    library.ingest([news, notes])
+    post = Article(key="telegram:-100:7", title="t", text=BODY + " هـ", source="Channel", path="")
+    library.add_articles([post])
+    coverage = library.coverage()
+    assert [(o.name, o.articles, o.newest) for o in coverage.origins] == [
+        ("Example News", 2, "2021-06-02"),
+        ("notes", 2, "2022-03-04"),  # no source (or a blank one): the folder
+        ("Channel", 1, None),
+    ]
+    assert coverage.articles == 5
+    assert coverage.last_refresh == library.stats().last_ingest is not None
+    (news / "b.md").unlink()
+    library.ingest([news], sync=True)  # removed articles no longer count
+    assert [(o.name, o.articles, o.newest) for o in library.coverage().origins] == [
+        ("notes", 2, "2022-03-04"),
+        ("Channel", 1, None),
+        ("Example News", 1, "2021-05-01"),
+    ]

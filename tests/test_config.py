@@ -1,0 +1,56 @@
+"""Settings from environment variables: parsing and the errors people get."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, Settings
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("90s", 90),
+        ("30m", 1800),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        (" 1H 30M ", 5400),
+        ("0.2s", 0.2),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_reload_every_reads_durations(value: str | None, seconds: float | None) -> None:
+    env = {} if value is None else {"ARTICLEBOT_RELOAD_EVERY": value}
+    assert Settings.from_env(env).reload_every == seconds
+
+
+@pytest.mark.parametrize("value", ["30", "soon", "5 minutes", "m30", "-5m", "0s", "1w"])
+def test_a_bad_reload_interval_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="ARTICLEBOT_RELOAD_EVERY") as error:
+        Settings.from_env({"ARTICLEBOT_RELOAD_EVERY": value})
+    assert repr(value) in str(error.value)
+
+
+def test_channels_by_username_or_id() -> None:
+    settings = Settings.from_env({"ARTICLEBOT_CHANNELS": "@News_Channel, -1001234567890,other"})
+    assert settings.channel_usernames == {"news_channel", "other"}
+    assert settings.channel_ids == {-1001234567890}
+    assert settings.listens_to(-1, "news_CHANNEL")
+    assert settings.listens_to(-1001234567890, None)
+    assert not settings.listens_to(-1009, "someone_else")
+    assert not Settings.from_env({}).listens_to(-1001234567890, "news_channel")
+
+
+@pytest.mark.parametrize("value", ["@ab", "t.me/news", "@news channel", "-100x"])
+def test_a_bad_channel_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="ARTICLEBOT_CHANNELS"):
+        Settings.from_env({"ARTICLEBOT_CHANNELS": value})
+
+
+def test_bad_admin_ids_and_base_url_are_clear_errors() -> None:
+    with pytest.raises(ConfigError, match="ARTICLEBOT_ADMIN_IDS"):
+        Settings.from_env({"ARTICLEBOT_ADMIN_IDS": "1,two"})
+    with pytest.raises(ConfigError, match="TELEGRAM_API_BASE_URL"):
+        Settings.from_env({"TELEGRAM_API_BASE_URL": "127.0.0.1:8081"})
