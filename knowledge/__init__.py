@@ -2,36 +2,47 @@
 
 from .analysis import ANALYSER_VERSION, analyse
 from .index import BM25Index, BM25Params
-from .library import BUNDLED_ARTICLES, KnowledgeError, Library
+from .library import BUNDLED_ARTICLES, KnowledgeError, Library, LibraryBusy
 from .records import (
+    Alert,
     Article,
     ArticleInfo,
+    ChatAlerts,
     FileError,
+    Follow,
     Hit,
     IngestReport,
     LibraryStats,
     Passage,
+    PassageVotes,
     QuestionCount,
     SearchResult,
     StoredArticle,
+    Votes,
 )
 
 __all__ = [
     "ANALYSER_VERSION",
     "BUNDLED_ARTICLES",
+    "Alert",
     "Article",
     "ArticleInfo",
     "BM25Index",
     "BM25Params",
+    "ChatAlerts",
     "FileError",
+    "Follow",
     "Hit",
     "IngestReport",
     "KnowledgeError",
     "Library",
+    "LibraryBusy",
     "LibraryStats",
     "Passage",
+    "PassageVotes",
     "QuestionCount",
     "SearchResult",
     "StoredArticle",
+    "Votes",
     "analyse",
 ]
