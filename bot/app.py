@@ -135,6 +135,9 @@ def _add_handlers(app: Application) -> None:
         "ask": h.on_ask,
         "latest": h.on_latest,
         "language": h.on_language,
+        "follow": h.on_follow,
+        "following": h.on_following,
+        "unfollow": h.on_unfollow,
         "reload": h.on_reload,
         "stats": h.on_stats,
     }
