@@ -225,3 +225,12 @@ def test_alerts_after_a_file_ingest(library: Library, tmp_path: Path) -> None:
     report = library.ingest([tmp_path / "src"])
     (plan,) = library.alerts(report.added_ids)
     assert plan.alerts[0].hit.title == "A lunar mission"
+
+
+def test_a_one_word_follow_finds_other_forms_of_the_word(filled: Library) -> None:
+    filled.follow(1, "غزة")
+    filled.follow(2, "الحرب")
+    report = filled.add_articles(
+        [news("w", "أخبار المنطقة", "تحدث الوزير عن حرب طويلة بين رفح وغزة والمدن المجاورة.")]
+    )
+    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [1, 2]
