@@ -749,14 +749,12 @@ async def _on_unfollow_button(
     except LibraryBusy:
         await answer_query(query, t(lang, "busy"), alert=True)
         return
-    if not removed:
-        await answer_query(query, t(lang, "expired"))
-    else:
-        await answer_query(query, t(lang, "unfollow_done", phrase=removed[0].phrase))
+    # Pressed twice, or stopped meanwhile: the list as it is now says enough.
+    done = t(lang, "unfollow_done", phrase=removed[0].phrase) if removed else ""
+    await answer_query(query, done)
     if message is not None:
-        lead = t(lang, "unfollow_done", phrase=removed[0].phrase) if removed else ""
         await edit(
-            context, message, await asyncio.to_thread(following, library, chat_id, lang, lead)
+            context, message, await asyncio.to_thread(following, library, chat_id, lang, done)
         )
 
 

@@ -560,10 +560,13 @@ class Library:
         index = self._current_index()
         docs, doc_articles = _positions(index, store.article_passages(db, article_ids))
         best: dict[int, dict[int, tuple[float, int, Follow]]] = {}
+        matches: dict[str, dict[int, tuple[float, int]]] = {}  # many chats follow one phrase
         for follow in follows:
-            terms = analyse_query(follow.phrase, _HeldTerms(index))
+            if follow.phrase not in matches:
+                terms = analyse_query(follow.phrase, _HeldTerms(index))
+                matches[follow.phrase] = _best_matches(index, terms, docs, doc_articles)
             chat = best.setdefault(follow.chat_id, {})
-            for article_id, (score, doc) in _best_matches(index, terms, docs, doc_articles).items():
+            for article_id, (score, doc) in matches[follow.phrase].items():
                 if article_id not in chat or score > chat[article_id][0]:
                     chat[article_id] = (score, doc, follow)
         langs = {f.chat_id: f.lang for f in follows}  # the newest follow's language
