@@ -146,6 +146,9 @@ def _add_handlers(app: Application) -> None:
         "latest": h.on_latest,
         "language": h.on_language,
         "sources": h.on_sources,
+        "follow": h.on_follow,
+        "following": h.on_following,
+        "unfollow": h.on_unfollow,
         "reload": h.on_reload,
         "stats": h.on_stats,
     }

@@ -253,6 +253,12 @@ def stats(as_json: bool, db_path: Path | None) -> None:
     click.echo(f"questions:   {figures.questions} asked, {figures.unanswered} unanswered")
     for q in figures.top_unanswered:
         click.echo(f"  {q.count:>4}  {q.question}")
+    rate = figures.helpful_rate
+    helpful = "" if rate is None else f" ({rate:.0%} helpful)"
+    click.echo(f"feedback:    {figures.votes} votes, {figures.helpful} helpful{helpful}")
+    for p in figures.top_unhelpful:
+        start = " ".join(p.start.split())[:60]
+        click.echo(f"  {p.unhelpful:>4}  {p.title}: {start}")
 
 
 @cli.command()

@@ -29,12 +29,15 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import alerts as alerting
 from bot import replies
 from bot.replies import LATEST_MAX, MAX_RESULTS, PAGE_SIZE, Reply, t
+from knowledge import LibraryBusy
+from knowledge.library import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from knowledge import IngestReport, Library
+    from knowledge import IngestReport, Library, Votes
 
 logger = logging.getLogger(__name__)
 
@@ -57,23 +60,30 @@ T = TypeVar("T")
 # --- the logic, without Telegram ----------------------------------------------------------------
 
 
-def answer(library: Library, question: str, lang: str, page: int = 0) -> Reply | None:
+def answer(
+    library: Library, question: str, lang: str, page: int = 0, question_id: int | None = None
+) -> Reply | None:
     """Page ``page`` of the answer to ``question`` (one hit more than shown, to know if there
-    is a next page); None when the library no longer answers it or has nothing on that page."""
+    is a next page); None when the library no longer answers it or has nothing on that page.
+    ``question_id``: the logged question, for the 👍 / 👎 buttons."""
     k = min((page + 1) * PAGE_SIZE + 1, MAX_RESULTS + 1)
     result = library.search(question, k=k)
     if not result.answered or len(result.hits) <= page * PAGE_SIZE:
         return None
-    return replies.format_answer(result, lang, page)
+    votes = library.votes(question_id) if question_id is not None else None
+    return replies.format_answer(result, lang, page, question_id=question_id, votes=votes)
 
 
 def ask(library: Library, question: str, lang: str) -> Reply:
-    """Answer a new question and log it for /stats."""
+    """Answer a new question and log it for /stats (an answer gets 👍 / 👎 buttons)."""
     result = library.search(question, k=PAGE_SIZE + 1)
+    question_id = None
     if result.reason not in ("empty", "stopwords"):
-        library.record_question(question, result.answered)
+        question_id = library.record_question(question, result.answered)
     example = example_question(library, lang) if result.reason == "empty" else None
-    return replies.format_answer(result, lang, 0, example)
+    if not result.answered:
+        question_id = None
+    return replies.format_answer(result, lang, 0, example, question_id=question_id)
 
 
 def example_question(library: Library, lang: str) -> str:
@@ -175,12 +185,70 @@ def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
     return reload_sources(library, sources).replies(lang)
 
 
-def on_button(library: Library, data: str | None, lang: str, question: str | None) -> list[Reply]:
-    """What pressing a button shows (the terminal chat's view of a callback query)."""
+def follow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
+    """``/follow phrase``: follow it in this chat, or say why not (no phrase: how to)."""
+    status = "empty"
+    try:
+        if phrase:
+            status = library.follow(chat_id, phrase, lang)
+    except LibraryBusy:
+        return Reply(t(lang, "busy"))
+    limit = MAX_FOLLOWS if status == "limit" else MAX_PHRASE_CHARS
+    example = replies.t_plain(lang, "follow_example")
+    text = replies.follow_status(status, phrase, lang, example, ALERTS_PER_CHAT, limit)
+    return Reply(replies.apply_bidi(text, lang == "ar"))
+
+
+def following(library: Library, chat_id: int, lang: str, lead: str = "") -> Reply:
+    """``/following``: the chat's phrases, each with a button to stop it."""
+    example = replies.t_plain(lang, "follow_example")
+    return replies.format_follows(library.follows(chat_id), lang, example, lead)
+
+
+def unfollow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
+    """``/unfollow phrase`` or ``/unfollow all``; without words, the list to pick from."""
+    if not phrase:
+        return following(library, chat_id, lang)
+    everything = phrase.lower() in ("all", "الكل", "كل")
+    try:
+        removed = library.unfollow(chat_id, None if everything else phrase)
+    except LibraryBusy:
+        return Reply(t(lang, "busy"))
+    if not removed and not everything:
+        return following(library, chat_id, lang, t(lang, "unfollow_not_found", phrase=phrase))
+    if everything:
+        text = t(lang, "unfollow_all_done", count=len(removed))
+    else:
+        text = t(lang, "unfollow_done", phrase=removed[0].phrase)
+    return Reply(replies.apply_bidi(text, lang == "ar"))
+
+
+def vote(library: Library, args: Sequence[int | str], user_id: int) -> Votes | None:
+    """A 👍 / 👎 press (``f`` callback arguments): store it; the answer's votes, or None if the
+    question is unknown. Raises ``LibraryBusy``."""
+    question_id, helpful, *passage_ids = (int(a) for a in args)
+    return library.record_feedback(question_id, user_id, bool(helpful), passage_ids)
+
+
+def on_button(
+    library: Library,
+    data: str | None,
+    lang: str,
+    question: str | None,
+    question_id: int | None = None,
+) -> list[Reply]:
+    """What pressing a button shows (the terminal chat's view of a callback query; the local
+    user votes as user 0)."""
     kind, args = replies.parse_callback(data)
     reply: Reply | None = None
     if kind == "m" and question:
-        reply = answer(library, question, lang, int(args[0]))
+        reply = answer(library, question, lang, int(args[0]), question_id)
+    elif kind == "f":
+        try:
+            votes = vote(library, args, 0)
+        except LibraryBusy:
+            return [Reply(t(lang, "busy"))]
+        reply = Reply(t(lang, "feedback_thanks")) if votes is not None else None
     elif kind == "a":
         return show_article(library, int(args[0]), lang)
     elif kind == "l":
@@ -609,6 +677,7 @@ async def articles_arrived(context: ContextTypes.DEFAULT_TYPE, report: IngestRep
     (``report.added_ids``) are searchable. Reactions to new articles belong here."""
     if report.added_ids:
         logger.info("%d new articles: ids %s", len(report.added_ids), report.added_ids[:20])
+        await alerting.send_alerts(context, _library(context), report)
 
 
 async def tell_admin_chat(context: ContextTypes.DEFAULT_TYPE, items: Iterable[Reply]) -> None:
@@ -626,6 +695,32 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lang = user_lang(update, context)
     reply = await asyncio.to_thread(coverage, _library(context), lang)
     await send(context, update.effective_chat.id, reply)
+
+
+async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/follow phrase: new articles that contain it are sent to this chat after each reload."""
+    message = update.effective_message
+    phrase = extract_question(message.text or "", context.bot.username)
+    lang = user_lang(update, context, phrase)
+    reply = await asyncio.to_thread(follow, _library(context), message.chat_id, phrase, lang)
+    await send(context, message.chat_id, reply)
+
+
+async def on_following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/following: what this chat follows, with buttons to stop."""
+    chat_id, lang = update.effective_chat.id, user_lang(update, context)
+    await send(
+        context, chat_id, await asyncio.to_thread(following, _library(context), chat_id, lang)
+    )
+
+
+async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unfollow phrase, /unfollow all, or /unfollow alone to pick from a list."""
+    message = update.effective_message
+    phrase = extract_question(message.text or "", context.bot.username)
+    lang = user_lang(update, context, phrase)
+    reply = await asyncio.to_thread(unfollow, _library(context), message.chat_id, phrase, lang)
+    await send(context, message.chat_id, reply)
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -657,6 +752,12 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     question = _question_of(message, context.bot.username) if message else None
     lang = user_lang(update, context, question)
+    if kind == "f":
+        await _on_vote(context, query, message, args, lang)
+        return
+    if kind == "u":
+        await _on_unfollow_button(context, query, message, int(args[0]), lang)
+        return
     if kind == "a":
         await answer_query(query)
         chat_id = message.chat_id if message else query.from_user.id
@@ -665,7 +766,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     reply: Reply | None = None
     if message is not None and kind == "m" and question:
-        reply = await asyncio.to_thread(answer, _library(context), question, lang, int(args[0]))
+        question_id = replies.feedback_question(_callback_datas(message))
+        reply = await asyncio.to_thread(
+            answer, _library(context), question, lang, int(args[0]), question_id
+        )
     elif message is not None and kind == "l":
         reply = await asyncio.to_thread(latest, _library(context), lang, int(args[1]), int(args[0]))
     if reply is None:
@@ -673,6 +777,77 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await answer_query(query)
     await edit(context, message, reply)
+
+
+async def _on_vote(
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    message: Message | None,
+    args: tuple[int | str, ...],
+    lang: str,
+) -> None:
+    """👍 / 👎: store the vote, thank the voter, and show the counts on the buttons."""
+    try:
+        votes = await asyncio.to_thread(vote, _library(context), args, query.from_user.id)
+    except LibraryBusy:
+        await answer_query(query, t(lang, "busy"), alert=True)
+        return
+    if votes is None:
+        await answer_query(query, t(lang, "expired"), alert=True)
+        return
+    await answer_query(query, t(lang, "feedback_thanks"))
+    if message is not None and message.reply_markup is not None:
+        markup = _with_votes(message.reply_markup, votes)
+        edit_markup = context.bot.edit_message_reply_markup(
+            message.chat_id, message.message_id, reply_markup=markup
+        )
+        await cosmetic(edit_markup, "editMessageReplyMarkup")  # "not modified" is fine too
+
+
+def _with_votes(markup: InlineKeyboardMarkup, votes: Votes) -> InlineKeyboardMarkup:
+    """``markup`` with its 👍 / 👎 buttons relabelled with the vote counts."""
+    rows = []
+    for row in markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            kind, args = replies.parse_callback(button.callback_data)
+            if kind == "f":
+                label = replies.feedback_label(args[1] == 1, votes)
+                button = InlineKeyboardButton(label, callback_data=button.callback_data)
+            new_row.append(button)
+        rows.append(new_row)
+    return InlineKeyboardMarkup(rows)
+
+
+def _callback_datas(message: Message) -> list[str | None]:
+    markup = message.reply_markup
+    if markup is None:
+        return []
+    return [b.callback_data for row in markup.inline_keyboard for b in row]
+
+
+async def _on_unfollow_button(
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    message: Message | None,
+    follow_id: int,
+    lang: str,
+) -> None:
+    """🔕 under the list of follows: stop that one and show the list as it is now."""
+    library = _library(context)
+    chat_id = message.chat_id if message else query.from_user.id
+    try:
+        removed = await asyncio.to_thread(library.unfollow, chat_id, None, follow_id)
+    except LibraryBusy:
+        await answer_query(query, t(lang, "busy"), alert=True)
+        return
+    # Pressed twice, or stopped meanwhile: the list as it is now says enough.
+    done = t(lang, "unfollow_done", phrase=removed[0].phrase) if removed else ""
+    await answer_query(query, done)
+    if message is not None:
+        await edit(
+            context, message, await asyncio.to_thread(following, library, chat_id, lang, done)
+        )
 
 
 async def answer_query(query: CallbackQuery, html_text: str = "", alert: bool = False) -> None:
@@ -723,6 +898,8 @@ __all__ = [
     "cosmetic",
     "coverage",
     "extract_question",
+    "follow",
+    "following",
     "help_reply",
     "latest",
     "on_button",
@@ -734,4 +911,6 @@ __all__ = [
     "start",
     "stats",
     "tell_admin_chat",
+    "unfollow",
+    "vote",
 ]

@@ -19,12 +19,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from knowledge import (
         ArticleInfo,
+        ChatAlerts,
         Coverage,
+        Follow,
         Hit,
         IngestReport,
         LibraryStats,
         SearchResult,
         StoredArticle,
+        Votes,
     )
 
 __all__ = [
@@ -39,9 +42,14 @@ __all__ = [
     "clean_question",
     "count_articles",
     "example_questions",
+    "feedback_label",
+    "feedback_question",
+    "follow_status",
+    "format_alerts",
     "format_answer",
     "format_article",
     "format_coverage",
+    "format_follows",
     "format_inline_article",
     "format_inline_hit",
     "format_latest",
@@ -71,6 +79,8 @@ SOURCES_SHOWN = 20
 """Origins listed by /sources; the rest are counted."""
 LANGS = ("ar", "en")
 SEARCH_ICON = "🔎"
+_MAX_DIGITS = 9
+"""Digits of an id in callback data: 3 passage ids, a question id and the rest fit 64 bytes."""
 
 RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"
 # Direction controls that must never reach a query, nor leak from article text into our output.
@@ -138,16 +148,22 @@ _TEXTS: dict[str, dict[str, str]] = {
         "whole article.\n"
         "• In groups, use /ask followed by your question, mention me, or reply to my message.\n"
         "• In any chat, type @ and my username, then a question: pick an article to share it "
-        "there.\n\n"
+        "there.\n"
+        "• 👍 / 👎 under an answer tells us whether it helped.\n\n"
         "/latest - newest articles (e.g. /latest 10)\n/sources - what the library covers\n"
-        "/language - choose the language\n/help - this message",
+        "/follow - get new articles about a word or phrase (e.g. /follow Gaza)\n"
+        "/following - what you follow · /unfollow - stop\n/language - choose the language\n"
+        "/help - this message",
         "ar": "<b>طريقة الاستخدام</b>\n"
         "• أرسل سؤالًا بالعربية أو الإنجليزية، فأرد بالمقاطع التي تجيب عنه.\n"
         "• زر <b>نتائج أخرى</b> يعرض مقاطع إضافية، وزر <b>عرض المقال</b> يرسل المقال كاملًا.\n"
         "• في المجموعات استخدم /ask متبوعًا بسؤالك، أو اذكرني، أو ردّ على رسالتي.\n"
-        "• في أي محادثة، اكتب @ واسم المستخدم الخاص بي ثم سؤالك، واختر مقالًا لمشاركته فيها.\n\n"
+        "• في أي محادثة، اكتب @ واسم المستخدم الخاص بي ثم سؤالك، واختر مقالًا لمشاركته فيها.\n"
+        "• زرّا 👍 / 👎 تحت الإجابة يخبراننا هل أفادتك.\n\n"
         "/latest - أحدث المقالات (مثلًا /latest 10)\n/sources - ما تغطيه المكتبة\n"
-        "/language - اختيار اللغة\n/help - هذه الرسالة",
+        "/follow - تلقَّ المقالات الجديدة عن كلمة أو عبارة (مثلًا /follow غزة)\n"
+        "/following - ما تتابعه · /unfollow - إلغاء المتابعة\n/language - اختيار اللغة\n"
+        "/help - هذه الرسالة",
     },
     "help_admin": {
         "en": "\n\n<b>Admin</b>\n/reload - re-read the sources\n/stats - library and questions",
@@ -264,6 +280,82 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong. Please try again in a moment.",
         "ar": "عذرًا، حدث خطأ ما. حاول مجددًا بعد قليل.",
     },
+    "follow_usage": {
+        "en": "Write a word or phrase after the command, e.g. <code>/follow {example}</code>\n"
+        "After each library update I'll send you up to {per} new articles that contain all its "
+        "words.",
+        "ar": "اكتب كلمة أو عبارة بعد الأمر، مثلًا: <code>/follow {example}</code>\n"
+        "بعد كل تحديث للمكتبة أرسل لك حتى {per} من المقالات الجديدة التي تحتوي كل كلماتها.",
+    },
+    "follow_added": {
+        "en": "🔔 Following <b>{phrase}</b>. After each library update I'll send you up to {per} "
+        "new articles that contain all its words.\n/following lists what you follow.",
+        "ar": "🔔 تتابع الآن <b>{phrase}</b>. بعد كل تحديث للمكتبة أرسل لك حتى {per} من المقالات "
+        "الجديدة التي تحتوي كل كلماتها.\n/following يعرض ما تتابعه.",
+    },
+    "follow_exists": {
+        "en": "You already follow <b>{phrase}</b>. /following lists what you follow.",
+        "ar": "أنت تتابع <b>{phrase}</b> بالفعل. /following يعرض ما تتابعه.",
+    },
+    "follow_limit": {
+        "en": "You follow {limit} phrases, the most allowed. Stop one with /unfollow first.",
+        "ar": "تتابع {limit} عبارة، وهو الحد الأقصى. ألغِ متابعة إحداها أولًا عبر /unfollow.",
+    },
+    "follow_too_long": {
+        "en": "That phrase is too long: at most {limit} characters, please.",
+        "ar": "العبارة طويلة جدًا: {limit} حرفًا على الأكثر من فضلك.",
+    },
+    "follow_stopwords": {
+        "en": "That phrase has only very common words. Follow a name, a place or a topic.",
+        "ar": "العبارة لا تحتوي إلا على كلمات شائعة جدًا. تابع اسمًا أو مكانًا أو موضوعًا.",
+    },
+    "follow_example": {"en": "Gaza", "ar": "غزة"},
+    "following_title": {"en": "🔔 <b>You follow</b>", "ar": "🔔 <b>ما تتابعه</b>"},
+    "following_hint": {
+        "en": "Tap a button to stop following a phrase, or send <code>/unfollow all</code>.",
+        # Not "/unfollow all": a Latin run in an Arabic line gets bidi isolates, which would
+        # break the command when it is copied.
+        "ar": "اضغط زرًّا لإلغاء متابعة عبارة، أو أرسل <code>/unfollow الكل</code>.",
+    },
+    "following_empty": {
+        "en": "You follow nothing yet. Try <code>/follow {example}</code>",
+        "ar": "لا تتابع شيئًا بعد. جرّب <code>/follow {example}</code>",
+    },
+    "unfollow_button": {"en": "🔕 {phrase}", "ar": "🔕 {phrase}"},
+    "unfollow_done": {
+        "en": "🔕 You no longer follow <b>{phrase}</b>.",
+        "ar": "🔕 ألغيت متابعة <b>{phrase}</b>.",
+    },
+    "unfollow_all_done": {
+        "en": "🔕 You no longer follow anything ({count} removed).",
+        "ar": "🔕 ألغيت متابعة كل شيء (حُذف {count}).",
+    },
+    "unfollow_not_found": {
+        "en": "You don't follow <b>{phrase}</b>.",
+        "ar": "أنت لا تتابع <b>{phrase}</b>.",
+    },
+    "alerts_title": {
+        "en": "🔔 <b>New articles on what you follow</b>",
+        "ar": "🔔 <b>مقالات جديدة عمّا تتابعه</b>",
+    },
+    "alert_phrase": {"en": "🔖 {phrase}", "ar": "🔖 {phrase}"},
+    "alerts_more": {
+        "en": "… and {more} more; see /latest.",
+        "ar": "… و{more} غيرها؛ اطّلع على /latest.",
+    },
+    "feedback_thanks": {"en": "Thanks for your feedback!", "ar": "شكرًا على رأيك!"},
+    "busy": {
+        "en": "The library is being updated right now. Please try again in a moment.",
+        "ar": "يجري تحديث المكتبة الآن. حاول مجددًا بعد قليل من فضلك.",
+    },
+    "stats_feedback": {
+        "en": "\n\n<b>Feedback</b>\nVotes: {votes} · Helpful: {helpful} ({rate})",
+        "ar": "\n\n<b>التقييمات</b>\nعددها: {votes} · مفيدة: {helpful} ({rate})",
+    },
+    "stats_unhelpful": {
+        "en": "\n\n<b>Passages most often marked unhelpful</b>",
+        "ar": "\n\n<b>أكثر المقاطع التي وُصفت بأنها غير مفيدة</b>",
+    },
     "ask_usage": {
         "en": "Write your question after the command, e.g. <code>/ask {example}</code>",
         "ar": "اكتب سؤالك بعد الأمر، مثلًا: <code>/ask {example}</code>",
@@ -276,6 +368,9 @@ COMMANDS: dict[str, dict[str, str]] = {
     "latest": {"en": "Newest articles", "ar": "أحدث المقالات"},
     "sources": {"en": "What the library covers", "ar": "ما تغطيه المكتبة"},
     "ask": {"en": "Ask a question (in groups)", "ar": "اطرح سؤالًا (في المجموعات)"},
+    "follow": {"en": "Get new articles about a phrase", "ar": "تلقَّ المقالات الجديدة عن عبارة"},
+    "following": {"en": "What you follow", "ar": "ما تتابعه"},
+    "unfollow": {"en": "Stop following", "ar": "إلغاء المتابعة"},
     "language": {"en": "Choose the language", "ar": "اختيار اللغة"},
 }
 ADMIN_COMMANDS: dict[str, dict[str, str]] = {
@@ -698,12 +793,18 @@ def _group_by_article(hits: Sequence[Hit]) -> list[list[Hit]]:
 
 
 def format_answer(
-    result: SearchResult, lang: str, page: int = 0, example: str | None = None
+    result: SearchResult,
+    lang: str,
+    page: int = 0,
+    example: str | None = None,
+    question_id: int | None = None,
+    votes: Votes | None = None,
 ) -> Reply:
     """The reply to a question: page ``page`` of the hits grouped by article, with buttons.
 
     ``result`` should hold at least ``(page + 1) * PAGE_SIZE + 1`` hits when there are that
-    many, so that the "More results" button appears only when there is more.
+    many, so that the "More results" button appears only when there is more. With the logged
+    ``question_id``, 👍 / 👎 buttons (labelled with ``votes`` so far) rate the page.
     """
     if not result.answered or not result.hits:
         return format_no_answer(result, lang, example)
@@ -730,7 +831,10 @@ def format_answer(
         text = apply_bidi("\n\n".join(blocks), rtl)
         if visible_len(text) <= MAX_MESSAGE:
             break
-    return Reply(text, _answer_buttons(result, hits, lang, page))
+    buttons = _answer_buttons(result, hits, lang, page)
+    if question_id is not None:
+        buttons += _feedback_row(question_id, [h.passage_id for h in hits], votes)
+    return Reply(text, buttons)
 
 
 def _answer_buttons(
@@ -750,6 +854,41 @@ def _answer_buttons(
     if nav:
         rows.append(tuple(nav))
     return tuple(rows)
+
+
+def _feedback_row(
+    question_id: int, passage_ids: list[int], votes: Votes | None
+) -> tuple[tuple[Button, ...], ...]:
+    """👍 and 👎 for a page: ``f|question|vote|passage ids``, numbers only (so they work after a
+    restart), within 64 bytes."""
+    if any(n >= 10**_MAX_DIGITS for n in (question_id, *passage_ids)):
+        return ()  # ids this long would not fit: no buttons rather than broken ones
+    ids = "|".join(map(str, passage_ids))
+    return (
+        tuple(
+            Button(
+                feedback_label(helpful, votes),
+                f"f|{question_id}|{int(helpful)}|{ids}",
+            )
+            for helpful in (True, False)
+        ),
+    )
+
+
+def feedback_label(helpful: bool, votes: Votes | None) -> str:
+    """👍 or 👎, with its count once someone voted."""
+    count = (votes.helpful if helpful else votes.unhelpful) if votes else 0
+    icon = "👍" if helpful else "👎"
+    return f"{icon} {count}" if count else icon
+
+
+def feedback_question(datas: Iterable[str | None]) -> int | None:
+    """The question id that the 👍 / 👎 buttons among the callback ``datas`` rate."""
+    for data in datas:
+        kind, args = parse_callback(data)
+        if kind == "f":
+            return int(args[0])
+    return None
 
 
 def t_plain(lang: str, key: str, **values: object) -> str:
@@ -888,6 +1027,65 @@ def format_article(article: StoredArticle, lang: str) -> list[Reply]:
     return [Reply(m, buttons if i == len(messages) - 1 else ()) for i, m in enumerate(messages)]
 
 
+# --- follows and alerts --------------------------------------------------------------------
+
+
+def follow_status(status: str, phrase: str, lang: str, example: str, per: int, limit: int) -> str:
+    """The reply to ``/follow phrase`` for the library's ``status``."""
+    phrase = _shorten(_sanitize(phrase), 100)
+    if status in ("added", "exists"):
+        return t(lang, f"follow_{status}", phrase=phrase, per=per)
+    if status in ("limit", "too_long"):
+        return t(lang, f"follow_{status}", limit=limit)
+    if status == "stopwords":
+        return t(lang, "follow_stopwords")
+    return t(lang, "follow_usage", example=example, per=per)
+
+
+def format_follows(follows: Sequence[Follow], lang: str, example: str, lead: str = "") -> Reply:
+    """What a chat follows, with a button to stop each; ``lead`` (HTML) goes first."""
+    if not follows:
+        text = t(lang, "following_empty", example=example)
+        return Reply(apply_bidi("\n\n".join(x for x in (lead, text) if x), lang == "ar"))
+    lines = [t(lang, "following_title")]
+    lines += [f"• {escape(_shorten(_sanitize(f.phrase), 100))}" for f in follows]
+    text = "\n".join(lines) + "\n\n" + t(lang, "following_hint")
+    text = apply_bidi("\n\n".join(x for x in (lead, text) if x), lang == "ar")
+    buttons = tuple(
+        (Button(t_plain(lang, "unfollow_button", phrase=_shorten(f.phrase, 40)), f"u|{f.id}"),)
+        for f in follows
+    )
+    return Reply(text, buttons)
+
+
+def format_alerts(plan: ChatAlerts, lang: str) -> Reply:
+    """One message with the new articles a chat follows: each with its phrase and the best
+    sentence of its best passage, and a button to open it."""
+    rtl = lang == "ar"
+    for quote_limit in (600, 250):
+        blocks = [t(lang, "alerts_title")]
+        for number, alert in enumerate(plan.alerts, 1):
+            h = alert.hit
+            header = _article_header(h.title, h.url, h.published, h.source, lang)
+            phrase = t(lang, "alert_phrase", phrase=_shorten(_sanitize(alert.phrase), 60))
+            blocks.append(f"{header}\n{phrase}\n{_render_hit(h, number, False, quote_limit)}")
+        if plan.more:
+            blocks.append(t(lang, "alerts_more", more=plan.more))
+        text = apply_bidi("\n\n".join(blocks), rtl)
+        if visible_len(text) <= MAX_MESSAGE:
+            break
+    buttons = tuple(
+        (
+            Button(
+                t_plain(lang, "show_article", title=_shorten(_sanitize(a.hit.title), 40)),
+                f"a|{a.hit.article_id}",
+            ),
+        )
+        for a in plan.alerts
+    )
+    return Reply(text, buttons)
+
+
 # --- admin ---------------------------------------------------------------------------------
 
 
@@ -927,6 +1125,7 @@ def format_stats(stats: LibraryStats, lang: str) -> Reply:
         text += t(lang, "stats_top")
         for q in stats.top_unanswered[:10]:
             text += f"\n• {escape(_shorten(_sanitize(q.question), 120))} (×{q.count})"
+    text += _format_feedback(stats, lang)
     text = apply_bidi(text, lang == "ar")
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
 
@@ -957,6 +1156,25 @@ def format_coverage(coverage: Coverage, lang: str) -> Reply:
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
 
 
+def _format_feedback(stats: LibraryStats, lang: str) -> str:
+    """The helpful rate and the passages most often marked unhelpful (title: first words)."""
+    rate = stats.helpful_rate
+    text = t(
+        lang,
+        "stats_feedback",
+        votes=stats.votes,
+        helpful=stats.helpful,
+        rate="—" if rate is None else f"{round(100 * rate)}%",
+    )
+    if stats.top_unhelpful:
+        text += t(lang, "stats_unhelpful")
+        for p in stats.top_unhelpful[:10]:
+            title = escape(_shorten(_sanitize(p.title), 60))
+            start = escape(_shorten(_sanitize(p.start), 80))
+            text += f"\n• <b>{title}</b>: {start} (×{p.unhelpful})"
+    return text
+
+
 def _stamp(iso: str | None) -> str:
     """``2021-05-21T10:00:00+00:00`` -> ``2021-05-21 10:00 UTC`` (the library stores UTC)."""
     m = re.match(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})", iso or "")
@@ -970,17 +1188,19 @@ def parse_callback(data: str | None) -> tuple[str, tuple[int | str, ...]]:
     """``"a|12"`` -> ``("a", (12,))``; anything malformed -> ``("", ())``.
 
     Kinds: ``m|page`` answer page, ``a|article_id`` show article, ``l|offset|n`` latest page,
-    ``g|lang`` language choice. Only ids and numbers: they stay valid across restarts.
+    ``g|lang`` language choice, ``f|question_id|1 or 0|passage_id...`` a vote on an answer page,
+    ``u|follow_id`` stop following. Only ids and numbers: they stay valid across restarts.
     """
     parts = (data or "").split("|")
     kind, args = parts[0], parts[1:]
     if kind == "g" and len(args) == 1 and args[0] in LANGS:
         return kind, (args[0],)
-    sizes = {"m": 1, "a": 1, "l": 2}
+    sizes = {"m": (1,), "a": (1,), "l": (2,), "u": (1,), "f": range(3, 3 + PAGE_SIZE)}
     if (
         kind in sizes
-        and len(args) == sizes[kind]
-        and all(re.fullmatch(r"\d{1,9}", a) for a in args)
+        and len(args) in sizes[kind]
+        and all(re.fullmatch(rf"\d{{1,{_MAX_DIGITS}}}", a) for a in args)
+        and (kind != "f" or args[1] in ("0", "1"))
     ):
         return kind, tuple(int(a) for a in args)
     return "", ()

@@ -190,7 +190,8 @@ class ChatSession:
         if button.url:
             return [Reply(replies.escape(button.url))]
         lang = self.lang(self.question)
-        return handlers.on_button(self.library, button.data, lang, self.question)
+        question_id = replies.feedback_question(b.data for b in self.buttons)
+        return handlers.on_button(self.library, button.data, lang, self.question, question_id)
 
     def command(self, line: str) -> list[Reply]:
         name, _, rest = line[1:].partition(" ")

@@ -2,40 +2,51 @@
 
 from .analysis import ANALYSER_VERSION, analyse
 from .index import BM25Index, BM25Params
-from .library import BUNDLED_ARTICLES, KnowledgeError, Library
+from .library import BUNDLED_ARTICLES, KnowledgeError, Library, LibraryBusy
 from .records import (
+    Alert,
     Article,
     ArticleInfo,
+    ChatAlerts,
     Coverage,
     FileError,
+    Follow,
     Hit,
     IngestReport,
     LibraryStats,
     Origin,
     Passage,
+    PassageVotes,
     QuestionCount,
     SearchResult,
     StoredArticle,
+    Votes,
 )
 
 __all__ = [
     "ANALYSER_VERSION",
     "BUNDLED_ARTICLES",
+    "Alert",
     "Article",
     "ArticleInfo",
     "BM25Index",
     "BM25Params",
+    "ChatAlerts",
     "Coverage",
     "FileError",
+    "Follow",
     "Hit",
     "IngestReport",
     "KnowledgeError",
     "Library",
+    "LibraryBusy",
     "LibraryStats",
     "Origin",
     "Passage",
+    "PassageVotes",
     "QuestionCount",
     "SearchResult",
     "StoredArticle",
+    "Votes",
     "analyse",
 ]

@@ -26,16 +26,20 @@ from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans
 from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
 from .records import (
+    Alert,
     Article,
     ArticleInfo,
+    ChatAlerts,
     Coverage,
     FileError,
+    Follow,
     Hit,
     IngestReport,
     LibraryStats,
     Origin,
     SearchResult,
     StoredArticle,
+    Votes,
 )
 from .sources import ReadResult, read_paths
 
@@ -54,6 +58,13 @@ RERANK_DEPTH = 20
 """How many of the best BM25 passages are re-ranked with the evidence of their best sentence."""
 
 MAX_QUERY_CHARS = 1000
+MAX_FOLLOWS = 20
+"""Phrases one chat may follow."""
+MAX_PHRASE_CHARS = 100
+ALERTS_PER_CHAT = 3
+"""New articles sent to one chat after one ingest, at most."""
+USER_WRITE_SECONDS = 5.0
+"""How long a follow or a vote waits for an ingest's transaction before giving up."""
 DEFAULT_PARAMS = BM25Params()
 Progress = Callable[[int, int], None]
 """Called with (done, total) as an ingest reads and analyses articles."""
@@ -61,6 +72,10 @@ Progress = Callable[[int, int], None]
 
 class KnowledgeError(Exception):
     """A library problem that the user can act on; the message says what."""
+
+
+class LibraryBusy(KnowledgeError):
+    """The library is being updated; try again in a moment."""
 
 
 class Library:
@@ -109,10 +124,11 @@ class Library:
         return library
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        for name in ("db", "users"):
+            db = getattr(self._local, name, None)
+            if db is not None:
+                db.close()
+                setattr(self._local, name, None)
 
     def __enter__(self) -> Library:
         return self
@@ -443,10 +459,11 @@ class Library:
         row = store.passages_by_id(self._db(), [passage_id]).get(passage_id)
         return None if row is None else _hit(row, 0.0, {})
 
-    def stats(self, top_unanswered: int = 10) -> LibraryStats:
+    def stats(self, top_unanswered: int = 10, top_unhelpful: int = 5) -> LibraryStats:
         db = self._db()
         articles, passages, from_mtime = store.counts(db)
         asked, unanswered, top = store.question_counts(db, top_unanswered)
+        votes = store.votes(db)
         return LibraryStats(
             path=str(self.path),
             articles=articles,
@@ -458,6 +475,9 @@ class Library:
             questions=asked,
             unanswered=unanswered,
             top_unanswered=top,
+            votes=votes.helpful + votes.unhelpful,
+            helpful=votes.helpful,
+            top_unhelpful=store.most_unhelpful(db, top_unhelpful),
         )
 
     def coverage(self) -> Coverage:
@@ -471,17 +491,154 @@ class Library:
             last_refresh=store.get_meta(db, "last_ingest"),
         )
 
-    def record_question(self, question: str, answered: bool) -> None:
-        """Log a question, so that stats can tell what the library lacks. Never raises, and
-        never waits long: while an ingest writes, the question goes unlogged rather than
-        holding up its answer."""
+    def record_question(self, question: str, answered: bool) -> int | None:
+        """Log a question, so that stats can tell what the library lacks; returns its id (for
+        feedback on the answer). Never raises, and never waits long: while an ingest writes,
+        the question goes unlogged (None) rather than holding up its answer."""
         db = getattr(self._local, "log", None)
         if db is None:
             db = self._local.log = store.connect(self.path, timeout=0.2)
         try:
-            store.record_question(db, " ".join(question.split())[:500], answered)
+            return store.record_question(db, " ".join(question.split())[:500], answered)
         except store.sqlite3.Error as error:
             logger.warning("could not log a question: %s", error)
+            return None
+
+    # -- feedback ------------------------------------------------------------------------------
+
+    def record_feedback(
+        self, question_id: int, user_id: int, helpful: bool, passage_ids: Iterable[int]
+    ) -> Votes | None:
+        """Store a user's vote on the answer to a logged question, and the passages it showed
+        (a second vote by the same user replaces the first); returns the answer's votes, or
+        None if there is no such question. Raises ``LibraryBusy`` if an ingest holds the
+        library too long."""
+        with self._user_writes() as db:
+            if not store.record_feedback(db, question_id, user_id, helpful, list(passage_ids)):
+                return None
+            return store.votes(db, question_id)
+
+    def votes(self, question_id: int) -> Votes:
+        """The votes on the answer to one question."""
+        return store.votes(self._db(), question_id)
+
+    # -- follows and alerts --------------------------------------------------------------------
+
+    def follow(self, chat_id: int, phrase: str, lang: str | None = None) -> str:
+        """Follow ``phrase`` in ``chat_id``: its new articles are then offered by ``alerts``.
+
+        Returns ``"added"``, ``"exists"``, ``"limit"`` (the chat follows ``MAX_FOLLOWS``
+        phrases), ``"too_long"`` (over ``MAX_PHRASE_CHARS``), ``"empty"`` (no words) or
+        ``"stopwords"`` (only words too common to search). Raises ``LibraryBusy``.
+        """
+        phrase = clean_phrase(phrase)
+        if not any(ch.isalnum() for ch in phrase):
+            return "empty"
+        if len(phrase) > MAX_PHRASE_CHARS:
+            return "too_long"
+        if not analyse_query(phrase, ()):
+            return "stopwords"
+        with self._user_writes() as db:
+            return store.add_follow(db, chat_id, phrase, lang, MAX_FOLLOWS)
+
+    def follows(self, chat_id: int) -> list[Follow]:
+        """The phrases ``chat_id`` follows, oldest first."""
+        return store.follows(self._db(), chat_id)
+
+    def unfollow(
+        self, chat_id: int, phrase: str | None = None, follow_id: int | None = None
+    ) -> list[Follow]:
+        """Stop following ``phrase`` (any case) or the follow ``follow_id`` in ``chat_id``; all
+        of the chat's follows when neither is given. Returns those removed."""
+        phrase = None if phrase is None else clean_phrase(phrase)
+        with self._user_writes() as db:
+            return store.remove_follows(db, chat_id, phrase, follow_id)
+
+    def alerts(
+        self, article_ids: Iterable[int], per_chat: int = ALERTS_PER_CHAT
+    ) -> list[ChatAlerts]:
+        """What to send to whom once an ingest added ``article_ids``: for each chat, the new
+        articles that match one of its follows, best first, at most ``per_chat``, none that
+        was sent to it before.
+
+        An article matches a phrase when one of its passages (with the article's title, as
+        indexed for search) holds every term of the phrase analysed as a query; it ranks by
+        that passage's BM25 score for the phrase, and that passage is the one to quote.
+        """
+        article_ids = list(dict.fromkeys(article_ids))
+        db = self._db()
+        follows = store.follows(db) if article_ids else []
+        if not follows:
+            return []
+        index = self._current_index()
+        docs, doc_articles = _positions(index, store.article_passages(db, article_ids))
+        best: dict[int, dict[int, tuple[float, int, Follow]]] = {}
+        matches: dict[str, dict[int, tuple[float, int]]] = {}  # many chats follow one phrase
+        for follow in follows:
+            if follow.phrase not in matches:
+                terms = analyse_query(follow.phrase, _HeldTerms(index))
+                matches[follow.phrase] = _best_matches(index, terms, docs, doc_articles)
+            chat = best.setdefault(follow.chat_id, {})
+            for article_id, (score, doc) in matches[follow.phrase].items():
+                if article_id not in chat or score > chat[article_id][0]:
+                    chat[article_id] = (score, doc, follow)
+        langs = {f.chat_id: f.lang for f in follows}  # the newest follow's language
+        plans = [
+            self._chat_alerts(db, index, chat_id, langs[chat_id], found, per_chat)
+            for chat_id, found in best.items()
+        ]
+        return [plan for plan in plans if plan.alerts]
+
+    def _chat_alerts(
+        self,
+        db: sqlite_utils.Database,
+        index: BM25Index,
+        chat_id: int,
+        lang: str | None,
+        found: dict[int, tuple[float, int, Follow]],
+        per_chat: int,
+    ) -> ChatAlerts:
+        sent = store.sent_articles(db, chat_id, list(found))
+        ranked = sorted(
+            (
+                (score, -article_id, doc, follow)
+                for article_id, (score, doc, follow) in found.items()
+                if article_id not in sent
+            ),
+            reverse=True,
+        )
+        chosen = ranked[:per_chat]
+        rows = store.passages_by_id(db, [int(index.doc_ids[doc]) for _, _, doc, _ in chosen])
+        alerts = []
+        for score, _, doc, follow in chosen:
+            row = rows.get(int(index.doc_ids[doc]))
+            if row is not None:
+                weights = _term_weights(index, analyse_query(follow.phrase, _HeldTerms(index)))
+                alerts.append(Alert(chat_id, follow.id, follow.phrase, _hit(row, score, weights)))
+        return ChatAlerts(chat_id, lang, alerts, more=len(ranked) - len(chosen))
+
+    def mark_sent(self, alerts: Iterable[Alert]) -> list[Alert]:
+        """Record ``alerts`` as sent, before sending them; returns those that were not sent
+        before, the only ones to send (so that two senders never send one twice). Raises
+        ``LibraryBusy``."""
+        alerts = list(alerts)
+        rows = [(a.chat_id, a.hit.article_id, a.follow_id) for a in alerts]
+        with self._user_writes() as db:
+            claimed = store.claim_alerts(db, rows)
+        return [alert for i, alert in enumerate(alerts) if i in claimed]
+
+    @contextmanager
+    def _user_writes(self) -> Iterator[sqlite_utils.Database]:
+        """This thread's connection for the small writes people make (follows, alerts sent,
+        votes): it waits a few seconds for an ingest's transaction, then gives up."""
+        db = getattr(self._local, "users", None)
+        if db is None:
+            db = self._local.users = store.connect(self.path, timeout=USER_WRITE_SECONDS)
+        try:
+            yield db
+        except store.sqlite3.OperationalError as error:
+            logger.warning("a write for a user failed: %s", error)
+            raise LibraryBusy(LibraryBusy.__doc__) from error
 
     def _db(self) -> sqlite_utils.Database:
         """This thread's connection: SQLite connections must not be shared between threads."""
@@ -556,6 +713,50 @@ def _digest(article: Article) -> str:
 
 def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def clean_phrase(phrase: str) -> str:
+    """A followed phrase as stored: no bidi controls, single spaces, no surrounding quotes."""
+    return " ".join(strip_bidi(phrase).split()).strip(" \"'«»“”")
+
+
+def _positions(index: BM25Index, passages: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The index positions of ``(passage id, article id)`` pairs sorted by passage id, and
+    each one's article id; passages the index does not hold are left out."""
+    if not passages:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ids, articles = (np.array(column, dtype=np.int64) for column in zip(*passages, strict=True))
+    # The index holds its passages in id order (store.corpus), so positions can be looked up.
+    positions = np.searchsorted(index.doc_ids, ids)
+    inside = positions < len(index.doc_ids)
+    held = inside.copy()
+    held[inside] = index.doc_ids[positions[inside]] == ids[inside]
+    return positions[held], articles[held]
+
+
+def _best_matches(
+    index: BM25Index, terms: list[str], docs: np.ndarray, articles: np.ndarray
+) -> dict[int, tuple[float, int]]:
+    """For each article with a passage among ``docs`` holding every one of ``terms``: the best
+    such passage's BM25 score and position."""
+    if not terms or not len(docs):
+        return {}
+    scores = np.zeros(len(docs))
+    held = np.ones(len(docs), dtype=bool)
+    for term in terms:  # summed in query order, repeats included, exactly as search does
+        post_docs, weights = index.postings(term)
+        if not len(post_docs):
+            return {}
+        at = np.minimum(np.searchsorted(post_docs, docs), len(post_docs) - 1)
+        found = post_docs[at] == docs
+        held &= found
+        scores += np.where(found, index.idf[index.vocab[term]] * weights[at], 0.0)
+    best: dict[int, tuple[float, int]] = {}
+    for i in np.flatnonzero(held).tolist():
+        article_id, score = int(articles[i]), float(scores[i])
+        if article_id not in best or score > best[article_id][0]:
+            best[article_id] = (score, int(docs[i]))
+    return best
 
 
 def _term_weights(index: BM25Index, terms: list[str]) -> dict[str, float]:

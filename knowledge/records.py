@@ -193,6 +193,69 @@ class QuestionCount:
 
 
 @dataclass(frozen=True)
+class Follow:
+    """A phrase a chat follows: new articles that match it are sent there."""
+
+    id: int
+    chat_id: int
+    phrase: str
+    lang: str | None
+    """The interface language of whoever followed it, for the alerts."""
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A new article that matches a chat's follow, with its best matching passage."""
+
+    chat_id: int
+    follow_id: int
+    phrase: str
+    hit: Hit
+
+
+@dataclass(frozen=True)
+class ChatAlerts:
+    """What to send one chat after an ingest: the best few matches, and how many more."""
+
+    chat_id: int
+    lang: str | None
+    alerts: list[Alert]
+    """Best first, one per article, at most the cap."""
+    more: int = 0
+    """Matching articles left out by the cap (never sent later either)."""
+
+
+@dataclass(frozen=True)
+class Votes:
+    """The votes on one answer."""
+
+    helpful: int = 0
+    unhelpful: int = 0
+
+
+@dataclass(frozen=True)
+class PassageVotes:
+    """A passage that answers were voted down for."""
+
+    passage_id: int
+    article_id: int
+    title: str
+    start: str
+    """The passage's first words."""
+    unhelpful: int
+
+    def as_json(self) -> dict:
+        return {
+            "passage_id": self.passage_id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "start": self.start,
+            "unhelpful": self.unhelpful,
+        }
+
+
+@dataclass(frozen=True)
 class LibraryStats:
     """Figures about the library and how it is used."""
 
@@ -207,6 +270,15 @@ class LibraryStats:
     questions: int = 0
     unanswered: int = 0
     top_unanswered: list[QuestionCount] = field(default_factory=list)
+    votes: int = 0
+    """Answers voted on (one vote per user per answer)."""
+    helpful: int = 0
+    top_unhelpful: list[PassageVotes] = field(default_factory=list)
+
+    @property
+    def helpful_rate(self) -> float | None:
+        """Share of the votes that found the answer helpful; None before any vote."""
+        return self.helpful / self.votes if self.votes else None
 
     def as_json(self) -> dict:
         return {
@@ -222,4 +294,8 @@ class LibraryStats:
             "top_unanswered": [
                 {"question": q.question, "count": q.count} for q in self.top_unanswered
             ],
+            "votes": self.votes,
+            "helpful": self.helpful,
+            "helpful_rate": self.helpful_rate,
+            "top_unhelpful": [p.as_json() for p in self.top_unhelpful],
         }

@@ -2,8 +2,10 @@
 
 Tables: ``articles`` (text, metadata, title terms), ``passages`` (offsets, text and analysed terms),
 ``terms`` (the vocabulary: each term's id), ``meta`` (analyser version, BM25 parameters, last
-ingest, generation) and ``questions`` (the question log). Terms are stored as int32 term ids in
-BLOBs, so that rebuilding the index reads arrays instead of analysing or splitting text again.
+ingest, generation), ``questions`` (the question log), ``follows`` and ``alerts_sent`` (the
+phrases chats follow, and the articles sent to them) and ``feedback`` with ``feedback_passages``
+(votes on answers). Terms are stored as int32 term ids in BLOBs, so that rebuilding the index reads
+arrays instead of analysing or splitting text again.
 
 An ingest never deletes rows that the serving index may still point at: replaced passages and
 removed articles are marked ``retired`` in the ingest's transaction, and purged once the new index
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .records import ArticleInfo, QuestionCount, StoredArticle
+from .records import ArticleInfo, Follow, PassageVotes, QuestionCount, StoredArticle, Votes
 
 SCHEMA_VERSION = 3
 """Kept in SQLite's ``user_version``; a library made with another schema is refused, not mangled.
@@ -79,6 +81,38 @@ CREATE TABLE IF NOT EXISTS questions (
     question TEXT NOT NULL,
     answered INTEGER NOT NULL
 );
+-- What each chat follows: new articles matching a phrase are sent to it after an ingest.
+CREATE TABLE IF NOT EXISTS follows (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    phrase TEXT NOT NULL COLLATE NOCASE,
+    lang TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (chat_id, phrase)
+);
+-- One row per article sent to a chat, written before it is sent: never the same one twice.
+CREATE TABLE IF NOT EXISTS alerts_sent (
+    chat_id INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    follow_id INTEGER,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (chat_id, article_id)
+);
+-- One vote per user per answered question (changeable), and the passages it was about.
+CREATE TABLE IF NOT EXISTS feedback (
+    question_id INTEGER NOT NULL REFERENCES questions(id),
+    user_id INTEGER NOT NULL,
+    helpful INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (question_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS feedback_passages (
+    question_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    passage_id INTEGER NOT NULL,
+    PRIMARY KEY (question_id, user_id, passage_id)
+);
+CREATE INDEX IF NOT EXISTS feedback_passages_passage ON feedback_passages (passage_id);
 """
 
 _ARTICLE_INFO = """
@@ -374,9 +408,11 @@ def _folder_name(path: str) -> str:
     return os.path.basename(os.path.dirname(path)) or path
 
 
-def record_question(db: sqlite_utils.Database, question: str, answered: bool) -> None:
+def record_question(db: sqlite_utils.Database, question: str, answered: bool) -> int:
+    """Log a question; returns its id."""
     with db.atomic():
-        db["questions"].insert({"asked_at": now(), "question": question, "answered": answered})
+        row = {"asked_at": now(), "question": question, "answered": answered}
+        return db["questions"].insert(row).last_pk
 
 
 def question_counts(db: sqlite_utils.Database, top: int) -> tuple[int, int, list[QuestionCount]]:
@@ -390,6 +426,153 @@ def question_counts(db: sqlite_utils.Database, top: int) -> tuple[int, int, list
         [top],
     )
     return asked, unanswered, [QuestionCount(q, n) for q, n in rows]
+
+
+# -- follows and alerts ---------------------------------------------------------------------------
+
+_FOLLOW = "SELECT id, chat_id, phrase, lang, created_at FROM follows"
+
+
+def follows(db: sqlite_utils.Database, chat_id: int | None = None) -> list[Follow]:
+    """The follows of ``chat_id`` (of every chat when None), oldest first."""
+    if chat_id is None:
+        rows = db.execute(f"{_FOLLOW} ORDER BY id")
+    else:
+        rows = db.execute(f"{_FOLLOW} WHERE chat_id = ? ORDER BY id", [chat_id])
+    return [Follow(*row) for row in rows]
+
+
+def add_follow(
+    db: sqlite_utils.Database, chat_id: int, phrase: str, lang: str | None, limit: int
+) -> str:
+    """Follow ``phrase`` in ``chat_id``: ``"added"``, ``"exists"`` (compared without case) or
+    ``"limit"`` (the chat follows ``limit`` phrases already)."""
+    with db.atomic():
+        existing = follows(db, chat_id)
+        if any(f.phrase.casefold() == phrase.casefold() for f in existing):
+            return "exists"
+        if len(existing) >= limit:
+            return "limit"
+        db.execute(
+            "INSERT OR IGNORE INTO follows (chat_id, phrase, lang, created_at) VALUES (?, ?, ?, ?)",
+            [chat_id, phrase, lang, now()],
+        )
+    return "added"
+
+
+def remove_follows(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    phrase: str | None = None,
+    follow_id: int | None = None,
+) -> list[Follow]:
+    """Remove the chat's follow of ``phrase`` or with id ``follow_id``, or all of its follows
+    when both are None; returns those removed."""
+    with db.atomic():
+        removed = [
+            f
+            for f in follows(db, chat_id)
+            if (phrase is None or f.phrase.casefold() == phrase.casefold())
+            and (follow_id is None or f.id == follow_id)
+        ]
+        db.conn.executemany("DELETE FROM follows WHERE id = ?", [(f.id,) for f in removed])
+    return removed
+
+
+def claim_alerts(db: sqlite_utils.Database, alerts: list[tuple[int, int, int]]) -> set[int]:
+    """Record ``(chat id, article id, follow id)`` alerts as sent; returns the indexes in
+    ``alerts`` of those not sent before (only those may be sent now)."""
+    claimed = set()
+    stamp = now()
+    with db.atomic():
+        for i, (chat_id, article_id, follow_id) in enumerate(alerts):
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO alerts_sent (chat_id, article_id, follow_id, sent_at) "
+                "VALUES (?, ?, ?, ?)",
+                [chat_id, article_id, follow_id, stamp],
+            )
+            if cursor.rowcount:
+                claimed.add(i)
+    return claimed
+
+
+def sent_articles(db: sqlite_utils.Database, chat_id: int, article_ids: list[int]) -> set[int]:
+    """Those of ``article_ids`` already sent to ``chat_id``."""
+    if not article_ids:
+        return set()
+    marks = ",".join("?" * len(article_ids))
+    rows = db.execute(
+        f"SELECT article_id FROM alerts_sent WHERE chat_id = ? AND article_id IN ({marks})",
+        [chat_id, *article_ids],
+    )
+    return {article_id for (article_id,) in rows}
+
+
+def article_passages(db: sqlite_utils.Database, article_ids: list[int]) -> list[tuple[int, int]]:
+    """(passage id, article id) of the current passages of ``article_ids``, by passage id."""
+    found: list[tuple[int, int]] = []
+    for start in range(0, len(article_ids), 500):
+        batch = article_ids[start : start + 500]
+        marks = ",".join("?" * len(batch))
+        found += db.execute(
+            f"SELECT id, article_id FROM passages WHERE retired = 0 AND article_id IN ({marks})",
+            batch,
+        ).fetchall()
+    return sorted(found)
+
+
+# -- feedback ---------------------------------------------------------------------------------
+
+
+def record_feedback(
+    db: sqlite_utils.Database,
+    question_id: int,
+    user_id: int,
+    helpful: bool,
+    passage_ids: list[int],
+) -> bool:
+    """Store (or change) a user's vote on an answer and the passages it showed; False when
+    there is no such question."""
+    with db.atomic():
+        if not db.execute("SELECT 1 FROM questions WHERE id = ?", [question_id]).fetchone():
+            return False
+        db.execute(
+            "INSERT INTO feedback (question_id, user_id, helpful, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (question_id, user_id) DO UPDATE SET helpful = excluded.helpful, "
+            "at = excluded.at",
+            [question_id, user_id, int(helpful), now()],
+        )
+        key = [question_id, user_id]
+        db.execute("DELETE FROM feedback_passages WHERE question_id = ? AND user_id = ?", key)
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO feedback_passages (question_id, user_id, passage_id) "
+            "VALUES (?, ?, ?)",
+            [(*key, passage_id) for passage_id in passage_ids],
+        )
+    return True
+
+
+def votes(db: sqlite_utils.Database, question_id: int | None = None) -> Votes:
+    """The votes on one answer, or on all of them."""
+    where, args = ("WHERE question_id = ?", [question_id]) if question_id is not None else ("", [])
+    helpful, total = db.execute(
+        f"SELECT coalesce(sum(helpful), 0), count(*) FROM feedback {where}", args
+    ).fetchone()
+    return Votes(helpful=helpful, unhelpful=total - helpful)
+
+
+def most_unhelpful(db: sqlite_utils.Database, top: int) -> list[PassageVotes]:
+    """The passages still in the library that most votes found unhelpful."""
+    rows = db.execute(
+        "SELECT p.id, p.article_id, a.title, substr(p.text, 1, 200), count(*) AS n "
+        "FROM feedback f JOIN feedback_passages fp "
+        "ON fp.question_id = f.question_id AND fp.user_id = f.user_id "
+        "JOIN passages p ON p.id = fp.passage_id AND p.retired = 0 "
+        "JOIN articles a ON a.id = p.article_id "
+        "WHERE f.helpful = 0 GROUP BY p.id ORDER BY n DESC, p.id LIMIT ?",
+        [top],
+    )
+    return [PassageVotes(*row) for row in rows]
 
 
 def _article_info(row: tuple) -> ArticleInfo:

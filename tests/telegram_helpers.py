@@ -547,6 +547,12 @@ class FakeBotAPI:
             msg["text"] = html.unescape(re.sub(r"<[^>]*>", "", params["text"]))
             msg["reply_markup"] = params.get("reply_markup")
             return msg
+        if method == "editMessageReplyMarkup":
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            if key not in self._messages:
+                return None
+            self._messages[key]["reply_markup"] = params.get("reply_markup")
+            return self._messages[key]
         return default_result(method, params, self._message_ids)
 
 

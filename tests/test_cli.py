@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from knowledge import Library
 
 from .conftest import write
 
@@ -206,3 +207,18 @@ def test_batch_file_with_a_byte_order_mark(runner: CliRunner, db: Path, tmp_path
     batch = write(tmp_path / "q.jsonl", "\ufeff" + json.dumps({"id": 1, "question": "غزة"}))
     result = _invoke(runner, "ask", "--db", str(db), "--json", "--batch", str(batch))
     assert json.loads(result.output)["id"] == 1
+
+
+def test_stats_show_feedback(runner: CliRunner, db: Path) -> None:
+    _invoke(runner, "ask", "--db", str(db), SEED_QUESTION)  # builds the library
+    with Library.open(db) as library:
+        passage = library.search(SEED_QUESTION, k=1).hits[0]
+        for user, helpful in ((1, False), (2, False), (3, True), (4, True)):
+            question = library.record_question(SEED_QUESTION, True)
+            library.record_feedback(question, user, helpful, [passage.passage_id])
+    text = _invoke(runner, "stats", "--db", str(db)).output
+    assert "feedback:    4 votes, 2 helpful (50% helpful)" in text
+    assert f"     2  {passage.title}: " in text
+    data = json.loads(_invoke(runner, "stats", "--db", str(db), "--json").output)
+    assert data["helpful_rate"] == 0.5
+    assert data["top_unhelpful"][0]["passage_id"] == passage.passage_id

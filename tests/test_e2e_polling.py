@@ -196,6 +196,48 @@ def assert_inline_html(answer: Call) -> None:
         assert_telegram_html(result["input_message_content"]["message_text"])
 
 
+def test_follow_alert_and_vote_over_long_polling(
+    server: FakeBotAPI, bot_process: subprocess.Popen, tmp_path: Path
+) -> None:
+    alice, admin = user(1, "ar", "Alice"), user(ADMIN, "en", "Admin")
+    server.wait_for(lambda c: c.method == "setMyCommands")
+
+    # Alice follows a word, asks a question and votes the answer down.
+    mark = len(server.calls)
+    server.user_says("/follow غزة", alice)
+    assert "تتابع الآن" in server.wait_for(sent_to(1), after=mark).params["text"]
+    mark = len(server.calls)
+    server.user_says("ما عدد الضحايا في غزة؟", alice)
+    answer = server.wait_for(sent_to(1), after=mark)
+    down = next(b for b in buttons(answer) if b.startswith("f|") and b.split("|")[2] == "0")
+    mark = len(server.calls)
+    server.press(down, server.last_bot_message(1), alice)
+    thanks = server.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    assert "شكرًا" in thanks.params["text"]
+    marked = server.wait_for(sent_to(1, "editMessageReplyMarkup"), after=mark)
+    labels = [b["text"] for row in marked.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "👎 1" in labels
+
+    # An admin's reload that adds an article about Gaza sends it to Alice, once.
+    (tmp_path / "articles" / "truce.md").write_text(
+        "---\ntitle: الهدنة في غزة صامدة\ndate: 2021-05-25\n---\n"
+        "أكد الوسطاء أن الهدنة في غزة صامدة.\n",
+        encoding="utf-8",
+    )
+    mark = len(server.calls)
+    server.user_says("/reload", admin)
+    alert = server.wait_for(lambda c: sent_to(1)(c) and "🔔" in c.params["text"], after=mark)
+    assert "الهدنة في غزة صامدة" in alert.params["text"]
+    assert any(b.startswith("a|") for b in buttons(alert))
+
+    # /stats shows the vote.
+    mark = len(server.calls)
+    server.user_says("/stats", admin)
+    stats = server.wait_for(lambda c: sent_to(ADMIN)(c) and "Votes" in c.params["text"], after=mark)
+    assert "Votes: 1 · Helpful: 0 (0%)" in stats.params["text"]
+    assert server.errors == []
+
+
 COSMETIC = ("setMyCommands", "sendChatAction", "answerCallbackQuery")
 
 
@@ -325,3 +367,18 @@ def test_chat_goes_through_the_same_replies(
     assert "Asked: 2" in out
     assert "Sources: 3" in out and "*Example News*: 1 news article" in out
     assert "<b>" not in out and "&lt;" not in out
+
+
+def test_chat_votes_as_the_local_user(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.serve import ChatSession
+    from knowledge import Library
+
+    sources = write_articles(tmp_path / "articles")
+    with Library.open(tmp_path / "c.db", default_sources=[sources]) as library:
+        session = ChatSession(library, Settings(sources=(sources,)), "en")
+        session.echo(session.handle("ما عدد الضحايا في غزة؟"))
+        up = next(i for i, b in enumerate(session.buttons, 1) if b.label == "👍")
+        question_id = int(session.buttons[up - 1].data.split("|")[1])
+        assert "Thanks" in session.handle(str(up))[0].text
+        assert library.votes(question_id).helpful == 1

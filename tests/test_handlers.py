@@ -1077,3 +1077,217 @@ async def test_an_expired_inline_query_is_not_an_error(make_bot: Callable[..., A
     )
     await b.send(inline_query("غزة"))
     assert len(b.sent("answerInlineQuery")) == 1 and b.sent("sendMessage") == []
+
+
+# --- follows and alerts --------------------------------------------------------------------------
+
+NEW_GAZA = """---
+title: "الوسطاء: الهدنة في غزة صامدة"
+date: 2021-05-25
+lang: ar
+---
+أكد الوسطاء المصريون أن الهدنة في غزة صامدة وأن المفاوضات ستستمر في القاهرة الأسبوع المقبل.
+"""
+
+
+async def test_follow_commands(bot: Bot, library: Library) -> None:
+    bot.app.bot_data[handlers.THROTTLE] = None  # one user sends many commands here
+    ar = user(1, "ar")
+    await bot.say("/follow", from_user=ar)
+    assert "<code>/follow غزة</code>" in bot.last()["text"]
+    await bot.say("/follow غزة", from_user=ar)
+    assert "تتابع الآن <b>غزة</b>" in bot.last()["text"]
+    await bot.say("/follow غزة", from_user=ar)
+    assert "بالفعل" in bot.last()["text"]
+    await bot.say("/follow من في على", from_user=ar)
+    assert "شائعة" in bot.last()["text"]
+    await bot.say("/follow Lunar mission", from_user=user(1, "en"))
+    assert [f.phrase for f in library.follows(1)] == ["غزة", "Lunar mission"]
+    assert library.follows(1)[1].lang == "en"
+    await bot.say("/following", from_user=user(1, "en"))
+    listing = bot.last()
+    ids = [f"u|{f.id}" for f in library.follows(1)]
+    assert buttons(listing) == ids and "Lunar mission" in listing["text"]
+    await bot.say("/unfollow", from_user=user(1, "en"))  # no words: the list to pick from
+    assert buttons(bot.last()) == ids
+    await bot.say("/unfollow storms", from_user=user(1, "en"))
+    assert "don't follow <b>storms</b>" in bot.last()["text"] and buttons(bot.last()) == ids
+    await bot.say("/unfollow lunar MISSION", from_user=user(1, "en"))
+    assert "no longer follow <b>Lunar mission</b>" in bot.last()["text"]
+    await bot.say("/unfollow all", from_user=user(1, "en"))
+    assert "1 removed" in bot.last()["text"] and library.follows(1) == []
+    await bot.say("/following", from_user=user(1, "en"))
+    assert "follow nothing yet" in bot.last()["text"] and buttons(bot.last()) == []
+
+
+async def test_follow_limit_is_explained(bot: Bot, library: Library) -> None:
+    from knowledge.library import MAX_FOLLOWS
+
+    for i in range(MAX_FOLLOWS):
+        library.follow(1, f"topic{i}")
+    await bot.say("/follow one more", from_user=user(1, "en"))
+    assert f"You follow {MAX_FOLLOWS} phrases" in bot.last()["text"]
+    await bot.say("/follow " + "x" * 200, from_user=user(2, "en"))
+    assert "too long" in bot.last()["text"] and library.follows(2) == []
+
+
+async def test_a_group_follows_for_the_group(bot: Bot, library: Library) -> None:
+    group = group_chat(-30)
+    await bot.say(f"/follow@{BOT_USERNAME} غزة", chat=group, from_user=user(5, "ar"))
+    assert [f.phrase for f in library.follows(-30)] == ["غزة"] and library.follows(5) == []
+    assert bot.last()["chat_id"] == -30
+
+
+async def test_unfollow_button_edits_the_list(bot: Bot, library: Library) -> None:
+    library.follow(1, "غزة", "en")
+    library.follow(1, "lunar", "en")
+    await bot.say("/following", from_user=user(1, "en"))
+    listing = bot.last()
+    gaza = library.follows(1)[0]
+    bot.clear()
+    await bot.send(callback(f"u|{gaza.id}", bot_message(listing)))
+    assert "no longer follow" in bot.sent("answerCallbackQuery")[0].params["text"]
+    edited = bot.sent("editMessageText")[0].params
+    assert buttons(edited) == [f"u|{library.follows(1)[0].id}"] and "lunar" in edited["text"]
+    bot.clear()
+    await bot.send(callback(f"u|{gaza.id}", bot_message(listing)))  # pressed again: gone
+    assert len(bot.sent("answerCallbackQuery")) == 1
+    assert [f.phrase for f in library.follows(1)] == ["lunar"]
+    assert buttons(bot.sent("editMessageText")[0].params) == [f"u|{library.follows(1)[0].id}"]
+
+
+async def admin_reload(bot: Bot) -> None:
+    await bot.say("/reload", from_user=user(ADMIN, "en"), chat={"id": ADMIN, "type": "private"})
+
+
+async def test_an_admin_reload_alerts_the_followers_of_new_articles(
+    bot: Bot, library: Library, sources: Path
+) -> None:
+    library.follow(1, "غزة", "ar")
+    library.follow(2, "lunar", "en")  # matches an old article only
+    (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+    await admin_reload(bot)
+    by_chat: dict[int, list[dict]] = {}
+    for call in bot.sent("sendMessage"):
+        by_chat.setdefault(call.params["chat_id"], []).append(call.params)
+    assert "Reload finished" in by_chat[ADMIN][-1]["text"]
+    (alert,) = by_chat[1]
+    assert "مقالات جديدة" in alert["text"] and "الهدنة في غزة صامدة" in alert["text"]
+    assert "وقف إطلاق النار في غزة بعد" not in alert["text"]  # the old article is not news
+    new_id = next(a.id for a in library.latest(10) if a.title.startswith("الوسطاء"))
+    assert buttons(alert) == [f"a|{new_id}"]
+    assert 2 not in by_chat
+    bot.clear()
+    await admin_reload(bot)  # nothing new: nothing sent again
+    assert {c.params["chat_id"] for c in bot.sent("sendMessage")} == {ADMIN}
+
+
+async def test_a_chat_that_blocked_the_bot_loses_its_follows(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and int(params["chat_id"]) == 1:
+            return {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+        return None
+
+    b = await make_bot(responder)
+    library.follow(1, "غزة", "ar")
+    library.follow(3, "الوسطاء", "ar")
+    (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+    await admin_reload(b)
+    assert library.follows(1) == []
+    assert [f.phrase for f in library.follows(3)] == ["الوسطاء"]
+    sent = [(c.params["chat_id"], c.params["text"]) for c in b.sent("sendMessage")]
+    assert "Reload finished" in [text for chat, text in sent if chat == ADMIN][-1]
+    assert [chat for chat, _ in sent if chat != ADMIN] == [1, 3]  # tried 1, went on to 3
+    await b.app.shutdown()
+
+
+async def test_a_failed_reload_sends_no_alerts(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+    spy.fail = RuntimeError("disk full")
+    spy.release.set()
+    b = await make_bot(lib=spy)
+    library.follow(1, "غزة", "ar")
+    await admin_reload(b)
+    assert {c.params["chat_id"] for c in b.sent("sendMessage")} == {ADMIN}
+    await b.app.shutdown()
+
+
+# --- feedback ------------------------------------------------------------------------------------
+
+
+def votes_of(params: dict) -> list[tuple[str, str]]:
+    markup = params.get("reply_markup") or {}
+    return [
+        (b["text"], b["callback_data"])
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+        if b.get("callback_data", "").startswith("f|")
+    ]
+
+
+async def test_feedback_buttons_store_votes_and_show_counts(bot: Bot, library: Library) -> None:
+    question, answer = await ask_and_get_answer(bot, "ما عدد الضحايا في غزة؟")
+    (up_label, up), (down_label, down) = votes_of(answer)
+    assert (up_label, down_label) == ("👍", "👎")
+    _, question_id, _, *shown = up.split("|")
+    expected = [h.passage_id for h in library.search("ما عدد الضحايا في غزة؟", k=3).hits]
+    assert [int(x) for x in shown] == expected
+    assert up == f"f|{question_id}|1|{'|'.join(shown)}"
+    assert down == f"f|{question_id}|0|{'|'.join(shown)}"
+    msg = bot_message(answer, reply_to=question)
+    bot.clear()
+    await bot.send(callback(down, msg, from_user=user(1, "ar")))
+    assert "شكرًا" in bot.sent("answerCallbackQuery")[0].params["text"]
+    markup = bot.sent("editMessageReplyMarkup")[0].params["reply_markup"]
+    labels = [b["text"] for row in markup["inline_keyboard"] for b in row]
+    assert "👍" in labels and "👎 1" in labels
+    assert any(x.startswith("a|") for x in buttons({"reply_markup": markup}))  # kept
+    assert bot.sent("editMessageText", "sendMessage") == []  # the answer itself stays
+    await bot.send(callback(up, msg, from_user=user(1, "ar")))  # changed
+    await bot.send(callback(up, msg, from_user=user(2, "ar")))  # another voter
+    assert library.votes(int(question_id)).helpful == 2
+    assert library.votes(int(question_id)).unhelpful == 0
+
+
+async def test_unhelpful_passages_and_the_rate_reach_stats(bot: Bot, library: Library) -> None:
+    question, answer = await ask_and_get_answer(bot, "ما عدد الضحايا في غزة؟")
+    (_, up), (_, down) = votes_of(answer)
+    msg = bot_message(answer, reply_to=question)
+    await bot.send(callback(down, msg, from_user=user(1, "en")))
+    await bot.send(callback(up, msg, from_user=user(2, "en")))
+    await bot.say("/stats", from_user=user(ADMIN, "en"))
+    text = bot.last()["text"]
+    assert "Votes: 2 · Helpful: 1 (50%)" in text
+    assert "marked unhelpful" in text and "وقف إطلاق النار في غزة" in text and "(×1)" in text
+
+
+async def test_more_results_keep_the_feedback_of_the_same_question(bot: Bot) -> None:
+    question, answer = await ask_and_get_answer(bot, "غزة الهدنة وقف إطلاق النار الضحايا")
+    (_, first_up), _ = votes_of(answer)
+    bot.clear()
+    await bot.send(callback("m|1", bot_message(answer, reply_to=question)))
+    page = bot.sent("editMessageText")[0].params
+    (_, up), _ = votes_of(page)
+    assert up.split("|")[1] == first_up.split("|")[1]  # the same question
+    assert up.split("|")[3:] != first_up.split("|")[3:]  # the passages of this page
+
+
+async def test_no_feedback_buttons_without_an_answer(bot: Bot) -> None:
+    await bot.say("what's the weather in London?")
+    assert votes_of(bot.last()) == []
+
+
+async def test_a_vote_for_an_unknown_question_is_expired(bot: Bot) -> None:
+    msg = bot_message({"chat_id": 1, "text": "🔎 x"})
+    await bot.send(callback("f|999999|1|1", msg))
+    answers = bot.sent("answerCallbackQuery")
+    assert len(answers) == 1 and "expired" in answers[0].params["text"]
+    assert bot.sent("editMessageReplyMarkup") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot import replies
@@ -416,3 +418,96 @@ def test_fold_does_not_repeat_a_best_sentence_that_opens_the_passage() -> None:
     h = hit(text, span=(start, text.index(" And")), matches=())
     fold = format_answer(result([h], "gaza"), "en").text.split("<blockquote expandable>")[1]
     assert fold.startswith("The answer") and "And more." in fold
+
+
+# --- feedback, follows and alerts --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("f|12|1|3|4|5", ("f", (12, 1, 3, 4, 5))),
+        ("f|12|0|3", ("f", (12, 0, 3))),
+        ("f|12|2|3", ("", ())),  # a vote is 1 or 0
+        ("f|12|1", ("", ())),  # no passage
+        ("f|12|1|3|4|5|6", ("", ())),  # more than a page
+        ("u|7", ("u", (7,))),
+        ("u|x", ("", ())),
+    ],
+)
+def test_parse_feedback_and_unfollow_callbacks(data: str, expected: tuple) -> None:
+    assert parse_callback(data) == expected
+
+
+def test_feedback_buttons_fit_64_bytes_or_are_left_out() -> None:
+    biggest = 10**9 - 1
+    hits = [hit(article_id=biggest - i, passage_id=biggest - i) for i in range(4)]
+    reply = format_answer(result(hits), "ar", question_id=biggest)
+    votes = [b for row in reply.buttons for b in row if b.data.startswith("f|")]
+    assert [b.label for b in votes] == ["👍", "👎"]
+    assert all(len(b.data.encode()) <= 64 and parse_callback(b.data)[0] == "f" for b in votes)
+    assert replies.feedback_question(b.data for row in reply.buttons for b in row) == biggest
+    too_big = format_answer(result(hits), "ar", question_id=10**9)
+    assert not any(b.data.startswith("f|") for row in too_big.buttons for b in row)
+
+
+def test_feedback_labels_count_the_votes() -> None:
+    from knowledge import Votes
+
+    reply = format_answer(result([hit()]), "en", question_id=5, votes=Votes(2, 0))
+    labels = [b.label for row in reply.buttons for b in row if b.data.startswith("f|")]
+    assert labels == ["👍 2", "👎"]
+    assert not any(
+        b.data.startswith("f|") for row in format_answer(result([hit()]), "en").buttons for b in row
+    )
+
+
+def test_alerts_are_valid_html_within_the_limit() -> None:
+    from knowledge import Alert, ChatAlerts
+
+    long_text = ("كلمة " * 2000).strip() + "."
+    alerts = [
+        Alert(1, 1, "سيف <القدس> & " + "x" * 200, hit(long_text, article_id=i, title="ع" * 500))
+        for i in range(3)
+    ]
+    for lang in ("ar", "en"):
+        reply = replies.format_alerts(ChatAlerts(1, lang, alerts, more=4), lang)
+        assert_telegram_html(reply.text)
+        assert "سيف <القدس> &" in replies.html_to_text(reply.text)
+        assert "4" in reply.text.rsplit("\n", 1)[-1]  # the articles left out
+        assert [b.data for row in reply.buttons for b in row] == ["a|0", "a|1", "a|2"]
+
+
+def test_follow_list_has_a_button_per_phrase() -> None:
+    from knowledge import Follow
+
+    follows = [Follow(3, 1, "غزة", "ar", "t"), Follow(9, 1, "<Lunar> & mission", "en", "t")]
+    reply = replies.format_follows(follows, "en", "Gaza")
+    assert_telegram_html(reply.text)
+    assert labels(reply) == ["u|3", "u|9"] and "&lt;Lunar&gt; &amp; mission" in reply.text
+    empty = replies.format_follows([], "ar", "غزة")
+    assert_telegram_html(empty.text)
+    assert "/follow غزة" in empty.text and empty.buttons == ()
+
+
+def test_stats_show_the_helpful_rate_and_unhelpful_passages() -> None:
+    from knowledge import PassageVotes
+
+    stats = LibraryStats(
+        path="x",
+        articles=1,
+        passages=2,
+        last_ingest=None,
+        dates_from_mtime=0,
+        analyser_version="v",
+        bm25={},
+        votes=4,
+        helpful=3,
+        top_unhelpful=[PassageVotes(7, 1, "<عنوان>", "بداية المقطع " * 20, 2)],
+    )
+    for lang in ("ar", "en"):
+        text = replies.format_stats(stats, lang).text
+        assert_telegram_html(text)
+        assert "75%" in text and "&lt;عنوان&gt;" in text and "(×2)" in text
+    no_votes = replies.format_stats(dataclasses.replace(stats, votes=0, helpful=0), "en").text
+    assert "Votes: 0 · Helpful: 0 (—)" in no_votes
