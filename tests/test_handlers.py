@@ -1291,3 +1291,30 @@ async def test_a_vote_for_an_unknown_question_is_expired(bot: Bot) -> None:
     answers = bot.sent("answerCallbackQuery")
     assert len(answers) == 1 and "expired" in answers[0].params["text"]
     assert bot.sent("editMessageReplyMarkup") == []
+
+
+async def test_a_channel_post_alerts_the_followers_of_its_words(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    library.follow(5, "محطة العقبة", "ar")
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=90)))
+    (alert,) = [c.params for c in b.sent("sendMessage") if c.params["chat_id"] == 5]
+    assert "افتتاح محطة لتحلية مياه البحر في العقبة" in alert["text"]
+    edited = POST.replace("خمسين مليون", "ستين مليون")
+    await b.send(update("edited_channel_post", channel_post(edited, message_id=90, edited=True)))
+    assert len([c for c in b.sent("sendMessage") if c.params["chat_id"] == 5]) == 1
+
+
+async def test_a_scheduled_reload_alerts_the_followers(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    library.follow(6, "الهدنة", "ar")
+    b = await make_bot(ARTICLEBOT_RELOAD_EVERY="0.2s")
+    (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+    await b.app.start()
+    try:
+        alert = (await eventually(lambda: [c for c in b.sent("sendMessage")]))[0].params
+        assert alert["chat_id"] == 6 and "الهدنة في غزة صامدة" in alert["text"]
+    finally:
+        await b.app.stop()
