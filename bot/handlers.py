@@ -699,11 +699,7 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/follow phrase: new articles that contain it are sent to this chat after each reload."""
-    message = update.effective_message
-    phrase = extract_question(message.text or "", context.bot.username)
-    lang = user_lang(update, context, phrase)
-    reply = await asyncio.to_thread(follow, _library(context), message.chat_id, phrase, lang)
-    await send(context, message.chat_id, reply)
+    await _on_phrase_command(update, context, follow)
 
 
 async def on_following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -716,10 +712,19 @@ async def on_following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unfollow phrase, /unfollow all, or /unfollow alone to pick from a list."""
+    await _on_phrase_command(update, context, unfollow)
+
+
+async def _on_phrase_command(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    action: Callable[[Library, int, str, str], Reply],
+) -> None:
+    """Run ``action(library, chat id, phrase, lang)`` off the event loop and send its reply."""
     message = update.effective_message
     phrase = extract_question(message.text or "", context.bot.username)
     lang = user_lang(update, context, phrase)
-    reply = await asyncio.to_thread(unfollow, _library(context), message.chat_id, phrase, lang)
+    reply = await asyncio.to_thread(action, _library(context), message.chat_id, phrase, lang)
     await send(context, message.chat_id, reply)
 
 
