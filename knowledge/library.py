@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -208,23 +209,30 @@ class Library:
         vocabulary: Vocabulary,
         progress: Progress | None,
     ) -> int:
-        """Analyse and write the changed articles, a chunk at a time (the workers analyse the
-        next chunk while this one is written); returns the number of passages written."""
+        """Analyse and write the changed articles, a chunk at a time: the workers analyse the
+        next chunks while this one is written, by a thread of its own (SQLite works without
+        Python's lock, so the writing overlaps with taking in the next chunk). Returns the
+        number of passages written."""
         titles_and_texts = [(a.title, a.text) for a, _ in changed]
         written = 0
         done = 0
-        for prepared in prepare_chunks(titles_and_texts, vocabulary, progress):
-            batch = changed[done : done + len(prepared)]
-            done += len(prepared)
-            written += writer.write(
-                [
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-writer") as writing:
+            pending: Future[int] | None = None
+            for prepared in prepare_chunks(titles_and_texts, vocabulary, progress):
+                batch = changed[done : done + len(prepared)]
+                done += len(prepared)
+                rows = [
                     (
                         _article_row(article, digest, _blob(p.title_terms)),
                         _passage_rows(article.text, p),
                     )
                     for (article, digest), p in zip(batch, prepared, strict=True)
                 ]
-            )
+                if pending is not None:
+                    written += pending.result()  # (and an error in the writer stops here)
+                pending = writing.submit(writer.write, rows)
+            if pending is not None:
+                written += pending.result()
         return written
 
     def _changed(
