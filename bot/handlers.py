@@ -132,7 +132,7 @@ def stats(library: Library, lang: str) -> Reply:
     return replies.format_stats(library.stats(), lang)
 
 
-def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
+def reload(library: Library, sources: Sequence[str | Path], lang: str) -> list[Reply]:
     """Re-ingest ``sources`` with sync; a failure leaves the old library and says why."""
     try:
         report = library.ingest(sources, sync=True)

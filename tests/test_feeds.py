@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigError, Settings
 from knowledge import Library
 from knowledge import store as store_module
 from knowledge.feeds import MIN_SUMMARY_WORDS, html_paragraphs
@@ -430,3 +431,15 @@ def test_an_article_page_url(library: Library, site: Site) -> None:
 )
 def test_html_fragments_become_paragraphs(fragment: str, expected: list[str]) -> None:
     assert html_paragraphs(fragment) == expected
+
+
+def test_configured_sources_keep_urls_whole() -> None:
+    env = {"ARTICLEBOT_SOURCES": "https://news.invalid:8443/feed.xml , /srv/a:/srv/b,x.opml"}
+    assert Settings.from_env(env).sources == (
+        "https://news.invalid:8443/feed.xml",
+        Path("/srv/a"),
+        Path("/srv/b"),
+        Path("x.opml"),
+    )
+    with pytest.raises(ConfigError, match="separate URLs"):
+        Settings.from_env({"ARTICLEBOT_SOURCES": "/srv/a:https://news.invalid/feed"})
