@@ -1,6 +1,7 @@
 """articlebot's knowledge library: articles in, quoted answers out. Never imports Telegram."""
 
 from .analysis import ANALYSER_VERSION, analyse
+from .fetch import FetchOptions
 from .index import BM25Index, BM25Params
 from .library import BUNDLED_ARTICLES, KnowledgeError, Library
 from .records import (
@@ -23,6 +24,7 @@ __all__ = [
     "ArticleInfo",
     "BM25Index",
     "BM25Params",
+    "FetchOptions",
     "FileError",
     "Hit",
     "IngestReport",

@@ -83,8 +83,11 @@ def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Fee
     headers = {"content-location": origin} if is_url(origin) else {}
     if content_type:
         headers["content-type"] = content_type
-    # Bytes in a BytesIO: feedparser would take bare bytes or a str for a file name or a URL.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        # Bytes in a BytesIO: feedparser would take bare bytes or a str for a file name or a URL.
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as error:  # it catches its parsers' errors; anything else is a bug of its
+        raise SourceError(f"unparseable feed: {error or type(error).__name__}") from error
     error = parsed.get("bozo_exception")
     malformed = isinstance(error, xml.sax.SAXException)
     if not parsed.get("version"):
@@ -221,7 +224,7 @@ def parse_opml(data: bytes, origin: str) -> tuple[list[str], list[FileError]]:
     ``xmlUrl`` is not an http(s) URL. Raises ``SourceError`` when it lists no feed."""
     try:
         root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as error:
+    except (ElementTree.ParseError, ValueError) as error:
         raise SourceError(f"unparseable OPML: {error}") from error
     if root.tag.lower() != "opml":
         raise SourceError(f"not an OPML list (its root element is <{root.tag}>)")

@@ -420,6 +420,19 @@ def test_an_article_page_url(library: Library, site: Site) -> None:
     assert site.hits("/article?id=7")[1].headers["If-None-Match"] == '"p1"'
 
 
+def test_a_redirected_page_keeps_the_url_asked_for_and_a_declared_size_is_checked_first(
+    library: Library, site: Site
+) -> None:
+    library.fetch_options = FetchOptions(max_bytes=2**10)
+    site.add("/final", page("منقول", paragraphs("منقول")), **_html())  # under 1 KB
+    moved = site.add("/moved", status=301, location=site.url("/final"))
+    big = site.add("/big", "x" * 2000, **_html())
+    report = library.ingest([moved, big])
+    assert [(f.path, f.reason) for f in report.failed] == [(big, "larger than 1 KB")]
+    (article,) = library.latest(1)
+    assert (article.key, article.path, article.url) == (moved, moved, site.url("/final"))
+
+
 @pytest.mark.parametrize(
     ("fragment", "expected"),
     [

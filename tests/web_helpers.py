@@ -26,6 +26,8 @@ class Route:
     status: int = 200
     etag: str | None = None
     last_modified: str | None = None
+    location: str | None = None
+    """Where a redirect (status 301, 302...) points."""
     hang: bool = False
     """Answer only when the test ends: slower than any timeout."""
     endless: bytes | None = None
@@ -114,6 +116,8 @@ def serve(site: Site) -> ThreadingHTTPServer:
                 self.send_header("ETag", route.etag)
             if route.last_modified:
                 self.send_header("Last-Modified", route.last_modified)
+            if route.location:
+                self.send_header("Location", route.location)
             if route.endless is not None:
                 self.end_headers()  # no Content-Length: the body ends when the server stops
                 while site.streamed < 32 * 2**20:
