@@ -165,17 +165,21 @@ def _marked(hit: Hit, color: bool) -> str:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option(
-    "--sync", is_flag=True, help="Also remove articles that the given sources no longer contain."
+    "--sync",
+    is_flag=True,
+    help="Also remove articles that the given files and folders no longer contain.",
 )
 @json_option
 @db_option
-def ingest(paths: tuple[Path, ...], sync: bool, as_json: bool, db_path: Path | None) -> None:
-    """Add or update the articles in PATHS (files or folders, read recursively).
+def ingest(paths: tuple[str, ...], sync: bool, as_json: bool, db_path: Path | None) -> None:
+    """Add or update the articles in PATHS: files or folders (read recursively), and http(s)
+    URLs of RSS/Atom feeds, OPML lists of feeds and article pages.
 
-    Formats: .md/.txt (optional YAML front matter), .html/.htm, .json/.jsonl.
-    Exits 0 when anything was stored, 1 when every file failed.
+    Formats: .md/.txt (optional YAML front matter), .html/.htm, .json/.jsonl, feeds (.rss,
+    .atom, .xml) and OPML lists (.opml). Exits 0 when anything was stored, 1 when every
+    source failed.
     """
     with open_library(db_path, fill=False) as library, _progress(not as_json, "Reading") as bar:
         try:

@@ -26,7 +26,7 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("articlebot", appauthor=False)) / "articlebot.db"
 
 
-def _bundled_articles() -> tuple[Path, ...]:
+def _bundled_articles() -> tuple[str | Path, ...]:
     # Imported lazily so the settings can be built (and tested) without opening the library.
     from knowledge import BUNDLED_ARTICLES
 
@@ -40,7 +40,8 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     admin_ids: frozenset[int] = frozenset()
     db_path: Path = field(default_factory=default_db_path)
-    sources: tuple[Path, ...] = ()
+    sources: tuple[str | Path, ...] = ()
+    """Files and folders (``Path``), and feed/page URLs (``str``: a ``Path`` would mangle them)."""
     admin_chat_id: int | None = None
     api_base_url: str | None = None
     channel_ids: frozenset[int] = frozenset()
@@ -54,7 +55,7 @@ class Settings:
         """Read and validate the settings; raise ``ConfigError`` with a readable message."""
         env = os.environ if env is None else env
         db = _clean(env.get("ARTICLEBOT_DB"))
-        sources = _parse_paths(env.get("ARTICLEBOT_SOURCES"))
+        sources = _parse_sources(env.get("ARTICLEBOT_SOURCES"))
         channel_ids, channel_usernames = _parse_channels(env.get("ARTICLEBOT_CHANNELS"))
         return cls(
             token=_clean(env.get("TELEGRAM_BOT_TOKEN")),
@@ -122,10 +123,24 @@ def _parse_chat_id(value: str | None) -> int | None:
     return int(value)
 
 
-def _parse_paths(value: str | None) -> tuple[Path, ...]:
-    # Both separators are accepted: os.pathsep is natural on a shell, a comma in a .env file.
-    parts = re.split(rf"[,{re.escape(os.pathsep)}]", value or "")
-    return tuple(Path(p.strip()).expanduser() for p in parts if p.strip())
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def _parse_sources(value: str | None) -> tuple[str | Path, ...]:
+    """Paths and URLs. Paths may be separated by os.pathsep (natural on a shell) or commas (in a
+    .env file); URLs, whose ':' is no separator, only by commas. URLs stay strings."""
+    sources: list[str | Path] = []
+    for chunk in re.split(r"\s*,\s*", (value or "").strip()):
+        if _URL.fullmatch(chunk):
+            sources.append(chunk)
+            continue
+        if "://" in chunk:
+            raise ConfigError(
+                f"ARTICLEBOT_SOURCES: separate URLs from other sources with commas, got {chunk!r}"
+            )
+        parts = chunk.split(os.pathsep)
+        sources.extend(Path(p.strip()).expanduser() for p in parts if p.strip())
+    return tuple(sources)
 
 
 def _parse_base_url(value: str | None) -> str | None:

@@ -171,7 +171,7 @@ class ReloadOutcome:
         return replies.format_reload_report(self.report, lang)
 
 
-def reload_sources(library: Library, sources: Sequence[Path]) -> ReloadOutcome:
+def reload_sources(library: Library, sources: Sequence[str | Path]) -> ReloadOutcome:
     """Re-ingest ``sources`` with sync; a failure leaves the old library and says why."""
     try:
         return ReloadOutcome(library.ingest(sources, sync=True))
@@ -180,7 +180,7 @@ def reload_sources(library: Library, sources: Sequence[Path]) -> ReloadOutcome:
         return ReloadOutcome(error=str(error) or type(error).__name__)
 
 
-def reload(library: Library, sources: Sequence[Path], lang: str) -> list[Reply]:
+def reload(library: Library, sources: Sequence[str | Path], lang: str) -> list[Reply]:
     """Re-ingest ``sources`` and say what happened (the terminal chat's /reload)."""
     return reload_sources(library, sources).replies(lang)
 

@@ -1,6 +1,7 @@
 """articlebot's knowledge library: articles in, quoted answers out. Never imports Telegram."""
 
 from .analysis import ANALYSER_VERSION, analyse
+from .fetch import FetchOptions
 from .index import BM25Index, BM25Params
 from .library import BUNDLED_ARTICLES, KnowledgeError, Library, LibraryBusy
 from .records import (
@@ -33,6 +34,7 @@ __all__ = [
     "BM25Params",
     "ChatAlerts",
     "Coverage",
+    "FetchOptions",
     "FileError",
     "Follow",
     "Hit",

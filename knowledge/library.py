@@ -23,6 +23,7 @@ import sqlite_utils
 
 from . import store
 from .analysis import ANALYSER_VERSION, analyse_query, analyse_spans, strip_bidi
+from .fetch import FetchOptions
 from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans
 from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
@@ -42,7 +43,7 @@ from .records import (
     StoredArticle,
     Votes,
 )
-from .sources import ReadResult, read_paths
+from .sources import ReadResult, WebMemory, is_url, read_paths
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class Library:
 
     recheck_seconds = 1.0
     """How often a search checks whether another process changed the library."""
+    fetch_options = FetchOptions()
+    """Timeout, size cap, per-host limit and User-Agent of the requests web sources need."""
 
     def __init__(self, path: Path, params: BM25Params = DEFAULT_PARAMS) -> None:
         self.path = path
@@ -142,18 +145,29 @@ class Library:
     def ingest(
         self, paths: Iterable[str | Path], sync: bool = False, progress: Progress | None = None
     ) -> IngestReport:
-        """Add new and changed articles from ``paths`` (files or folders) in one transaction.
+        """Add new and changed articles from ``paths`` (files, folders, feed/OPML files, and
+        http(s) URLs of feeds, OPML lists and article pages) in one transaction.
 
         A file whose modification time and size are those it had when it was last read whole
-        is not read again: its articles count as unchanged. With ``sync``, the articles under
-        ``paths`` that they no longer hold are removed (see ``_removals``). One ingest runs at
-        a time, across processes; a failure leaves the previous library serving.
+        is not read again, nor a web source that answers 304 to the validators it last sent:
+        their articles count as unchanged. With ``sync``, the articles under the local
+        ``paths`` that they no longer hold are removed (see ``_removals``). One ingest writes
+        at a time, across processes; a failure leaves the previous library serving.
         """
         started = time.perf_counter()
         paths = list(paths)
+        # Read before taking the locks: fetching can take long, and must not hold up an ingest
+        # that writes meanwhile (a channel post, another process's ingest).
+        db = self._db()
+        generation = store.get_meta(db, "generation")
+        memory = WebMemory(store.web_validators(db), store.entry_fingerprints(db))
+        read = read_paths(paths, store.file_signatures(db), memory, self.fetch_options)
         with self._write_lock, _exclusive(self.path):
-            db = self._db()
-            read = read_paths(paths, store.file_signatures(db))
+            if sync and store.get_meta(db, "generation") != generation:
+                # What another ingest wrote meanwhile may be missing from this read: removing
+                # waits for the next sync.
+                logger.info("another ingest wrote while this one read: nothing removed this time")
+                sync = False
             report = self._apply(db, read, paths if sync else None, progress)
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
@@ -179,9 +193,10 @@ class Library:
         """Store what was read in one transaction and swap the index in; with ``sync_paths``,
         also remove the stored articles under them that ``read`` no longer holds."""
         report = IngestReport(failed=list(read.failed))
-        skipped = store.keys_from_files(db, read.skipped)
+        hashes = store.article_hashes(db)
+        skipped = store.keys_from_files(db, read.skipped) | (read.unchanged_keys & hashes.keys())
         report.unchanged += len(skipped)
-        changed = self._changed(read.articles, store.article_hashes(db), report)
+        changed = self._changed(read.articles, hashes, report)
         vocabulary = Vocabulary(store.vocabulary(db))
         removals = self._removals(db, sync_paths, read, skipped) if sync_paths is not None else []
         if changed or removals:
@@ -190,7 +205,7 @@ class Library:
                 report.passages = self._store_changed(writer, changed, vocabulary, progress)
                 report.added_ids = writer.added
                 store.add_terms(db, vocabulary.new_terms())
-                store.record_files(db, read.settled)
+                _remember_sources(db, read)
                 store.retire_articles(db, removals)
                 report.removed = len(removals)
                 self._finish_write(db)
@@ -198,7 +213,7 @@ class Library:
             store.purge_retired(db)
         elif report.stored_anything:
             with db.atomic():
-                store.record_files(db, read.settled)
+                _remember_sources(db, read)
                 store.set_meta(db, last_ingest=store.now())
         return report
 
@@ -269,15 +284,19 @@ class Library:
         """Stored articles from ``paths`` (files or folders) that they no longer hold.
 
         Articles from elsewhere stay (an article ingested from another folder is not this
-        sync's business). Nothing is removed when every source failed, nor the articles of a
-        file or folder that failed this time: an unreachable source must not empty the
-        library. An empty folder, though, means its articles are gone.
+        sync's business). Nothing is removed when every local source failed, nor the articles
+        of a file or folder that failed this time: an unreachable source must not empty the
+        library. An empty folder, though, means its articles are gone. A feed lists only its
+        newest items, so an item that rolled off a feed (a URL or a file) is not removed, and
+        URLs are never synced.
         """
-        if read.failed and not read.files and not read.skipped:
+        roots = [str(Path(p).expanduser().resolve()) for p in paths if not is_url(p)]
+        failed = [f.path for f in read.failed if not is_url(f.path)]
+        read_any = read.files or any(not is_url(p) for p in read.skipped)
+        if not roots or (failed and not read_any):
             return []  # nothing could be read: better stale than empty
-        roots = [str(Path(p).expanduser().resolve()) for p in paths]
         keys = {a.key for a in read.articles} | skipped
-        protected = [f.path for f in read.failed]
+        protected = failed + sorted(read.feeds)
         return [
             article_id
             for article_id, key, path in store.article_paths(db)
@@ -676,6 +695,12 @@ def _exclusive(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remember_sources(db: sqlite_utils.Database, read: ReadResult) -> None:
+    """Remember, in the transaction that stores their articles, what need not be read again."""
+    store.record_files(db, read.settled)
+    store.record_web(db, read.validators, read.entries)
 
 
 def _article_row(article: Article, digest: str, title_terms: bytes) -> dict:

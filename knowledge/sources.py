@@ -1,4 +1,5 @@
-"""Read article files (Markdown/text, HTML, JSON/JSON lines) into ``Article`` records.
+"""Read article files (Markdown/text, HTML, JSON/JSON lines) into ``Article`` records; feeds,
+OPML lists and URLs are handed to ``feeds``.
 
 Every problem with a file becomes a ``FileError`` with a reason a person can act on; reading never
 raises for bad input, so one broken file never stops an ingest.
@@ -16,11 +17,15 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import charset_normalizer
 import yaml
 
 from .records import Article, FileError
+
+if TYPE_CHECKING:
+    from .fetch import FetchOptions, Validators
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +33,11 @@ TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+OPML_SUFFIXES = {".opml"}
+WEB_SUFFIXES = FEED_SUFFIXES | OPML_SUFFIXES
+"""Files read with the web sources: their items or feeds may need fetching."""
+_URL = re.compile(r"https?://", re.IGNORECASE)
 
 TITLE_CHARS = 90
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -50,20 +60,50 @@ class ReadResult:
     skipped: list[str] = field(default_factory=list)
     settled: dict[str, FileSignature] = field(default_factory=dict)
     """The files read whose signature may be trusted next time (see ``read_paths``)."""
+    feeds: set[str] = field(default_factory=set)
+    """The feed files read: a sync keeps the items that rolled off them."""
+    unchanged_keys: set[str] = field(default_factory=set)
+    """Keys of feed items whose entry is the one stored: not read again, counted unchanged."""
+    validators: dict[str, Validators] = field(default_factory=dict)
+    """The web sources read whole, with the validators to send them next time."""
+    entries: dict[str, str] = field(default_factory=dict)
+    """Key -> fingerprint of each feed entry read whole (see ``feeds.WebMemory``)."""
 
 
 FileSignature = tuple[int, int]
 """(modification time in ns, size) of a file: if both are the same, the file is taken as read."""
 
 
+@dataclass(frozen=True)
+class WebMemory:
+    """What earlier ingests stored about web sources, so that this one asks only for news."""
+
+    validators: dict[str, Validators] = field(default_factory=dict)
+    """URL -> (ETag, Last-Modified) of the feeds and pages whose articles are stored."""
+    entries: dict[str, str] = field(default_factory=dict)
+    """Article key -> fingerprint of the stored feed entry it came from."""
+
+
+def is_url(source: str | Path) -> bool:
+    """Whether a source is an http(s) URL (a ``Path`` never is: it would have lost a slash)."""
+    return isinstance(source, str) and _URL.match(source) is not None
+
+
 def read_paths(
-    paths: Iterable[str | Path], known: dict[str, FileSignature] | None = None
+    paths: Iterable[str | Path],
+    known: dict[str, FileSignature] | None = None,
+    web: WebMemory | None = None,
+    fetch: FetchOptions | None = None,
 ) -> ReadResult:
     """Read every article file under ``paths`` (files, or folders walked recursively), except
-    those whose signature is the one ``known`` for their path."""
+    those whose signature is the one ``known`` for their path, and every http(s) URL among
+    ``paths`` (a feed, an OPML list or an article page), fetched as ``fetch`` says."""
     result = ReadResult()
     known = known or {}
-    for path in iter_files(paths, result.failed):
+    paths = list(paths)
+    urls = [str(p) for p in paths if is_url(p)]
+    web_files: list[tuple[Path, FileSignature, bool]] = []
+    for path in iter_files([p for p in paths if not is_url(p)], result.failed):
         try:
             stat = path.stat()
         except OSError as error:
@@ -73,6 +113,9 @@ def read_paths(
         if known.get(str(path)) == signature:
             result.skipped.append(str(path))
             continue
+        if path.suffix.lower() in WEB_SUFFIXES:
+            web_files.append((path, signature, _settles(stat.st_mtime_ns)))
+            continue
         try:
             articles, problems = read_file_reporting(path)
         except SourceError as error:
@@ -81,14 +124,23 @@ def read_paths(
         result.articles.extend(articles)
         result.failed.extend(problems)
         result.files[str(path)] = signature
-        # A file with bad records is read again next time, so that they are reported again; so
-        # is one written just now, whose time may not change with its next write (coarse clock).
-        if not problems and time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+        # A file with bad records is read again next time, so that they are reported again.
+        if not problems and _settles(stat.st_mtime_ns):
             result.settled[str(path)] = signature
+    if urls or web_files:
+        from .feeds import read_web  # feedparser is loaded only when a feed is read
+
+        read_web(urls, web_files, web or WebMemory(), fetch, result)
     return result
 
 
 _SETTLED_NS = 2_000_000_000
+
+
+def _settles(mtime_ns: int) -> bool:
+    """Whether a file's signature can be trusted: not one written just now, whose time may not
+    change with its next write (coarse clock)."""
+    return time.time_ns() - mtime_ns > _SETTLED_NS
 
 
 def iter_files(paths: Iterable[str | Path], failed: list[FileError]) -> Iterator[Path]:
@@ -140,10 +192,12 @@ def read_file_reporting(path: Path) -> tuple[list[Article], list[FileError]]:
 
 def _read_file(path: Path) -> tuple[list[Article], list[FileError]]:
     suffix = path.suffix.lower()
+    if suffix in WEB_SUFFIXES:
+        raise SourceError("a feed or an OPML list: read it with read_paths, which can fetch")
     if suffix not in SUFFIXES:
         raise SourceError(
             f"unknown file type '{suffix or path.name}' (expected one of: "
-            f"{', '.join(sorted(SUFFIXES))})"
+            f"{', '.join(sorted(SUFFIXES | WEB_SUFFIXES))})"
         )
     try:
         data = path.read_bytes()
@@ -215,6 +269,13 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 def parse_html(text: str, path: Path, mtime: dt.datetime) -> Article:
     """The main text of a saved article page, with its title, canonical URL and date."""
+    meta, paragraphs = extract_html(text)
+    return make_article(meta, _text_field(meta, "title"), paragraphs, path, mtime, key=str(path))
+
+
+def extract_html(text: str) -> tuple[dict, list[str]]:
+    """The paragraphs of an article page's main text, and its metadata (title, date, url,
+    source, lang). Raises ``SourceError`` when the page holds no article text."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
     try:
@@ -235,7 +296,7 @@ def parse_html(text: str, path: Path, mtime: dt.datetime) -> Article:
         "source": doc.sitename,
         "lang": doc.language,
     }
-    return make_article(meta, _text_field(meta, "title"), paragraphs, path, mtime, key=str(path))
+    return meta, paragraphs
 
 
 def parse_json(
@@ -279,21 +340,36 @@ def make_article(
     meta: dict, title: str | None, paragraphs: list[str], path: Path, mtime: dt.datetime, key: str
 ) -> Article:
     """Build an ``Article`` from parsed metadata and paragraphs, filling in title and date."""
+    if meta.get("id") is not None and path.suffix.lower() not in JSON_SUFFIXES:
+        key = str(meta["id"])
+    mtime_date = mtime.isoformat(timespec="seconds")
+    return build_article(meta, title, paragraphs, key=key, path=str(path), fallback_date=mtime_date)
+
+
+def build_article(
+    meta: dict,
+    title: str | None,
+    paragraphs: list[str],
+    *,
+    key: str,
+    path: str,
+    fallback_date: str | None = None,
+) -> Article:
+    """An ``Article`` from metadata (date, url, source, lang) and paragraphs; a missing title is
+    the first sentence, a missing date ``fallback_date`` (a file's time; none for the web)."""
     if not paragraphs:
         raise SourceError("empty article: no text")
     published = _date_field(meta.get("date") or meta.get("published"))
     return Article(
-        key=str(meta["id"])
-        if meta.get("id") is not None and path.suffix.lower() not in JSON_SUFFIXES
-        else key,
+        key=key,
         title=title or derive_title(paragraphs[0]),
         text="\n\n".join(paragraphs),
-        published=published or mtime.isoformat(timespec="seconds"),
+        published=published or fallback_date,
         url=_text_field(meta, "url"),
         source=_text_field(meta, "source"),
         lang=_text_field(meta, "lang") or _text_field(meta, "language"),
-        path=str(path),
-        date_from_mtime=published is None,
+        path=path,
+        date_from_mtime=published is None and fallback_date is not None,
     )
 
 

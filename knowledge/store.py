@@ -1,11 +1,12 @@
 """The SQLite schema (through sqlite-utils) and every read and write the library makes.
 
 Tables: ``articles`` (text, metadata, title terms), ``passages`` (offsets, text and analysed terms),
-``terms`` (the vocabulary: each term's id), ``meta`` (analyser version, BM25 parameters, last
-ingest, generation), ``questions`` (the question log), ``follows`` and ``alerts_sent`` (the
-phrases chats follow, and the articles sent to them) and ``feedback`` with ``feedback_passages``
-(votes on answers). Terms are stored as int32 term ids in BLOBs, so that rebuilding the index reads
-arrays instead of analysing or splitting text again.
+``terms`` (the vocabulary: each term's id), ``files`` and ``web_sources`` / ``feed_entries`` (what
+an ingest need not read or fetch again), ``meta`` (analyser version, BM25 parameters, last ingest,
+generation), ``questions`` (the question log), ``follows`` and ``alerts_sent`` (the phrases chats
+follow, and the articles sent to them) and ``feedback`` with ``feedback_passages`` (votes on
+answers). Terms are stored as int32 term ids in BLOBs, so that rebuilding the index reads arrays
+instead of analysing or splitting text again.
 
 An ingest never deletes rows that the serving index may still point at: replaced passages and
 removed articles are marked ``retired`` in the ingest's transaction, and purged once the new index
@@ -74,6 +75,11 @@ CREATE INDEX IF NOT EXISTS articles_retired ON articles (retired) WHERE retired 
 CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 -- The files an ingest read whole: one whose time and size are unchanged is not read again.
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER);
+-- The validators of each feed or page an ingest stored whole, sent back so it can answer 304.
+CREATE TABLE IF NOT EXISTS web_sources (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
+-- The fingerprint of the feed entry each feed article came from: while the entry stays the
+-- same, its page is not fetched again.
+CREATE TABLE IF NOT EXISTS feed_entries (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY,
@@ -281,8 +287,41 @@ def record_files(db: sqlite_utils.Database, files: dict[str, tuple[int, int]]) -
     )
 
 
+def web_validators(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
+    """(ETag, Last-Modified) of each web source stored whole by an earlier ingest whose articles
+    are still in the library (a 304 from a source without any would leave nothing to serve)."""
+    rows = db.execute(
+        "SELECT url, etag, last_modified FROM web_sources w WHERE EXISTS "
+        "(SELECT 1 FROM articles a WHERE a.path = w.url AND a.retired = 0)"
+    )
+    return {url: (etag, modified) for url, etag, modified in rows}
+
+
+def entry_fingerprints(db: sqlite_utils.Database) -> dict[str, str]:
+    """Key -> fingerprint of the feed entry of each stored feed article."""
+    rows = db.execute(
+        "SELECT e.key, e.fingerprint FROM feed_entries e "
+        "JOIN articles a ON a.key = e.key AND a.retired = 0"
+    )
+    return dict(rows.fetchall())
+
+
+def record_web(
+    db: sqlite_utils.Database,
+    validators: dict[str, tuple[str | None, str | None]],
+    entries: dict[str, str],
+) -> None:
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO web_sources (url, etag, last_modified) VALUES (?, ?, ?)",
+        [(url, etag, modified) for url, (etag, modified) in validators.items()],
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO feed_entries (key, fingerprint) VALUES (?, ?)", entries.items()
+    )
+
+
 def keys_from_files(db: sqlite_utils.Database, paths: list[str]) -> set[str]:
-    """The keys of the stored articles that came from ``paths``."""
+    """The keys of the stored articles that came from ``paths`` (files, or web sources)."""
     keys: set[str] = set()
     for start in range(0, len(paths), 500):
         batch = paths[start : start + 500]

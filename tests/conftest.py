@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from knowledge import Library
+
+from .web_helpers import Site, serve
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +34,14 @@ def library(tmp_path: Path) -> Library:
     lib = Library.open(tmp_path / "lib.db")
     yield lib
     lib.close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A local web site on 127.0.0.1 serving the routes a test adds."""
+    site = Site()
+    server = serve(site)
+    yield site
+    site.done.set()  # releases the requests left hanging
+    server.shutdown()
+    server.server_close()

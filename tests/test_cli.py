@@ -8,6 +8,7 @@ from bot.cli import cli
 from knowledge import Library
 
 from .conftest import write
+from .web_helpers import Site
 
 SEED_QUESTION = "متى بدأ وقف إطلاق النار في غزة؟"
 
@@ -121,6 +122,23 @@ def test_ingest_report_and_exit_codes(runner: CliRunner, db: Path, tmp_path: Pat
     assert all_bad.exit_code == 1
     usage = runner.invoke(cli, ["ingest", "--db", str(db)])
     assert usage.exit_code == 2
+
+
+def test_ingest_urls(runner: CliRunner, db: Path, site: Site) -> None:
+    body = "".join(f"<p>{s} في غزة والقدس ورفح.</p>" for s in ("نص أول", "نص ثان", "نص ثالث"))
+    feed = site.add(
+        "/feed.rss",
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>أخبار</title>'
+        "<item><title>خبر</title><link>https://news.invalid/1</link>"
+        f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>",
+    )
+    result = runner.invoke(cli, ["ingest", "--db", str(db), feed])
+    assert result.exit_code == 0 and "added 1" in result.output
+    assert len(site.hits("/feed.rss")) == 1
+    missing = runner.invoke(cli, ["ingest", "--db", str(db), site.url("/gone.rss")])
+    assert missing.exit_code == 1
+    assert f"{site.url('/gone.rss')}: HTTP 404" in missing.output
 
 
 def test_ingest_sync_removes(runner: CliRunner, db: Path, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import BUNDLED_ARTICLES, BM25Index, Library
+from knowledge import BUNDLED_ARTICLES, Article, BM25Index, Library
 from knowledge import store as store_module
 
 from .conftest import write
@@ -60,6 +60,30 @@ def test_sync_keeps_articles_of_a_missing_source_folder(library: Library, tmp_pa
     report = library.ingest([tmp_path / "elsewhere"], sync=True)
     assert report.removed == 0 and report.failed[0].reason == "no such file or folder"
     assert library.stats().articles == 1
+
+
+def test_a_sync_that_read_while_another_ingest_wrote_removes_nothing_that_time(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.library as library_module
+
+    src = tmp_path / "src"
+    _article(src, "a.md", title="a")
+    gone = _article(src, "b.md", BODY + " ب", title="b")
+    library.ingest([src])
+    gone.unlink()
+    real_read = library_module.read_paths
+
+    def read_while_a_post_arrives(*args, **kwargs):
+        result = real_read(*args, **kwargs)
+        library.add_articles([Article(key="post", title="منشور", text=BODY + " منشور")])
+        return result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(library_module, "read_paths", read_while_a_post_arrives)
+        assert library.ingest([src], sync=True).removed == 0
+    assert library.ingest([src], sync=True).removed == 1
+    assert sorted(a.title for a in library.latest(10)) == ["a", "منشور"]
 
 
 def test_failed_ingest_leaves_the_previous_library(
