@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["InlinePage", "inline_page", "on_inline_query"]
+__all__ = ["InlinePage", "inline_page", "on_inline_query", "query_lang"]
 
 PAGE = 10
 """Results per answer (Telegram allows 50); scrolling down asks for the next page."""
@@ -107,13 +107,24 @@ def _next_offset(offset: int, shown: int, available: int) -> str:
     return str(end) if shown and end < min(available, MAX_RESULTS) else ""
 
 
+def query_lang(query: str) -> str:
+    """Arabic for a question in Arabic script, else English."""
+    return "ar" if replies.is_arabic(query) else "en"
+
+
 # --- Telegram ----------------------------------------------------------------------------------
 
 
 async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``@bot question``: a page of results (the same for everyone: no personal results)."""
+    """``@bot question``: a page of results, the same for everyone (no personal results).
+
+    Telegram reuses an answer for everyone who types the same query, so the language of the
+    labels (dates, the no-answer button) follows the question's script, not the asker. An empty
+    query, which everyone sends, lists the newest articles in the asker's language: that answer
+    alone is personal."""
     query = update.inline_query
-    lang = h.user_lang(update, context, query.query)
+    personal = not query.query.strip()
+    lang = h.user_lang(update, context) if personal else query_lang(query.query)
     offset = int(query.offset) if query.offset.isdigit() else 0
     library = context.bot_data[h.LIBRARY]
     page = await asyncio.to_thread(inline_page, library, query.query, offset, lang)
@@ -125,7 +136,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer(
             [_result(item) for item in page.items],
             cache_time=CACHE_SECONDS,
-            is_personal=False,
+            is_personal=personal,
             next_offset=page.next_offset,
             button=button,
         )

@@ -1032,6 +1032,18 @@ async def test_an_empty_inline_query_lists_the_newest_articles(bot: Bot, library
     assert [r["title"] for r in params["results"]] == [a.title for a in library.latest(3)]
     assert params["next_offset"] == ""
     assert params["results"][0]["description"].startswith("10 July 2021 · Space Desk: The space")
+    assert params["is_personal"] is True  # its labels are in the asker's language
+    arabic = await ask_inline(bot, "", from_user=user(5, "ar"))
+    assert arabic["results"][0]["description"].startswith("10 يوليو 2021")
+
+
+async def test_inline_labels_follow_the_question_not_the_asker(bot: Bot) -> None:
+    # Telegram reuses a non-personal answer for whoever types the same query next.
+    english = await ask_inline(bot, "ما الطقس في لندن؟", from_user=user(4, "en"))
+    arabic = await ask_inline(bot, "ما الطقس في لندن؟", from_user=user(5, "ar"))
+    english.pop("inline_query_id"), arabic.pop("inline_query_id")
+    assert english == arabic and "لا إجابة" in english["button"]["text"]
+    assert english["is_personal"] is False
 
 
 async def test_newest_articles_page_inline(bot: Bot, library: Library, many: list[int]) -> None:
@@ -1049,7 +1061,7 @@ async def test_an_unanswered_inline_question_offers_the_bot(bot: Bot) -> None:
         "text": "🤔 No answer in the library · open the bot",
         "start_parameter": "inline",
     }
-    params = await ask_inline(bot, "ما الطقس في لندن؟", from_user=user(4, "ar"))
+    params = await ask_inline(bot, "ما الطقس في لندن؟", from_user=user(4, "en"))
     assert "لا إجابة" in params["button"]["text"]
     await bot.say("/start inline", from_user=user(4, "en"))  # the button opens the bot
     assert "Hello" in bot.last()["text"]
