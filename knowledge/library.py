@@ -96,6 +96,7 @@ class Library:
         self._write_lock = threading.Lock()
         self._index: BM25Index | None = None
         self._checked_at = time.monotonic()
+        self._coverage: tuple[tuple[str | None, str | None], Coverage] | None = None
 
     @classmethod
     def open(
@@ -511,12 +512,18 @@ class Library:
         """What the library covers: article count and newest article per origin (source name,
         else folder), and when it last changed."""
         db = self._db()
+        # Counting origins reads every article row: anyone may send /sources, so the answer is
+        # kept until the library changes (a new generation, or an ingest that found nothing new).
+        key = (store.get_meta(db, "generation"), store.get_meta(db, "last_ingest"))
+        cached = self._coverage
+        if cached is not None and cached[0] == key:
+            return cached[1]
         origins = [Origin(name, n, newest) for name, n, newest in store.origins(db)]
-        return Coverage(
-            articles=sum(o.articles for o in origins),
-            origins=origins,
-            last_refresh=store.get_meta(db, "last_ingest"),
+        coverage = Coverage(
+            articles=sum(o.articles for o in origins), origins=origins, last_refresh=key[1]
         )
+        self._coverage = (key, coverage)
+        return coverage
 
     def record_question(self, question: str, answered: bool) -> int | None:
         """Log a question, so that stats can tell what the library lacks; returns its id (for

@@ -396,3 +396,16 @@ def test_coverage_counts_articles_by_source_else_folder(library: Library, tmp_pa
         ("Channel", 1, None),
         ("Example News", 1, "2021-05-01"),
     ]
+
+
+def test_coverage_is_counted_again_only_when_the_library_changed(
+    library: Library, tmp_path: Path
+) -> None:
+    _article(tmp_path / "news", "a.md", title="a", source="Example News")
+    library.ingest([tmp_path / "news"])
+    first = library.coverage()
+    assert library.coverage() is first  # nothing changed: not counted again
+    with Library.open(library.path) as other:  # another process's ingest counts too
+        _article(tmp_path / "news", "b.md", BODY + " ب", title="b", source="Example News")
+        other.ingest([tmp_path / "news"])
+    assert library.coverage().origins[0].articles == 2
