@@ -273,6 +273,11 @@ def parse_html(text: str, path: Path, mtime: dt.datetime) -> Article:
     return make_article(meta, _text_field(meta, "title"), paragraphs, path, mtime, key=str(path))
 
 
+MIN_PAGE_WORDS = 15
+"""A page whose main text is shorter is not taken for an article (the shortest news briefs run to
+a few dozen words)."""
+
+
 def extract_html(text: str) -> tuple[dict, list[str]]:
     """The paragraphs of an article page's main text, and its metadata (title, date, url,
     source, lang). Raises ``SourceError`` when the page holds no article text."""
@@ -289,6 +294,10 @@ def extract_html(text: str) -> tuple[dict, list[str]]:
     paragraphs = split_paragraphs(doc.text, one_per_line=True)
     if paragraphs and doc.title and paragraphs[0] == doc.title.strip():
         paragraphs.pop(0)
+    words = sum(len(p.split()) for p in paragraphs)
+    if words < MIN_PAGE_WORDS:
+        # what is left of a home, section or error page once its menus are dropped
+        raise SourceError(f"not an article: only {words} words of text")
     meta = {
         "title": doc.title,
         "date": doc.date,

@@ -223,6 +223,9 @@ def test_failing_sources_are_reported_and_the_others_are_stored(
         site.add("/photo.html", '<html><body><img src="a.jpg"></body></html>', **_html()): (
             "no article text found"
         ),
+        site.add("/section.html", "<html><body><main><p>أخبار الرياضة</p></main>", **_html()): (
+            "not an article: only 2 words"
+        ),
         site.add("/data.json", '{"a": 1}', content_type="application/json"): (
             "neither an article page nor a feed"
         ),

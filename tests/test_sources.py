@@ -109,6 +109,11 @@ def test_json_and_jsonl_records(tmp_path: Path) -> None:
         ("date.md", "---\ndate: yesterday\n---\nbody", "unreadable date"),
         ("yaml.md", "---\ntitle: [unclosed\n---\nbody", "invalid YAML"),
         ("nothing.html", "<html><body></body></html>", "no article text"),
+        (
+            "home.html",
+            "<html><body><nav><a href=/>الرئيسية</a></nav><main><p>آخر الأخبار</p></main></body>",
+            "not an article: only",
+        ),
     ],
 )
 def test_bad_files_are_reported_and_skipped(
