@@ -239,7 +239,7 @@ class Library:
                 done += len(prepared)
                 rows = [
                     (
-                        _article_row(article, digest, _blob(p.title_terms)),
+                        _article_row(article, digest, p.title_terms),
                         _passage_rows(article.text, p),
                     )
                     for (article, digest), p in zip(batch, prepared, strict=True)
@@ -326,7 +326,7 @@ class Library:
         with db.atomic():
             store.replace_vocabulary(db, vocabulary.new_terms())
             for (article_id, _, text), p in zip(articles, prepared, strict=True):
-                store.replace_passages(db, article_id, _blob(p.title_terms), _passage_rows(text, p))
+                store.replace_passages(db, article_id, p.title_terms, _passage_rows(text, p))
             self._finish_write(db)
 
     # -- index ----------------------------------------------------------------------------------
@@ -728,14 +728,9 @@ def _article_row(article: Article, digest: str, title_terms: bytes) -> dict:
 
 def _passage_rows(text: str, prepared: Prepared) -> list[store.PassageRow]:
     return [
-        (position, start, end, text[start:end], _blob(terms))
+        (position, start, end, text[start:end], terms)
         for position, start, end, terms in prepared.passages
     ]
-
-
-def _blob(terms: np.ndarray) -> bytes:
-    """Term ids as stored: int32, native byte order (little-endian on every supported CPU)."""
-    return np.ascontiguousarray(terms, dtype=np.int32).tobytes()
 
 
 def _digest(article: Article) -> str:

@@ -44,10 +44,11 @@ CHUNK = 64
 @dataclass(frozen=True)
 class Prepared:
     """An article's title terms and its passages as (position, start, end, terms) rows, terms
-    as int32 arrays of term ids. A passage's text is the article's text between its offsets."""
+    as library term ids in int32 bytes (native order), as they are stored. A passage's text is
+    the article's text between its offsets."""
 
-    title_terms: np.ndarray
-    passages: list[tuple[int, int, int, np.ndarray]]
+    title_terms: bytes
+    passages: list[tuple[int, int, int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -258,14 +259,16 @@ class Vocabulary:
         )
         known = self._local.get(chunk.numbering, np.zeros(0, np.int32))
         to_library = self._local[chunk.numbering] = np.concatenate([known, new])
-        terms = to_library[chunk.terms]
-        bounds = chunk.bounds.tolist()
+        # One conversion to bytes for the chunk, then slices: per-passage array objects cost
+        # more than the work they hold.
+        data = to_library[chunk.terms].astype(np.int32).tobytes()
+        bounds = (chunk.bounds * 4).tolist()
         prepared = []
         text = 0
         for passages in chunk.layout:
-            title = terms[bounds[text] : bounds[text + 1]]
+            title = data[bounds[text] : bounds[text + 1]]
             rows = [
-                (pos, a, b, terms[bounds[i] : bounds[i + 1]])
+                (pos, a, b, data[bounds[i] : bounds[i + 1]])
                 for i, (pos, a, b) in enumerate(passages, text + 1)
             ]
             prepared.append(Prepared(title, rows))
