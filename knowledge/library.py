@@ -222,7 +222,7 @@ class Library:
         vocabulary = Vocabulary(store.vocabulary(db))
         removals = self._removals(db, sync_paths, read, skipped) if sync_paths is not None else []
         if changed or removals:
-            with db.atomic():
+            with store.write_transaction(db):
                 writer = store.ArticleWriter(db)
                 report.passages = self._store_changed(writer, changed, vocabulary, progress)
                 report.added_ids = writer.added

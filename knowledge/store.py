@@ -22,6 +22,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -160,6 +161,24 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite_utils.Database
 def _missing_tables(db: sqlite_utils.Database) -> bool:
     wanted = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA)
     return not set(wanted) <= set(db.table_names())
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """An ingest's transaction, holding the write lock from its start (BEGIN IMMEDIATE).
+
+    A deferred one reads first (the stored ids) and writes once the first chunk is analysed;
+    had another connection written in between (a question logged meanwhile), SQLite would
+    refuse its first write ("database is locked") and the whole ingest would fail.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def now() -> str:

@@ -436,3 +436,16 @@ def test_coverage_counts_articles_by_source_else_folder(library: Library, tmp_pa
         ("Channel", 1, None),
         ("Example News", 1, "2021-05-01"),
     ]
+
+
+def test_a_question_logged_while_an_ingest_analyses_does_not_fail_it(
+    library: Library, tmp_path: Path
+) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    logged = []
+
+    def progress(done: int, total: int) -> None:  # called between reading and writing
+        logged.append(library.record_question("سؤال أثناء التحديث", answered=False))
+
+    assert library.ingest([tmp_path / "src"], progress=progress).added == 1
+    assert logged == [None]  # the ingest holds the database: the question goes unlogged
