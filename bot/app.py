@@ -97,6 +97,8 @@ def build_application(
         # A slow search or a running /reload must not hold up other users' updates.
         .concurrent_updates(True)
         .post_init(_post_init)
+        # Stores the channel posts still queued while the bot can still send alerts.
+        .post_stop(channels.store_queued_posts)
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
@@ -125,6 +127,7 @@ def build_application(
             h.RELOAD_LOCK: asyncio.Lock(),
         }
     )
+    application.bot_data[channels.POSTS] = channels.post_queue(application)
     _add_handlers(application)
     if settings.reload_every:
         # The first run after one interval: the library was filled from the sources at start

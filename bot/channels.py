@@ -1,6 +1,12 @@
 """Channel posts as articles: each post of a channel listed in ``ARTICLEBOT_CHANNELS`` (the bot
 must be one of its administrators to receive them), and each edit of one, is stored in the
-library and searchable at once.
+library and searchable within moments.
+
+Posts are stored by one task, in the order they arrive: ``on_channel_post`` only queues a post
+(a newer version of a queued post takes its place), and ``PostQueue`` stores everything queued
+with one ``add_articles`` call, in a thread of its own. While the library is busy (a reload, a
+command-line ingest) the posts wait in the queue, however long it takes; an older version never
+replaces a newer one, in the queue or in the library (``Article.version``).
 """
 
 from __future__ import annotations
@@ -8,25 +14,37 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import handlers as h
-from knowledge import Article, KnowledgeError
+from knowledge import Article, LibraryBusy
 
 if TYPE_CHECKING:
     from knowledge import IngestReport, Library
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["on_channel_post", "post_article", "post_url"]
+__all__ = [
+    "POSTS",
+    "Backoff",
+    "PostQueue",
+    "on_channel_post",
+    "post_article",
+    "post_queue",
+    "post_url",
+    "store_queued_posts",
+]
 
 TITLE_CHARS = 120
-STORE_RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 60.0)
-"""Pauses before storing a post again while another process (a command-line ingest) holds the
-library's ingest lock: a post is only delivered once."""
+POSTS = "channel_posts"
+"""The ``bot_data`` key of the application's ``PostQueue``."""
 
 
 def post_article(post: Message) -> Article | None:
@@ -54,6 +72,7 @@ def post_article(post: Message) -> Article | None:
         url=post_url(chat.id, chat.username, post.message_id),
         source=chat.title or (f"@{chat.username}" if chat.username else str(chat.id)),
         path=f"telegram:{chat.id}",
+        version=int((post.edit_date or post.date).timestamp()),
     )
 
 
@@ -76,7 +95,8 @@ def _shorten(line: str, limit: int) -> str:
 
 
 async def on_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A new or edited channel post: stored as an article when its channel is listed."""
+    """A new or edited channel post: queued to be stored as an article when its channel is
+    listed."""
     post = update.effective_message
     chat = post.chat
     settings = context.bot_data[h.SETTINGS]
@@ -87,24 +107,214 @@ async def on_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if article is None:
         logger.debug("post %s of channel %s ignored: no text", post.message_id, chat.id)
         return
-    report = await _store(context.bot_data[h.LIBRARY], article)
-    logger.info(
-        "channel post %s: %s",
-        article.key,
-        "added" if report.added else "updated" if report.updated else "unchanged",
-    )
-    await h.articles_arrived(context, report)
+    context.bot_data[POSTS].put(article)
 
 
-async def _store(library: Library, article: Article) -> IngestReport:
-    for delay in STORE_RETRY_DELAYS:
+def post_queue(application: Application) -> PostQueue:
+    """A queue that stores the posts in the application's library and, after each batch,
+    calls ``handlers.articles_arrived`` (the followers' alerts)."""
+    context = application.context_types.context(application)
+
+    async def arrived(report: IngestReport) -> None:
+        await h.articles_arrived(context, report)
+
+    return PostQueue(application.bot_data[h.LIBRARY], arrived)
+
+
+async def store_queued_posts(application: Application) -> None:
+    """At shutdown (``post_stop``: the bot can still send alerts): stop the queue's task and
+    try once more to store what is queued."""
+    await application.bot_data[POSTS].close()
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Pauses between attempts to store posts: ``first`` seconds, doubling up to ``most``."""
+
+    first: float = 1.0
+    most: float = 30.0
+
+    def after(self, delay: float | None) -> float:
+        """The pause after one of ``delay`` (None: the first pause)."""
+        return self.first if delay is None else min(delay * 2, self.most)
+
+
+class PostQueue:
+    """The posts waiting to be stored, newest version per key, and the one task storing them.
+
+    The task takes everything queued at once and stores it with one ``add_articles`` call in
+    its own thread, so a busy library parks no thread of the default executor (which searches
+    need) and a burst of posts rebuilds the index once. While the library is busy it tries
+    again after a pause (``backoff``), indefinitely. Any other failure is logged at ERROR with
+    the posts it concerns; each of those posts is then tried alone, and dropped (with an ERROR
+    log) after ``attempts`` failures, so that one bad post cannot hold up the others.
+    """
+
+    backoff = Backoff()
+    attempts = 5
+    """Failures (other than a busy library) after which a post is dropped."""
+
+    def __init__(self, library: Library, stored: Callable[[IngestReport], Awaitable[None]]) -> None:
+        self.library = library
+        self._stored = stored
+        # By key, in order of arrival; a newer version keeps its key's place.
+        self._pending: dict[str, Article] = {}
+        self._failures: dict[str, int] = {}
+        self._arrived = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._closing = False
+        self._pausing = False
+        self._waiting = False  # whether the last attempt found the library busy
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def put(self, article: Article) -> None:
+        """Queue ``article`` (unless a newer version of it is queued), and start the task that
+        stores the queue if it is not running."""
+        queued = self._pending.get(article.key)
+        if queued is not None and _version(queued) > _version(article):
+            logger.info("channel post %s: an older version arrived after a newer one", article.key)
+            return
+        self._pending[article.key] = article
+        self._failures.pop(article.key, None)  # a new version gets its own attempts
+        logger.info("channel post %s queued (%d waiting)", article.key, len(self._pending))
+        self._idle.clear()
+        self._arrived.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="channel-posts")
+
+    async def join(self) -> None:
+        """Wait until every post queued so far is stored (or dropped)."""
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        """Stop the task (after the attempt it is making, if any), then store what is queued,
+        without pauses, until the queue is empty or the library is busy; what is left is
+        logged at ERROR, post by post."""
+        self._closing = True
+        self._arrived.set()
+        task, self._task = self._task, None
+        if task is not None:
+            if self._pausing:
+                task.cancel()  # only a pause is cut short, never an attempt
+            await asyncio.wait([task])
         try:
-            return await asyncio.to_thread(library.add_articles, [article])
-        except KnowledgeError as error:  # another process is ingesting
-            logger.warning("cannot store %s now (%s); again in %.0f s", article.key, error, delay)
-            await pause(delay)
-    return await asyncio.to_thread(library.add_articles, [article])
+            while self._pending and await self._store_next() != "busy":
+                pass
+            for article in self._pending.values():
+                logger.error("channel post not stored at shutdown: %s", _described(article))
+            self._pending.clear()
+        finally:
+            self._closing = False
+            self._idle.set()
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)
+                self._executor = None
+
+    async def _run(self) -> None:
+        delay: float | None = None
+        while not self._closing:
+            if not self._pending:
+                self._idle.set()
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            try:
+                outcome = await self._store_next()
+            except Exception:  # the task must outlive any surprise; the posts stay queued
+                logger.exception("the channel post queue failed")
+                outcome = "failed"
+            delay = None if outcome == "stored" else self.backoff.after(delay)
+            if delay is not None and not self._closing:
+                await self._pause(delay)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait before the next attempt; ``close`` cuts the wait short."""
+        self._pausing = True
+        try:
+            await pause(seconds)
+        finally:
+            self._pausing = False
+
+    async def _store_next(self) -> str:
+        """Store the next batch: ``"stored"``, ``"busy"`` or ``"failed"``."""
+        batch = self._next_batch()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="channel-posts")
+        add = partial(self.library.add_articles, batch, wait=False)
+        try:
+            report = await asyncio.get_running_loop().run_in_executor(self._executor, add)
+        except LibraryBusy as error:
+            # Once per wait: a long ingest would otherwise fill the log.
+            log = logger.debug if self._waiting else logger.warning
+            log("%d channel posts wait: %s", len(self._pending), error)
+            self._waiting = True
+            return "busy"
+        except Exception:
+            self._failed(batch)
+            return "failed"
+        if self._waiting:
+            logger.info("the library is free again: storing the channel posts")
+            self._waiting = False
+        self._done(batch)
+        logger.info(
+            "channel posts stored: %d added, %d updated, %d unchanged, %d outdated (%s)",
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.outdated,
+            ", ".join(article.key for article in batch),
+        )
+        try:
+            await self._stored(report)
+        except Exception:  # the posts are stored: only the reaction to them failed
+            logger.exception("reacting to stored channel posts failed")
+        return "stored"
+
+    def _next_batch(self) -> list[Article]:
+        """Everything queued; but after a failure, its posts go one at a time (those that
+        failed least first) to tell the bad one from the others."""
+        suspects = [a for a in self._pending.values() if self._failures.get(a.key)]
+        if suspects:
+            return [min(suspects, key=lambda a: self._failures[a.key])]
+        return list(self._pending.values())
+
+    def _done(self, batch: list[Article]) -> None:
+        for article in batch:
+            if self._pending.get(article.key) is article:  # not replaced by a newer version
+                del self._pending[article.key]
+                self._failures.pop(article.key, None)
+
+    def _failed(self, batch: list[Article]) -> None:
+        posts = "; ".join(_described(article) for article in batch)
+        logger.error("could not store channel posts: %s", posts, exc_info=True)
+        for article in batch:
+            if self._pending.get(article.key) is not article:
+                continue  # a newer version replaced it meanwhile: that one gets its own attempts
+            failures = self._failures[article.key] = self._failures.get(article.key, 0) + 1
+            if failures >= self.attempts:
+                del self._pending[article.key]
+                del self._failures[article.key]
+                logger.error(
+                    "channel post dropped after %d failures: %s", failures, _described(article)
+                )
+
+
+def _version(article: Article) -> int:
+    return article.version if article.version is not None else -1
+
+
+def _described(article: Article) -> str:
+    """The post's key and its first words, for a log line."""
+    words = " ".join(article.text.split())
+    if not words.startswith(article.title.rstrip("…")):  # a one-line post is its own title
+        words = f"{article.title} {words}"
+    return f"{article.key} «{words[:80]}{'…' if len(words) > 80 else ''}»"
 
 
 pause = asyncio.sleep
-"""How ``_store`` waits between attempts (tests replace it)."""
+"""How the queue waits between attempts (tests replace it)."""

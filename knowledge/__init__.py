@@ -3,7 +3,7 @@
 from .analysis import ANALYSER_VERSION, analyse
 from .fetch import FetchOptions
 from .index import BM25Index, BM25Params
-from .library import BUNDLED_ARTICLES, KnowledgeError, Library, LibraryBusy
+from .library import BUNDLED_ARTICLES, IngestRunning, KnowledgeError, Library, LibraryBusy
 from .records import (
     Alert,
     Article,
@@ -39,6 +39,7 @@ __all__ = [
     "Follow",
     "Hit",
     "IngestReport",
+    "IngestRunning",
     "KnowledgeError",
     "Library",
     "LibraryBusy",

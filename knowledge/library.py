@@ -80,6 +80,10 @@ class LibraryBusy(KnowledgeError):
     """The library is being updated; try again in a moment."""
 
 
+class IngestRunning(LibraryBusy):
+    """Another ingest of this library is running; try again when it is done."""
+
+
 class Library:
     """A library of articles stored in one SQLite file, searchable with BM25."""
 
@@ -163,7 +167,7 @@ class Library:
         generation = store.get_meta(db, "generation")
         memory = WebMemory(store.web_validators(db), store.entry_fingerprints(db))
         read = read_paths(paths, store.file_signatures(db), memory, self.fetch_options)
-        with self._write_lock, _exclusive(self.path):
+        with self._writing():
             if sync and store.get_meta(db, "generation") != generation:
                 # What another ingest wrote meanwhile may be missing from this read: removing
                 # waits for the next sync.
@@ -174,15 +178,31 @@ class Library:
         logger.info("ingest: %s", report.as_json())
         return report
 
-    def add_articles(self, articles: Iterable[Article]) -> IngestReport:
+    def add_articles(self, articles: Iterable[Article], *, wait: bool = True) -> IngestReport:
         """Add or update articles that do not come from files (a channel post, a feed item):
-        the same checks, transaction and index swap as ``ingest``; nothing is removed."""
+        the same checks, transaction and index swap as ``ingest``; nothing is removed. An
+        article older than the stored version of it (``Article.version``) is ignored.
+
+        Raises ``IngestRunning`` while another process ingests; without ``wait``, also (at
+        once) while another ingest of this process runs, instead of waiting for it.
+        """
         started = time.perf_counter()
-        with self._write_lock, _exclusive(self.path):
+        with self._writing(wait):
             report = self._apply(self._db(), ReadResult(articles=list(articles)), None, None)
         report.seconds = time.perf_counter() - started
         logger.info("add: %s", report.as_json())
         return report
+
+    @contextmanager
+    def _writing(self, wait: bool = True) -> Iterator[None]:
+        """Hold this process's write lock, then the ingest lock shared with other processes."""
+        if not self._write_lock.acquire(blocking=wait):
+            raise IngestRunning(_INGEST_RUNNING)
+        try:
+            with _exclusive(self.path):
+                yield
+        finally:
+            self._write_lock.release()
 
     def _apply(
         self,
@@ -197,15 +217,18 @@ class Library:
         hashes = store.article_hashes(db)
         skipped = store.keys_from_files(db, read.skipped) | (read.unchanged_keys & hashes.keys())
         report.unchanged += len(skipped)
-        changed = self._changed(read.articles, hashes, report)
+        articles = _not_outdated(db, read.articles, report)
+        versions = {a.key: a.version for a in articles if a.version is not None}
+        changed = self._changed(articles, hashes, report)
         vocabulary = Vocabulary(store.vocabulary(db))
         removals = self._removals(db, sync_paths, read, skipped) if sync_paths is not None else []
         if changed or removals:
-            with db.atomic():
+            with store.write_transaction(db):
                 writer = store.ArticleWriter(db)
                 report.passages = self._store_changed(writer, changed, vocabulary, progress)
                 report.added_ids = writer.added
                 store.add_terms(db, vocabulary.new_terms())
+                store.record_versions(db, versions)
                 _remember_sources(db, read)
                 store.retire_articles(db, removals)
                 report.removed = len(removals)
@@ -214,6 +237,7 @@ class Library:
             store.purge_retired(db)
         elif report.stored_anything:
             with db.atomic():
+                store.record_versions(db, versions)  # an unchanged newer version still counts
                 _remember_sources(db, read)
                 store.set_meta(db, last_ingest=store.now())
         return report
@@ -682,6 +706,28 @@ class Library:
         return db
 
 
+def _not_outdated(
+    db: sqlite_utils.Database, articles: list[Article], report: IngestReport
+) -> list[Article]:
+    """``articles`` without those older than the stored version of them (counted in
+    ``report.outdated``)."""
+    stored = store.article_versions(db, [a.key for a in articles if a.version is not None])
+    fresh = []
+    for article in articles:
+        newest = stored.get(article.key)
+        if article.version is not None and newest is not None and article.version < newest:
+            logger.info(
+                "%s: version %d is older than the stored %d", article.key, article.version, newest
+            )
+            report.outdated += 1
+        else:
+            fresh.append(article)
+    return fresh
+
+
+_INGEST_RUNNING = "another ingest of this library is running; try again when it is done"
+
+
 @contextmanager
 def _exclusive(path: Path) -> Iterator[None]:
     """Hold the library's ingest lock, shared with other processes (another bot instance, a
@@ -695,9 +741,7 @@ def _exclusive(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise KnowledgeError(
-                "another ingest of this library is running; try again when it is done"
-            ) from None
+            raise IngestRunning(_INGEST_RUNNING) from None
         try:
             yield
         finally:

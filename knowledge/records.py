@@ -26,6 +26,9 @@ class Article:
     """The file the article came from."""
     date_from_mtime: bool = False
     """True when no date was given and the file's modification time was used."""
+    version: int | None = None
+    """Orders the versions of an article that its source changes (a channel post's edit date,
+    in seconds): a version older than the one stored is ignored, however late it arrives."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    outdated: int = 0
+    """Articles ignored because a newer version of them is stored (see ``Article.version``)."""
     failed: list[FileError] = field(default_factory=list)
     passages: int = 0
     """Passages written by this ingest (for added and updated articles)."""
@@ -150,6 +155,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "outdated": self.outdated,
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
             "passages": self.passages,
             "seconds": round(self.seconds, 3),

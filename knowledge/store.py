@@ -2,7 +2,8 @@
 
 Tables: ``articles`` (text, metadata, title terms), ``passages`` (offsets, text and analysed terms),
 ``terms`` (the vocabulary: each term's id), ``files`` and ``web_sources`` / ``feed_entries`` (what
-an ingest need not read or fetch again), ``meta`` (analyser version, BM25 parameters, last ingest,
+an ingest need not read or fetch again), ``article_versions`` (the stored version of articles
+that come in versions), ``meta`` (analyser version, BM25 parameters, last ingest,
 generation), ``questions`` (the question log), ``follows`` and ``alerts_sent`` (the phrases chats
 follow, and the articles sent to them) and ``feedback`` with ``feedback_passages`` (votes on
 answers). Terms are stored as int32 term ids in BLOBs, so that rebuilding the index reads arrays
@@ -21,6 +22,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -80,6 +82,9 @@ CREATE TABLE IF NOT EXISTS web_sources (url TEXT PRIMARY KEY, etag TEXT, last_mo
 -- The fingerprint of the feed entry each feed article came from: while the entry stays the
 -- same, its page is not fetched again.
 CREATE TABLE IF NOT EXISTS feed_entries (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+-- The version of each stored article that comes in versions (a channel post and its edits): an
+-- older version that arrives late (a retry, a redelivery after a restart) is ignored.
+CREATE TABLE IF NOT EXISTS article_versions (key TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY,
@@ -160,6 +165,24 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite_utils.Database
 def _missing_tables(db: sqlite_utils.Database) -> bool:
     wanted = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA)
     return not set(wanted) <= set(db.table_names())
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """An ingest's transaction, holding the write lock from its start (BEGIN IMMEDIATE).
+
+    A deferred one reads first (the stored ids) and writes once the first chunk is analysed;
+    had another connection written in between (a question logged meanwhile), SQLite would
+    refuse its first write ("database is locked") and the whole ingest would fail.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def now() -> str:
@@ -321,6 +344,26 @@ def record_web(
     )
     db.conn.executemany(
         "INSERT OR REPLACE INTO feed_entries (key, fingerprint) VALUES (?, ?)", entries.items()
+    )
+
+
+def article_versions(db: sqlite_utils.Database, keys: list[str]) -> dict[str, int]:
+    """The stored version of those of ``keys`` that have one."""
+    versions: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        marks = ",".join("?" * len(batch))
+        sql = f"SELECT key, version FROM article_versions WHERE key IN ({marks})"
+        versions.update(db.execute(sql, batch).fetchall())
+    return versions
+
+
+def record_versions(db: sqlite_utils.Database, versions: dict[str, int]) -> None:
+    # max(): a version never goes back, whatever the caller checked before.
+    db.conn.executemany(
+        "INSERT INTO article_versions (key, version) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET version = max(version, excluded.version)",
+        versions.items(),
     )
 
 

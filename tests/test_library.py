@@ -358,6 +358,46 @@ def test_add_articles_stores_records_and_reports_the_new_ids(library: Library) -
     assert library.add_articles([post]).updated == 1  # the edit is undone, not ignored
 
 
+def test_an_older_version_of_an_article_never_replaces_a_newer_one(
+    library: Library, tmp_path: Path
+) -> None:
+    def post(text: str, version: int | None) -> Article:
+        return Article(key="tg:-100:8", title="بيان", text=text, version=version)
+
+    library.add_articles([post(BODY, 100)])
+    edit = library.add_articles([post(BODY + " تعديل", 160)])
+    assert (edit.updated, edit.outdated) == (1, 0)
+    late = library.add_articles([post(BODY, 100)])  # the original, delivered again
+    assert (late.added, late.updated, late.unchanged, late.outdated) == (0, 0, 0, 1)
+    assert library.article(edit_id(library)).text.endswith("تعديل")
+    # The version is kept even when the text is the same, and survives reopening.
+    assert library.add_articles([post(BODY + " تعديل", 200)]).unchanged == 1
+    with Library.open(library.path) as reopened:
+        assert reopened.add_articles([post(BODY + " ثان", 180)]).outdated == 1
+        assert reopened.add_articles([post(BODY + " ثان", 200)]).updated == 1  # same: applied
+        assert reopened.add_articles([post(BODY, None)]).updated == 1  # unversioned: applied
+    assert library.article(edit_id(library)).text == BODY
+
+
+def edit_id(library: Library) -> int:
+    return next(a.id for a in library.latest(10) if a.key == "tg:-100:8")
+
+
+def test_add_articles_without_waiting_refuses_while_this_process_ingests(
+    library: Library, tmp_path: Path
+) -> None:
+    from knowledge import IngestRunning
+    from knowledge.library import _exclusive
+
+    post = Article(key="tg:-100:9", title="بيان", text=BODY)
+    with library._write_lock, pytest.raises(IngestRunning, match="another ingest"):
+        library.add_articles([post], wait=False)  # as during a reload in another thread
+    with _exclusive(library.path), pytest.raises(IngestRunning, match="another ingest"):
+        library.add_articles([post])  # as during another process's ingest
+    assert library.stats().articles == 0
+    assert library.add_articles([post], wait=False).added == 1
+
+
 def test_a_library_missing_a_newer_table_gets_it_on_opening(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     Library.open(path).close()
@@ -409,3 +449,16 @@ def test_coverage_is_counted_again_only_when_the_library_changed(
         _article(tmp_path / "news", "b.md", BODY + " ب", title="b", source="Example News")
         other.ingest([tmp_path / "news"])
     assert library.coverage().origins[0].articles == 2
+
+
+def test_a_question_logged_while_an_ingest_analyses_does_not_fail_it(
+    library: Library, tmp_path: Path
+) -> None:
+    _article(tmp_path / "src", "a.md", title="a")
+    logged = []
+
+    def progress(done: int, total: int) -> None:  # called between reading and writing
+        logged.append(library.record_question("سؤال أثناء التحديث", answered=False))
+
+    assert library.ingest([tmp_path / "src"], progress=progress).added == 1
+    assert logged == [None]  # the ingest holds the database: the question goes unlogged
