@@ -9,7 +9,6 @@ bot, so its rate limiter paces them.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -59,13 +58,13 @@ async def _send_chat_alerts(
     """Claim and send one chat's alerts; 1 if a message was sent, else 0."""
     try:
         # Claimed before sending: an alert lost to a failure beats one sent twice.
-        alerts = await asyncio.to_thread(library.mark_sent, plan.alerts)
+        plan = await asyncio.to_thread(library.mark_sent, plan)
     except KnowledgeError as error:
         logger.warning("alerts for chat %s not sent: %s", plan.chat_id, error)
         return 0
-    if not alerts:
+    if not plan.alerts:
         return 0
-    reply = replies.format_alerts(dataclasses.replace(plan, alerts=alerts), plan.lang or "en")
+    reply = replies.format_alerts(plan, plan.lang or "en")
     try:
         await handlers.send(context, plan.chat_id, reply)
     except Forbidden as error:  # blocked by the user, or removed from the group
