@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from telegram.error import Forbidden, TelegramError
 
-from bot import handlers, replies
+from bot import replies
+from bot.messaging import send
 from knowledge import KnowledgeError
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ async def _send_chat_alerts(
         return 0
     reply = replies.format_alerts(plan, plan.lang or "en")
     try:
-        await handlers.send(context, plan.chat_id, reply)
+        await send(context, plan.chat_id, reply)
     except Forbidden as error:  # blocked by the user, or removed from the group
         await _drop_follows(library, plan.chat_id, error)
         return 0

@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 
 from bot import channels, inline
 from bot import handlers as h
+from bot.messaging import cosmetic
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
 
 if TYPE_CHECKING:
@@ -182,10 +183,10 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data[h.SETTINGS]
     for lang in LANGS:
         code = "ar" if lang == "ar" else None  # English is the default menu
-        await h.cosmetic(app.bot.set_my_commands(bot_commands(lang), language_code=code), "menu")
+        await cosmetic(app.bot.set_my_commands(bot_commands(lang), language_code=code), "menu")
         for admin in sorted(settings.admin_ids):
             scope = BotCommandScopeChat(admin)
-            await h.cosmetic(
+            await cosmetic(
                 app.bot.set_my_commands(bot_commands(lang, True), scope=scope, language_code=code),
                 f"admin menu for {admin}",
             )

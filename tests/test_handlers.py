@@ -627,7 +627,9 @@ async def test_network_failures_are_retried(
 ) -> None:
     from telegram.error import NetworkError
 
-    monkeypatch.setattr(handlers, "RETRY_DELAYS", (0.0, 0.0))
+    from bot import messaging
+
+    monkeypatch.setattr(messaging, "RETRY_DELAYS", (0.0, 0.0))
     failures = []
 
     def responder(method: str, params: dict) -> dict | None:
@@ -1121,7 +1123,7 @@ async def test_follow_commands(bot: Bot, library: Library) -> None:
 
 
 async def test_follow_limit_is_explained(bot: Bot, library: Library) -> None:
-    from knowledge.library import MAX_FOLLOWS
+    from knowledge import MAX_FOLLOWS
 
     for i in range(MAX_FOLLOWS):
         library.follow(1, f"topic{i}")
