@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+ALERTS_CHECK_SECONDS = 60.0
+"""How often the bot looks for new articles to alert about that it did not add itself (a
+command-line ingest's) and for alerts that had to wait."""
+
 __all__ = ["RedactToken", "build_application", "open_library", "protect_logs"]
 
 
@@ -124,9 +128,16 @@ def build_application(
             # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
             h.INLINE_THROTTLE: h.Throttle(capacity=30, rate=2),
             h.RELOAD_LOCK: asyncio.Lock(),
+            h.ALERTS_LOCK: asyncio.Lock(),
         }
     )
     _add_handlers(application)
+    # Alerts held up by a restart go out at start-up, however long the start takes (a run
+    # "missed" by more than APScheduler's default second would be skipped); then now and again.
+    jobs = application.job_queue
+    no_limit = {"misfire_grace_time": None}
+    jobs.run_once(h.send_due_alerts, 0, name="alerts at start-up", job_kwargs=no_limit)
+    jobs.run_repeating(h.send_due_alerts, ALERTS_CHECK_SECONDS, name="alerts")
     if settings.reload_every:
         # The first run after one interval: the library was filled from the sources at start
         # if it was empty.
@@ -140,6 +151,8 @@ def _add_handlers(app: Application) -> None:
     new = filters.UpdateType.MESSAGE  # edited messages are ignored
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     app.add_handler(TypeHandler(Update, h.guard), group=-1)
+    # A group that became a supergroup: its follows move to the new chat id.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, h.on_chat_migrated))
     commands = {
         "start": h.on_start,
         "help": h.on_help,

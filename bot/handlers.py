@@ -39,6 +39,7 @@ SETTINGS = "settings"
 THROTTLE = "throttle"
 INLINE_THROTTLE = "inline_throttle"
 RELOAD_LOCK = "reload_lock"
+ALERTS_LOCK = "alerts_lock"
 REPORTED_FAILURES = "reported_failures"
 LANG_KEY = "lang"
 
@@ -509,13 +510,25 @@ async def run_reload(
         outcome = await asyncio.to_thread(
             reload_sources, _library(context), _settings(context).sources
         )
-        if chat_id is not None:
-            await send_all(context, chat_id, outcome.replies(lang))
-        elif _new_failures(context, outcome):
-            await tell_admin_chat(context, outcome.replies(ADMIN_CHAT_LANG))
-    if outcome.report is not None:
-        await articles_arrived(context, outcome.report)
+    try:
+        await _report_reload(context, outcome, chat_id, lang)
+    finally:
+        # The followers' alerts must not hang on the report reaching the admin (who may have
+        # blocked the bot, or be out of reach).
+        if outcome.report is not None:
+            await articles_arrived(context, outcome.report)
     return outcome
+
+
+async def _report_reload(
+    context: ContextTypes.DEFAULT_TYPE, outcome: ReloadOutcome, chat_id: int | None, lang: str
+) -> None:
+    """Report a reload to the admin who asked for it, or (a scheduled one) to the admin chat
+    when it has new failures."""
+    if chat_id is not None:
+        await send_all(context, chat_id, outcome.replies(lang))
+    elif _new_failures(context, outcome):
+        await tell_admin_chat(context, outcome.replies(ADMIN_CHAT_LANG))
 
 
 def _new_failures(context: ContextTypes.DEFAULT_TYPE, outcome: ReloadOutcome) -> bool:
@@ -535,7 +548,27 @@ async def articles_arrived(context: ContextTypes.DEFAULT_TYPE, report: IngestRep
     (``report.added_ids``) are searchable. Reactions to new articles belong here."""
     if report.added_ids:
         logger.info("%d new articles: ids %s", len(report.added_ids), report.added_ids[:20])
-        await alerting.send_alerts(context, _library(context), report)
+    await send_due_alerts(context)
+
+
+async def send_due_alerts(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the followers' alerts that are due, one round at a time (a round that waits for
+    another then sends what that one left). Also the job that runs at start-up and then every
+    minute: it finds what another process (a command-line ingest) added, and the alerts that
+    had to wait."""
+    async with context.bot_data[ALERTS_LOCK]:
+        await alerting.send_alerts(context, _library(context))
+
+
+async def on_chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup, with a new id: its follows go along. Telegram says so in
+    both chats (``migrate_to_chat_id`` in the old one, ``migrate_from_chat_id`` in the new)."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    await alerting.move_chat(_library(context), old, new)
 
 
 async def tell_admin_chat(context: ContextTypes.DEFAULT_TYPE, items: Iterable[Reply]) -> None:
@@ -765,10 +798,12 @@ __all__ = [
     "help_reply",
     "latest",
     "on_button",
+    "on_chat_migrated",
     "reload",
     "reload_sources",
     "run_reload",
     "scheduled_reload",
+    "send_due_alerts",
     "show_article",
     "start",
     "stats",
