@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 
 from bot import channels, inline
 from bot import handlers as h
+from bot.messaging import cosmetic
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
 
 if TYPE_CHECKING:
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from knowledge import Library
 
 logger = logging.getLogger(__name__)
+
+ALERTS_CHECK_SECONDS = 60.0
+"""How often the bot looks for new articles to alert about that it did not add itself (a
+command-line ingest's) and for alerts that had to wait."""
 
 __all__ = ["RedactToken", "build_application", "open_library", "protect_logs"]
 
@@ -125,10 +130,17 @@ def build_application(
             # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
             h.INLINE_THROTTLE: h.Throttle(capacity=30, rate=2),
             h.RELOAD_LOCK: asyncio.Lock(),
+            h.ALERTS_LOCK: asyncio.Lock(),
         }
     )
     application.bot_data[channels.POSTS] = channels.post_queue(application)
     _add_handlers(application)
+    # Alerts held up by a restart go out at start-up, however long the start takes (a run
+    # "missed" by more than APScheduler's default second would be skipped); then now and again.
+    jobs = application.job_queue
+    no_limit = {"misfire_grace_time": None}
+    jobs.run_once(h.send_due_alerts, 0, name="alerts at start-up", job_kwargs=no_limit)
+    jobs.run_repeating(h.send_due_alerts, ALERTS_CHECK_SECONDS, name="alerts")
     if settings.reload_every:
         # The first run after one interval: the library was filled from the sources at start
         # if it was empty.
@@ -142,6 +154,8 @@ def _add_handlers(app: Application) -> None:
     new = filters.UpdateType.MESSAGE  # edited messages are ignored
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     app.add_handler(TypeHandler(Update, h.guard), group=-1)
+    # A group that became a supergroup: its follows move to the new chat id.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, h.on_chat_migrated))
     commands = {
         "start": h.on_start,
         "help": h.on_help,
@@ -185,10 +199,10 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data[h.SETTINGS]
     for lang in LANGS:
         code = "ar" if lang == "ar" else None  # English is the default menu
-        await h.cosmetic(app.bot.set_my_commands(bot_commands(lang), language_code=code), "menu")
+        await cosmetic(app.bot.set_my_commands(bot_commands(lang), language_code=code), "menu")
         for admin in sorted(settings.admin_ids):
             scope = BotCommandScopeChat(admin)
-            await h.cosmetic(
+            await cosmetic(
                 app.bot.set_my_commands(bot_commands(lang, True), scope=scope, language_code=code),
                 f"admin menu for {admin}",
             )

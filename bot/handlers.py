@@ -11,29 +11,21 @@ import html
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    ReplyParameters,
-    Update,
-)
-from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import alerts as alerting
 from bot import replies
+from bot.messaging import cosmetic, edit, send, send_all
 from bot.replies import LATEST_MAX, MAX_RESULTS, PAGE_SIZE, Reply, t
-from knowledge import LibraryBusy
-from knowledge.library import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
+from knowledge import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS, LibraryBusy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -47,14 +39,12 @@ SETTINGS = "settings"
 THROTTLE = "throttle"
 INLINE_THROTTLE = "inline_throttle"
 RELOAD_LOCK = "reload_lock"
+ALERTS_LOCK = "alerts_lock"
 REPORTED_FAILURES = "reported_failures"
 LANG_KEY = "lang"
 
 ADMIN_CHAT_LANG = "en"
 """The language of reports to the admin chat, which has no user language to go by."""
-
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-T = TypeVar("T")
 
 
 # --- the logic, without Telegram ----------------------------------------------------------------
@@ -331,137 +321,6 @@ def user_lang(
     return replies.choose_lang(override, user.language_code if user else None, question)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b.label, url=b.url)
-                if b.url
-                else InlineKeyboardButton(b.label, callback_data=b.data)
-                for b in row
-            ]
-            for row in reply.buttons
-        ]
-    )
-
-
-def _is_entity_error(error: BadRequest) -> bool:
-    text = str(error).lower()
-    return "parse" in text or "entit" in text or "too long" in text or "tag" in text
-
-
-RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
-"""Pauses before retrying a Bot API call that failed on the network (flood control, RetryAfter,
-is retried by the rate limiter)."""
-
-
-async def _retrying(make: Callable[[], Awaitable[T]]) -> T:
-    """``await make()``, retried after a network failure; refusals (BadRequest) are not."""
-    for delay in RETRY_DELAYS:
-        try:
-            return await make()
-        except BadRequest:
-            raise
-        except NetworkError as error:
-            logger.warning("network error (%s); retrying in %.0f s", error, delay)
-            await asyncio.sleep(delay)
-    return await make()
-
-
-async def send(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    reply: Reply,
-    reply_to: int | None = None,
-) -> Message | None:
-    """Send ``reply`` as HTML; if Telegram refuses the markup, send it as plain text instead."""
-    params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-
-    def html_message() -> Awaitable[Message]:
-        return context.bot.send_message(
-            chat_id,
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply),
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=params,
-        )
-
-    try:
-        return await _retrying(html_message)
-    except ChatMigrated as error:  # a group became a supergroup: it has a new id
-        chat_id = error.new_chat_id
-        return await _retrying(html_message)
-    except BadRequest as error:
-        if not _is_entity_error(error):
-            raise
-        logger.warning("HTML refused (%s); sending plain text", error)
-    pieces = replies.plain_pieces(reply.text)
-    message = None
-    for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        message = await _retrying(
-            lambda piece=piece, last=last: context.bot.send_message(
-                chat_id,
-                piece,
-                reply_markup=keyboard(reply) if last else None,
-                link_preview_options=NO_PREVIEW,
-                reply_parameters=params,
-            )
-        )
-    return message
-
-
-async def send_all(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    items: Iterable[Reply],
-    reply_to: int | None = None,
-) -> None:
-    for reply in items:
-        await send(context, chat_id, reply, reply_to)
-
-
-async def edit(context: ContextTypes.DEFAULT_TYPE, message: Message, reply: Reply) -> None:
-    """Replace a message's text and buttons (paging); an unchanged page is not an error, and a
-    message that can no longer be edited gets the page as a new message."""
-
-    def edit_message(text: str, as_html: bool) -> Awaitable[object]:
-        return context.bot.edit_message_text(
-            text,
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            parse_mode=ParseMode.HTML if as_html else None,
-            reply_markup=keyboard(reply),
-            link_preview_options=NO_PREVIEW,
-        )
-
-    try:
-        await _retrying(lambda: edit_message(reply.text, True))
-    except BadRequest as error:
-        text = str(error).lower()
-        if "not modified" in text:
-            return
-        if "not found" in text or "can't be edited" in text:
-            logger.info("cannot edit message (%s); sending a new one", error)
-            await send(context, message.chat.id, reply)
-            return
-        if not _is_entity_error(error):
-            raise
-        logger.warning("HTML refused (%s); editing as plain text", error)
-        await _retrying(lambda: edit_message(replies.plain_pieces(reply.text)[0], False))
-
-
-async def cosmetic(call: Awaitable[object], what: str) -> None:
-    """Await a call whose failure must not matter (chat actions, command menus)."""
-    try:
-        await call
-    except Exception as error:  # any failure of a nicety is logged and ignored
-        logger.warning("%s failed: %s", what, error)
-
-
 async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     await cosmetic(context.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction")
 
@@ -651,13 +510,25 @@ async def run_reload(
         outcome = await asyncio.to_thread(
             reload_sources, _library(context), _settings(context).sources
         )
-        if chat_id is not None:
-            await send_all(context, chat_id, outcome.replies(lang))
-        elif _new_failures(context, outcome):
-            await tell_admin_chat(context, outcome.replies(ADMIN_CHAT_LANG))
-    if outcome.report is not None:
-        await articles_arrived(context, outcome.report)
+    try:
+        await _report_reload(context, outcome, chat_id, lang)
+    finally:
+        # The followers' alerts must not hang on the report reaching the admin (who may have
+        # blocked the bot, or be out of reach).
+        if outcome.report is not None:
+            await articles_arrived(context, outcome.report)
     return outcome
+
+
+async def _report_reload(
+    context: ContextTypes.DEFAULT_TYPE, outcome: ReloadOutcome, chat_id: int | None, lang: str
+) -> None:
+    """Report a reload to the admin who asked for it, or (a scheduled one) to the admin chat
+    when it has new failures."""
+    if chat_id is not None:
+        await send_all(context, chat_id, outcome.replies(lang))
+    elif _new_failures(context, outcome):
+        await tell_admin_chat(context, outcome.replies(ADMIN_CHAT_LANG))
 
 
 def _new_failures(context: ContextTypes.DEFAULT_TYPE, outcome: ReloadOutcome) -> bool:
@@ -677,7 +548,27 @@ async def articles_arrived(context: ContextTypes.DEFAULT_TYPE, report: IngestRep
     (``report.added_ids``) are searchable. Reactions to new articles belong here."""
     if report.added_ids:
         logger.info("%d new articles: ids %s", len(report.added_ids), report.added_ids[:20])
-        await alerting.send_alerts(context, _library(context), report)
+    await send_due_alerts(context)
+
+
+async def send_due_alerts(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the followers' alerts that are due, one round at a time (a round that waits for
+    another then sends what that one left). Also the job that runs at start-up and then every
+    minute: it finds what another process (a command-line ingest) added, and the alerts that
+    had to wait."""
+    async with context.bot_data[ALERTS_LOCK]:
+        await alerting.send_alerts(context, _library(context))
+
+
+async def on_chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup, with a new id: its follows go along. Telegram says so in
+    both chats (``migrate_to_chat_id`` in the old one, ``migrate_from_chat_id`` in the new)."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    await alerting.move_chat(_library(context), old, new)
 
 
 async def tell_admin_chat(context: ContextTypes.DEFAULT_TYPE, items: Iterable[Reply]) -> None:
@@ -900,7 +791,6 @@ __all__ = [
     "answer",
     "articles_arrived",
     "ask",
-    "cosmetic",
     "coverage",
     "extract_question",
     "follow",
@@ -908,10 +798,12 @@ __all__ = [
     "help_reply",
     "latest",
     "on_button",
+    "on_chat_migrated",
     "reload",
     "reload_sources",
     "run_reload",
     "scheduled_reload",
+    "send_due_alerts",
     "show_article",
     "start",
     "stats",

@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot import handlers as h
 from bot import replies
+from bot.messaging import NO_PREVIEW
 from bot.replies import InlineItem
 
 if TYPE_CHECKING:
@@ -154,6 +155,6 @@ def _result(item: InlineItem) -> InlineQueryResultArticle:
         description=item.description,
         url=item.url,
         input_message_content=InputTextMessageContent(
-            item.text, parse_mode=ParseMode.HTML, link_preview_options=h.NO_PREVIEW
+            item.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
         ),
     )

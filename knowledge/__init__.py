@@ -3,13 +3,23 @@
 from .analysis import ANALYSER_VERSION, analyse
 from .fetch import FetchOptions
 from .index import BM25Index, BM25Params
-from .library import BUNDLED_ARTICLES, IngestRunning, KnowledgeError, Library, LibraryBusy
+from .library import (
+    ALERTS_PER_CHAT,
+    BUNDLED_ARTICLES,
+    MAX_FOLLOWS,
+    MAX_PHRASE_CHARS,
+    IngestRunning,
+    KnowledgeError,
+    Library,
+    LibraryBusy,
+)
 from .records import (
     Alert,
     Article,
     ArticleInfo,
     ChatAlerts,
     Coverage,
+    DueAlerts,
     FileError,
     Follow,
     Hit,
@@ -25,8 +35,11 @@ from .records import (
 )
 
 __all__ = [
+    "ALERTS_PER_CHAT",
     "ANALYSER_VERSION",
     "BUNDLED_ARTICLES",
+    "MAX_FOLLOWS",
+    "MAX_PHRASE_CHARS",
     "Alert",
     "Article",
     "ArticleInfo",
@@ -34,6 +47,7 @@ __all__ = [
     "BM25Params",
     "ChatAlerts",
     "Coverage",
+    "DueAlerts",
     "FetchOptions",
     "FileError",
     "Follow",

@@ -13,6 +13,7 @@ import math
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from .records import (
     ArticleInfo,
     ChatAlerts,
     Coverage,
+    DueAlerts,
     FileError,
     Follow,
     Hit,
@@ -64,7 +66,7 @@ MAX_FOLLOWS = 20
 """Phrases one chat may follow."""
 MAX_PHRASE_CHARS = 100
 ALERTS_PER_CHAT = 3
-"""New articles sent to one chat after one ingest, at most."""
+"""New articles sent to one chat in one message, at most."""
 USER_WRITE_SECONDS = 5.0
 """How long a follow or a vote waits for an ingest's transaction before giving up."""
 DEFAULT_PARAMS = BM25Params()
@@ -128,6 +130,7 @@ class Library:
                     library._reanalyse(db)
             library._index = library._load_or_build_index(db)
             store.purge_retired(db)  # left by an ingest that stopped before its purge
+            store.start_alerts_mark(db)
         if default_sources is not None and store.get_meta(db, "generation") is None:
             library.ingest(default_sources)
         return library
@@ -232,6 +235,9 @@ class Library:
                 _remember_sources(db, read)
                 store.retire_articles(db, removals)
                 report.removed = len(removals)
+                if report.added_ids and not store.any_follows(db):
+                    # Nobody to tell: these are not news to a phrase followed later.
+                    store.advance_alerts_mark(db, report.added_ids[-1])
                 self._finish_write(db)
             self._index = self._build_index(db)
             store.purge_retired(db)
@@ -625,11 +631,51 @@ class Library:
         """
         article_ids = list(dict.fromkeys(article_ids))
         db = self._db()
-        follows = store.follows(db) if article_ids else []
-        if not follows:
+        if not article_ids or not store.any_follows(db):
             return []
         index = self._current_index()
         docs, doc_articles = _positions(index, store.article_passages(db, article_ids))
+        return self._plans(db, index, docs, doc_articles, per_chat)
+
+    def due_alerts(self, per_chat: int = ALERTS_PER_CHAT) -> DueAlerts:
+        """The alerts (as ``alerts`` makes them) for the articles added since those handled
+        last (see ``alerts_done``), whoever added them: this process, or another one (a
+        command-line ingest). Only articles that the serving index holds are ready: the new
+        articles are taken in id order up to the first one that it does not hold yet (an
+        ingest not swapped in yet, or another process's not loaded yet)."""
+        db = self._db()
+        new_ids = store.articles_after(db, store.alerts_mark(db))
+        if not new_ids:
+            return DueAlerts()
+        if not store.any_follows(db):
+            return DueAlerts(through=new_ids[-1])
+        index = self._current_index()
+        passages = store.article_passages(db, new_ids)
+        docs, doc_articles = _positions(index, passages)
+        ready = _held_prefix(new_ids, passages, doc_articles)
+        if not ready:
+            return DueAlerts()
+        inside = doc_articles <= ready[-1]
+        plans = self._plans(db, index, docs[inside], doc_articles[inside], per_chat)
+        return DueAlerts(plans, through=ready[-1])
+
+    def alerts_done(self, through: int) -> None:
+        """Record that the alerts for the articles up to id ``through`` were handled: the next
+        ``due_alerts`` starts after it. Raises ``LibraryBusy``."""
+        with self._user_writes() as db:
+            store.advance_alerts_mark(db, through)
+
+    def _plans(
+        self,
+        db: sqlite_utils.Database,
+        index: BM25Index,
+        docs: np.ndarray,
+        doc_articles: np.ndarray,
+        per_chat: int,
+    ) -> list[ChatAlerts]:
+        """Each chat's alerts for the passages ``docs`` (index positions) of the new articles
+        ``doc_articles``."""
+        follows = store.follows(db)
         best: dict[int, dict[int, tuple[float, int, Follow]]] = {}
         matches: dict[str, dict[int, tuple[float, int]]] = {}  # many chats follow one phrase
         for follow in follows:
@@ -673,17 +719,29 @@ class Library:
             if row is not None:
                 weights = _term_weights(index, analyse_query(follow.phrase, _HeldTerms(index)))
                 alerts.append(Alert(chat_id, follow.id, follow.phrase, _hit(row, score, weights)))
-        return ChatAlerts(chat_id, lang, alerts, more=len(ranked) - len(chosen))
+        left_out = tuple(-negated for _, negated, _, _ in ranked[per_chat:])
+        return ChatAlerts(chat_id, lang, alerts, left_out)
 
-    def mark_sent(self, alerts: Iterable[Alert]) -> list[Alert]:
-        """Record ``alerts`` as sent, before sending them; returns those that were not sent
-        before, the only ones to send (so that two senders never send one twice). Raises
-        ``LibraryBusy``."""
-        alerts = list(alerts)
-        rows = [(a.chat_id, a.hit.article_id, a.follow_id) for a in alerts]
+    def mark_sent(self, plan: ChatAlerts) -> ChatAlerts:
+        """Record ``plan``'s alerts, and the articles it leaves out, as sent to its chat, before
+        sending it; returns the plan with only what was not sent before, the only part to send
+        (so that two senders never send one article twice, and a plan made again after a
+        failure does not send what the cap left out). Raises ``LibraryBusy``."""
+        rows = [(plan.chat_id, a.hit.article_id, a.follow_id) for a in plan.alerts]
+        rows += [(plan.chat_id, article_id, None) for article_id in plan.left_out]
         with self._user_writes() as db:
             claimed = store.claim_alerts(db, rows)
-        return [alert for i, alert in enumerate(alerts) if i in claimed]
+        count = len(plan.alerts)
+        alerts = [alert for i, alert in enumerate(plan.alerts) if i in claimed]
+        left_out = tuple(a for i, a in enumerate(plan.left_out, count) if i in claimed)
+        return ChatAlerts(plan.chat_id, plan.lang, alerts, left_out)
+
+    def move_chat(self, old: int, new: int) -> int:
+        """Move chat ``old``'s follows and the record of what it was sent to chat ``new`` (a
+        group that became a supergroup gets a new id); returns the number of follows moved.
+        Raises ``LibraryBusy``."""
+        with self._user_writes() as db:
+            return store.move_chat(db, old, new)
 
     @contextmanager
     def _user_writes(self) -> Iterator[sqlite_utils.Database]:
@@ -811,6 +869,20 @@ def _positions(index: BM25Index, passages: list[tuple[int, int]]) -> tuple[np.nd
     held = inside.copy()
     held[inside] = index.doc_ids[positions[inside]] == ids[inside]
     return positions[held], articles[held]
+
+
+def _held_prefix(
+    article_ids: list[int], passages: list[tuple[int, int]], held_articles: np.ndarray
+) -> list[int]:
+    """The first of ``article_ids`` (in order) up to the first one with a stored passage
+    (``passages``: passage id, article id) that the index does not hold (``held_articles``:
+    the article of each passage it holds)."""
+    stored = Counter(article_id for _, article_id in passages)
+    held = Counter(held_articles.tolist())
+    for i, article_id in enumerate(article_ids):
+        if held[article_id] < stored[article_id]:
+            return article_ids[:i]
+    return article_ids
 
 
 def _best_matches(

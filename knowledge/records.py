@@ -228,8 +228,24 @@ class ChatAlerts:
     lang: str | None
     alerts: list[Alert]
     """Best first, one per article, at most the cap."""
-    more: int = 0
-    """Matching articles left out by the cap (never sent later either)."""
+    left_out: tuple[int, ...] = ()
+    """Ids of the matching articles left out by the cap: claimed with the alerts, so that they
+    are never sent later either."""
+
+    @property
+    def more(self) -> int:
+        """How many matching articles the cap left out."""
+        return len(self.left_out)
+
+
+@dataclass(frozen=True)
+class DueAlerts:
+    """The alerts due for the articles added since the last ones were handled."""
+
+    chats: list[ChatAlerts] = field(default_factory=list)
+    through: int | None = None
+    """The highest article id they cover, to pass to ``Library.alerts_done`` once they are
+    handled; None when no new article is ready."""
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 Tables: ``articles`` (text, metadata, title terms), ``passages`` (offsets, text and analysed terms),
 ``terms`` (the vocabulary: each term's id), ``files`` and ``web_sources`` / ``feed_entries`` (what
 an ingest need not read or fetch again), ``article_versions`` (the stored version of articles
-that come in versions), ``meta`` (analyser version, BM25 parameters, last ingest,
-generation), ``questions`` (the question log), ``follows`` and ``alerts_sent`` (the phrases chats
-follow, and the articles sent to them) and ``feedback`` with ``feedback_passages`` (votes on
-answers). Terms are stored as int32 term ids in BLOBs, so that rebuilding the index reads arrays
-instead of analysing or splitting text again.
+that come in versions), ``meta`` (analyser version, BM25 parameters, last ingest, generation, the
+alerts mark), ``questions`` (the question log), ``follows`` and ``alerts_sent`` (the phrases
+chats follow, and the articles sent to them) and ``feedback`` with ``feedback_passages`` (votes
+on answers). Terms are stored as int32 term ids in BLOBs, so that rebuilding the index reads
+arrays instead of analysing or splitting text again.
 
 An ingest never deletes rows that the serving index may still point at: replaced passages and
 removed articles are marked ``retired`` in the ingest's transaction, and purged once the new index
@@ -101,7 +101,8 @@ CREATE TABLE IF NOT EXISTS follows (
     created_at TEXT NOT NULL,
     UNIQUE (chat_id, phrase)
 );
--- One row per article sent to a chat, written before it is sent: never the same one twice.
+-- One row per article sent to a chat (or left out of its alerts by the cap), written before
+-- it is sent: never the same one twice.
 CREATE TABLE IF NOT EXISTS alerts_sent (
     chat_id INTEGER NOT NULL,
     article_id INTEGER NOT NULL,
@@ -565,7 +566,7 @@ def remove_follows(
     return removed
 
 
-def claim_alerts(db: sqlite_utils.Database, alerts: list[tuple[int, int, int]]) -> set[int]:
+def claim_alerts(db: sqlite_utils.Database, alerts: list[tuple[int, int, int | None]]) -> set[int]:
     """Record ``(chat id, article id, follow id)`` alerts as sent; returns the indexes in
     ``alerts`` of those not sent before (only those may be sent now)."""
     claimed = set()
@@ -584,14 +585,74 @@ def claim_alerts(db: sqlite_utils.Database, alerts: list[tuple[int, int, int]]) 
 
 def sent_articles(db: sqlite_utils.Database, chat_id: int, article_ids: list[int]) -> set[int]:
     """Those of ``article_ids`` already sent to ``chat_id``."""
-    if not article_ids:
-        return set()
-    marks = ",".join("?" * len(article_ids))
+    sent: set[int] = set()
+    for start in range(0, len(article_ids), 500):
+        batch = article_ids[start : start + 500]
+        marks = ",".join("?" * len(batch))
+        rows = db.execute(
+            f"SELECT article_id FROM alerts_sent WHERE chat_id = ? AND article_id IN ({marks})",
+            [chat_id, *batch],
+        )
+        sent.update(article_id for (article_id,) in rows)
+    return sent
+
+
+def move_chat(db: sqlite_utils.Database, old: int, new: int) -> int:
+    """Give chat ``old``'s follows and sent alerts to chat ``new`` (a group that became a
+    supergroup); what ``new`` has already stays, and wins over the same from ``old``. Returns
+    the number of follows moved."""
+    with db.atomic():
+        moved = db.execute(
+            "UPDATE OR IGNORE follows SET chat_id = ? WHERE chat_id = ?", [new, old]
+        ).rowcount
+        db.execute("UPDATE OR IGNORE alerts_sent SET chat_id = ? WHERE chat_id = ?", [new, old])
+        db.execute("DELETE FROM follows WHERE chat_id = ?", [old])
+        db.execute("DELETE FROM alerts_sent WHERE chat_id = ?", [old])
+    return moved
+
+
+def any_follows(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT 1 FROM follows LIMIT 1").fetchone() is not None
+
+
+_ALERTS_MARK = "alerts_through"
+"""Meta key: the highest article id whose alerts were handled (article ids are never reused)."""
+
+
+def alerts_mark(db: sqlite_utils.Database) -> int:
+    return int(get_meta(db, _ALERTS_MARK, "0"))
+
+
+def start_alerts_mark(db: sqlite_utils.Database) -> None:
+    """Set the alerts mark to the highest article id ever given, unless it is set: the articles
+    a library held before it had the mark are not news."""
+    if get_meta(db, _ALERTS_MARK) is not None:
+        return
+    with db.atomic():
+        db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) SELECT ?, max("
+            "coalesce((SELECT max(id) FROM articles), 0), "
+            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_article_id'), 0))",
+            [_ALERTS_MARK],
+        )
+
+
+def advance_alerts_mark(db: sqlite_utils.Database, through: int) -> None:
+    """Move the alerts mark up to ``through`` (never down: two senders may race)."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            [_ALERTS_MARK, through],
+        )
+
+
+def articles_after(db: sqlite_utils.Database, article_id: int) -> list[int]:
+    """The ids of the current articles added after ``article_id``, in order."""
     rows = db.execute(
-        f"SELECT article_id FROM alerts_sent WHERE chat_id = ? AND article_id IN ({marks})",
-        [chat_id, *article_ids],
+        "SELECT id FROM articles WHERE id > ? AND retired = 0 ORDER BY id", [article_id]
     )
-    return {article_id for (article_id,) in rows}
+    return [i for (i,) in rows]
 
 
 def article_passages(db: sqlite_utils.Database, article_ids: list[int]) -> list[tuple[int, int]]:

@@ -235,6 +235,18 @@ def test_follow_alert_and_vote_over_long_polling(
     server.user_says("/stats", admin)
     stats = server.wait_for(lambda c: sent_to(ADMIN)(c) and "Votes" in c.params["text"], after=mark)
     assert "Votes: 1 · Helpful: 0 (0%)" in stats.params["text"]
+
+    # Once: another reload (and the start-up round before) sent it no second time.
+    mark = len(server.calls)
+    server.user_says("/reload", admin)
+    server.wait_for(
+        lambda c: sent_to(ADMIN)(c) and "Reload finished" in c.params["text"], after=mark
+    )
+    mark = len(server.calls)
+    server.user_says("/following", alice)  # answered after the reload's alerts, if any
+    server.wait_for(sent_to(1), after=mark)
+    alerts = [c for c in server.calls if sent_to(1)(c) and "مقالات جديدة" in c.params["text"]]
+    assert alerts == [alert]
     assert server.errors == []
 
 

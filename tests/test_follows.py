@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from knowledge import Article, Library, LibraryBusy
+from knowledge import Article, Library, LibraryBusy, store
 from knowledge import library as library_module
 
 GAZA = Article(
@@ -198,8 +200,8 @@ def test_an_alert_is_never_sent_twice(filled: Library, tmp_path: Path) -> None:
     report = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة صباح اليوم.")])
     first, second = filled.alerts(report.added_ids)
     assert (first.chat_id, second.chat_id) == (1, 2)
-    assert len(filled.mark_sent(first.alerts)) == 1
-    assert filled.mark_sent(first.alerts) == []  # a second sender gets nothing to send
+    assert len(filled.mark_sent(first).alerts) == 1
+    assert filled.mark_sent(first).alerts == []  # a second sender gets nothing to send
     # The same ids again (a shared reload path calling twice): chat 1 is done, chat 2 is not.
     assert [p.chat_id for p in filled.alerts(report.added_ids)] == [2]
     filled.close()
@@ -234,3 +236,139 @@ def test_a_one_word_follow_finds_other_forms_of_the_word(filled: Library) -> Non
         [news("w", "أخبار المنطقة", "تحدث الوزير عن حرب طويلة بين رفح وغزة والمدن المجاورة.")]
     )
     assert [p.chat_id for p in filled.alerts(report.added_ids)] == [1, 2]
+
+
+def test_sent_articles_are_looked_up_in_batches(library: Library) -> None:
+    db = library._db()
+    store.claim_alerts(db, [(1, 7, None), (1, 1200, None), (2, 8, None)])
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # SQLite's old default
+    assert store.sent_articles(db, 1, list(range(1, 3000))) == {7, 1200}
+
+
+# --- the alerts mark: every new article handled once, whoever added it --------------------
+
+
+def truce(key: str = "g2") -> Article:
+    return news(key, "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة.")
+
+
+def test_due_alerts_cover_what_was_added_since_they_were_last_handled(filled: Library) -> None:
+    filled.follow(1, "غزة", "ar")
+    assert filled.due_alerts().through is None  # GAZA came before anyone followed
+    first = filled.add_articles([truce()]).added_ids
+    second = filled.add_articles([news("g3", "غزة اليوم", "هدوء حذر في غزة.")]).added_ids
+    due = filled.due_alerts()
+    assert due.through == second[-1]
+    (plan,) = due.chats
+    assert sorted(a.hit.article_id for a in plan.alerts) == sorted(first + second)
+    filled.alerts_done(due.through)
+    assert filled.due_alerts().through is None
+    filled.alerts_done(first[-1])  # a slower sender that handled less: the mark stays
+    assert filled.due_alerts().through is None
+
+
+def test_articles_stored_while_nobody_follows_are_never_news(filled: Library) -> None:
+    filled.add_articles([truce()])
+    filled.follow(1, "غزة")
+    assert filled.due_alerts() == library_module.DueAlerts()
+    later = filled.add_articles([truce("g3")]).added_ids
+    assert filled.due_alerts().through == later[-1]
+
+
+def test_an_existing_library_is_not_announced_when_it_gets_the_mark(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib.db") as library:
+        library.follow(1, "غزة")
+        library.add_articles([GAZA, RAIN])
+    with sqlite3.connect(tmp_path / "lib.db") as conn:  # as a library made before the mark
+        conn.execute("DELETE FROM meta WHERE key = 'alerts_through'")
+    with Library.open(tmp_path / "lib.db") as library:
+        assert library.due_alerts().through is None
+        new = library.add_articles([truce()]).added_ids
+        assert [a.hit.article_id for a in library.due_alerts().chats[0].alerts] == new
+
+
+def test_due_alerts_include_another_process_ingest_once_its_index_is_saved(
+    filled: Library, tmp_path: Path
+) -> None:
+    filled.follow(1, "غزة")
+    filled.recheck_seconds = 3600  # this process has not looked at the library again yet
+    filled.search("غزة")
+    with Library.open(tmp_path / "lib.db") as other:  # a command-line ingest
+        added = other.add_articles([truce()]).added_ids
+    assert filled.due_alerts() == library_module.DueAlerts()  # not searchable here yet
+    filled.recheck_seconds = 0
+    due = filled.due_alerts()
+    assert due.through == added[-1] and due.chats[0].alerts[0].hit.article_id == added[-1]
+
+
+def test_due_alerts_stop_at_the_first_article_the_index_lacks(filled: Library) -> None:
+    filled.follow(1, "غزة")
+    ready = filled.add_articles([truce()]).added_ids
+    filled.recheck_seconds = 3600
+    filled.search("غزة")
+    with Library.open(filled.path) as other:
+        other.add_articles([truce("g3")])
+    due = filled.due_alerts()
+    assert due.through == ready[-1]
+    assert [a.hit.article_id for a in due.chats[0].alerts] == ready
+
+
+def test_what_the_cap_left_out_is_not_sent_when_alerts_are_made_again(filled: Library) -> None:
+    filled.follow(1, "غزة")
+    filled.follow(2, "غزة")
+    filled.add_articles(
+        news(f"n{i}", f"خبر {i}", "غزة " * (i + 1) + "ثم كلام آخر.") for i in range(5)
+    )
+    first, second = filled.due_alerts(per_chat=3).chats
+    claimed = filled.mark_sent(first)
+    assert len(claimed.alerts) == 3 and claimed.more == 2
+    # Chat 2 could not be claimed (busy): the mark stays, and the alerts are made again.
+    (again,) = filled.due_alerts(per_chat=3).chats
+    assert again.chat_id == 2 and again == second
+    assert filled.mark_sent(first).alerts == [] and filled.mark_sent(first).more == 0
+
+
+@contextmanager
+def ingest_writing(path: Path) -> Iterator[None]:
+    """What an ingest's transaction does to other writers, for as long as the block runs."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_claiming_and_the_mark_give_up_while_an_ingest_writes(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library_module, "USER_WRITE_SECONDS", 0.05)
+    filled.follow(1, "غزة")
+    filled.add_articles([truce()])
+    due = filled.due_alerts()
+    with ingest_writing(filled.path):
+        with pytest.raises(LibraryBusy):
+            filled.mark_sent(due.chats[0])
+        with pytest.raises(LibraryBusy):
+            filled.alerts_done(due.through)
+    assert filled.due_alerts() == due  # nothing was claimed: all of it is still due
+
+
+# --- a group that becomes a supergroup ------------------------------------------------------
+
+
+def test_move_chat_takes_follows_and_sent_alerts_along(filled: Library) -> None:
+    filled.follow(-5, "غزة", "ar")
+    filled.follow(-5, "الهدنة", "ar")
+    filled.follow(-1005, "الهدنة", "en")  # already followed in the supergroup
+    filled.follow(9, "غزة")
+    report = filled.add_articles([truce()])
+    (old_plan,) = [p for p in filled.alerts(report.added_ids) if p.chat_id == -5]
+    filled.mark_sent(old_plan)
+    assert filled.move_chat(-5, -1005) == 1
+    assert filled.follows(-5) == []
+    assert [(f.phrase, f.lang) for f in filled.follows(-1005)] == [("غزة", "ar"), ("الهدنة", "en")]
+    # What the group was sent is not sent again to the supergroup; other chats are untouched.
+    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [9]
+    assert filled.move_chat(-5, -1005) == 0  # a second notice of the same move

@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot import channels, handlers
 from bot.app import build_application
 from bot.config import Settings
-from knowledge import Library
+from knowledge import Article, Library
 from tests.telegram_helpers import (
     BOT_ID,
     BOT_USER,
@@ -636,7 +636,9 @@ async def test_network_failures_are_retried(
 ) -> None:
     from telegram.error import NetworkError
 
-    monkeypatch.setattr(handlers, "RETRY_DELAYS", (0.0, 0.0))
+    from bot import messaging
+
+    monkeypatch.setattr(messaging, "RETRY_DELAYS", (0.0, 0.0))
     failures = []
 
     def responder(method: str, params: dict) -> dict | None:
@@ -1387,7 +1389,7 @@ async def test_follow_commands(bot: Bot, library: Library) -> None:
 
 
 async def test_follow_limit_is_explained(bot: Bot, library: Library) -> None:
-    from knowledge.library import MAX_FOLLOWS
+    from knowledge import MAX_FOLLOWS
 
     for i in range(MAX_FOLLOWS):
         library.follow(1, f"topic{i}")
@@ -1474,15 +1476,209 @@ async def test_a_chat_that_blocked_the_bot_loses_its_follows(
 
 
 async def test_a_failed_reload_sends_no_alerts(
-    make_bot: Callable[..., Any], library: Library
+    make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     spy = SpyLibrary(library)
     spy.fail = RuntimeError("disk full")
     spy.release.set()
     b = await make_bot(lib=spy)
     library.follow(1, "غزة", "ar")
+    (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
+    assert "disk full" in b.last()["text"]
     assert {c.params["chat_id"] for c in b.sent("sendMessage")} == {ADMIN}
+    spy.fail = None
+    await admin_reload(b)  # the next one stores the article: now it is news
+    (alert,) = [c.params for c in b.sent("sendMessage") if c.params["chat_id"] == 1]
+    assert "الهدنة في غزة صامدة" in alert["text"]
+    await b.app.shutdown()
+
+
+def refuse_reload_report(kind: str) -> Callable[[str, dict], dict | None]:
+    """A Bot API that cannot deliver the report of a reload to the admin: blocked, refused,
+    or out of reach."""
+    from telegram.error import NetworkError
+
+    def responder(method: str, params: dict) -> dict | None:
+        if method != "sendMessage" or "Reload finished" not in params.get("text", ""):
+            return None
+        if kind == "network":
+            raise NetworkError("connection reset")
+        if kind == "blocked":
+            return {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}
+        return {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+
+    return responder
+
+
+@pytest.mark.parametrize("kind", ["blocked", "refused", "network"])
+async def test_alerts_go_out_when_the_reload_report_cannot(
+    make_bot: Callable[..., Any],
+    library: Library,
+    sources: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+) -> None:
+    from bot import messaging
+
+    monkeypatch.setattr(messaging, "RETRY_DELAYS", (0.0, 0.0))
+    b = await make_bot(refuse_reload_report(kind))
+    library.follow(1, "غزة", "ar")
+    (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+    await admin_reload(b)
+    tried = [c.params["text"] for c in b.sent("sendMessage") if c.params["chat_id"] == ADMIN]
+    assert any("Reload finished" in text for text in tried)
+    (alert,) = [c.params for c in b.sent("sendMessage") if c.params["chat_id"] == 1]
+    assert "الهدنة في غزة صامدة" in alert["text"]
+    assert "error while handling an update" in caplog.text  # the failure is still reported
+    await admin_reload(b)
+    assert len([c for c in b.sent("sendMessage") if c.params["chat_id"] == 1]) == 1
+    await b.app.shutdown()
+
+
+@pytest.fixture
+def rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the rounds of alerts (each call of ``send_alerts``), and the alerts each sent."""
+    from bot import alerts
+
+    counted: list[int] = []
+    real = alerts.send_alerts
+
+    async def counting(context: Any, library: Any) -> int:
+        counted.append(await real(context, library))
+        return counted[-1]
+
+    monkeypatch.setattr(alerts, "send_alerts", counting)
+    return counted
+
+
+async def test_alerts_held_up_by_a_restart_go_out_at_start_up(
+    make_bot: Callable[..., Any], library: Library, rounds: list[int]
+) -> None:
+    library.follow(1, "غزة", "ar")
+    # Stored by a bot that stopped before sending its alerts.
+    library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
+    b = await make_bot()
+    await b.app.start()
+    try:
+        alert = (await eventually(lambda: b.sent("sendMessage")))[0].params
+        assert alert["chat_id"] == 1 and "الهدنة في غزة صامدة" in alert["text"]
+    finally:
+        await b.app.stop()
+    with Library.open(library.path) as reopened:
+        restarted = await make_bot(lib=reopened)
+        await restarted.app.start()
+        try:
+            await eventually(lambda: len(rounds) == 2)  # its start-up round
+        finally:
+            await restarted.app.stop()
+    assert rounds == [1, 0] and restarted.sent("sendMessage") == []
+
+
+async def test_a_command_line_ingest_is_announced(
+    make_bot: Callable[..., Any],
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rounds: list[int],
+) -> None:
+    import subprocess
+    import sys
+
+    from bot import app as app_module
+
+    monkeypatch.setattr(app_module, "ALERTS_CHECK_SECONDS", 0.2)
+    library.follow(1, "غزة", "ar")
+    b = await make_bot()
+    await b.app.start()
+    try:
+        await eventually(lambda: rounds)
+        assert b.sent("sendMessage") == []  # nothing new yet
+        (tmp_path / "more").mkdir()
+        (tmp_path / "more" / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+        command = [sys.executable, "-m", "bot", "ingest", "--db", str(library.path)]
+        ingest = await asyncio.to_thread(
+            subprocess.run, [*command, str(tmp_path / "more")], capture_output=True, text=True
+        )
+        assert ingest.returncode == 0, ingest.stderr
+        alert = (await eventually(lambda: b.sent("sendMessage")))[0].params
+        assert alert["chat_id"] == 1 and "الهدنة في غزة صامدة" in alert["text"]
+        seen = len(rounds)
+        await eventually(lambda: len(rounds) >= seen + 2)  # the check goes on...
+    finally:
+        await b.app.stop()
+    assert len(b.sent("sendMessage")) == 1  # ...and sends nothing twice
+
+
+async def test_alerts_that_find_the_library_busy_go_out_next_round(
+    make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from telegram.ext import CallbackContext
+
+    from knowledge import library as library_module
+    from tests.test_follows import ingest_writing
+
+    monkeypatch.setattr(library_module, "USER_WRITE_SECONDS", 0.05)
+    library.follow(1, "غزة", "ar")
+    library.follow(2, "الوسطاء", "en")
+    library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
+    b = await make_bot()
+    context = CallbackContext(b.app)
+    with ingest_writing(library.path):  # longer than a follower's write waits
+        await handlers.send_due_alerts(context)
+    assert b.sent("sendMessage") == []
+    await handlers.send_due_alerts(context)
+    assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2]
+    await handlers.send_due_alerts(context)
+    assert len(b.sent("sendMessage")) == 2
+
+
+MIGRATED = -1001234
+
+
+@pytest.mark.parametrize("notice_in", ["old group", "new supergroup"])
+async def test_a_group_that_became_a_supergroup_keeps_its_follows(
+    bot: Bot, library: Library, notice_in: str
+) -> None:
+    library.follow(-30, "غزة", "ar")
+    library.follow(-30, "الهدنة", "ar")
+    supergroup = {"id": MIGRATED, "type": "supergroup", "title": "Group"}
+    if notice_in == "old group":
+        notice = message(None, chat=group_chat(-30), extra={"migrate_to_chat_id": MIGRATED})
+    else:
+        notice = message(None, chat=supergroup, extra={"migrate_from_chat_id": -30})
+    await bot.send(update("message", notice))
+    assert library.follows(-30) == []
+    await bot.say(f"/following@{BOT_USERNAME}", chat=supergroup, from_user=user(5, "ar"))
+    listing = bot.last()
+    assert listing["chat_id"] == MIGRATED
+    assert buttons(listing) == [f"u|{f.id}" for f in library.follows(MIGRATED)]
+    assert len(buttons(listing)) == 2
+    await bot.say(f"/unfollow@{BOT_USERNAME} الكل", chat=supergroup, from_user=user(5, "ar"))
+    assert library.follows(MIGRATED) == []
+
+
+async def test_alerts_to_a_migrated_group_move_its_follows(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and int(params["chat_id"]) == -30:
+            return {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                "parameters": {"migrate_to_chat_id": MIGRATED},
+            }
+        return None
+
+    b = await make_bot(responder)
+    library.follow(-30, "غزة", "ar")
+    (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+    await admin_reload(b)
+    alert = b.sent("sendMessage")[-1].params
+    assert alert["chat_id"] == MIGRATED and "الهدنة في غزة صامدة" in alert["text"]
+    assert library.follows(-30) == [] and [f.phrase for f in library.follows(MIGRATED)] == ["غزة"]
     await b.app.shutdown()
 
 

@@ -471,7 +471,7 @@ def test_alerts_are_valid_html_within_the_limit() -> None:
         for i in range(3)
     ]
     for lang in ("ar", "en"):
-        reply = replies.format_alerts(ChatAlerts(1, lang, alerts, more=4), lang)
+        reply = replies.format_alerts(ChatAlerts(1, lang, alerts, left_out=(4, 5, 6, 7)), lang)
         assert_telegram_html(reply.text)
         assert "سيف <القدس> &" in replies.html_to_text(reply.text)
         assert "4" in reply.text.rsplit("\n", 1)[-1]  # the articles left out
