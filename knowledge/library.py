@@ -223,10 +223,10 @@ class Library:
         articles = _not_outdated(db, read.articles, report)
         versions = {a.key: a.version for a in articles if a.version is not None}
         changed = self._changed(articles, hashes, report)
-        vocabulary = Vocabulary(store.vocabulary(db))
         removals = self._removals(db, sync_paths, read, skipped) if sync_paths is not None else []
         if changed or removals:
             with store.write_transaction(db):
+                vocabulary = Vocabulary(store.vocabulary(db))  # (only read when it may grow)
                 writer = store.ArticleWriter(db)
                 report.passages = self._store_changed(writer, changed, vocabulary, progress)
                 report.added_ids = writer.added
