@@ -14,8 +14,6 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
@@ -84,14 +82,8 @@ def build_application(
     library: Library,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-    *,
-    persist: bool = False,
 ) -> Application:
-    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests.
-
-    ``persist`` keeps per-user choices (the /language override) in a pickle file next to the
-    database.
-    """
+    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests."""
     # Request URLs contain the token: keep httpx's per-request logging out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     builder = (
@@ -114,13 +106,6 @@ def build_application(
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    if persist:
-        builder = builder.persistence(
-            PicklePersistence(
-                settings.state_path,
-                store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
-            )
-        )
     application = builder.build()
     application.bot_data.update(
         {

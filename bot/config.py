@@ -88,11 +88,6 @@ class Settings:
         named = username is not None and username.lower() in self.channel_usernames
         return named or chat_id in self.channel_ids
 
-    @property
-    def state_path(self) -> Path:
-        """Where per-user choices (the /language override) are kept: next to the database."""
-        return self.db_path.with_name(self.db_path.name + ".users.pickle")
-
 
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()

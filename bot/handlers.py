@@ -41,7 +41,6 @@ INLINE_THROTTLE = "inline_throttle"
 RELOAD_LOCK = "reload_lock"
 ALERTS_LOCK = "alerts_lock"
 REPORTED_FAILURES = "reported_failures"
-LANG_KEY = "lang"
 
 ADMIN_CHAT_LANG = "en"
 """The language of reports to the admin chat, which has no user language to go by."""
@@ -317,7 +316,8 @@ def user_lang(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str | None = None
 ) -> str:
     user = update.effective_user
-    override = context.user_data.get(LANG_KEY) if context.user_data is not None else None
+    # One indexed read: the choice lives in the library, so every bot instance on it agrees.
+    override = _library(context).language(user.id) if user else None
     return replies.choose_lang(override, user.language_code if user else None, question)
 
 
@@ -455,12 +455,21 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/language [ar|en]: choose the reply language."""
     choice = language_arg(context.args)
     if choice:
-        context.user_data[LANG_KEY] = choice
-        await send(context, update.effective_chat.id, Reply(t(choice, "language_set")))
+        reply = await asyncio.to_thread(set_language, _library(context), update, choice)
+        await send(context, update.effective_chat.id, reply)
         return
     lang = user_lang(update, context)
     buttons = ((replies.Button("العربية", "g|ar"), replies.Button("English", "g|en")),)
     await send(context, update.effective_chat.id, Reply(t(lang, "language_choose"), buttons))
+
+
+def set_language(library: Library, update: Update, choice: str) -> Reply:
+    """Remember the user's reply language; the confirmation, in that language."""
+    try:
+        library.set_language(update.effective_user.id, choice)
+    except LibraryBusy:
+        return Reply(t(choice, "busy"))
+    return Reply(t(choice, "language_set"))
 
 
 def language_arg(args: Sequence[str] | None) -> str | None:
@@ -640,11 +649,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     kind, args = replies.parse_callback(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if kind == "g":
-        choice = str(args[0])
-        context.user_data[LANG_KEY] = choice
-        await answer_query(query, t(choice, "language_set"))
+        reply = await asyncio.to_thread(set_language, _library(context), update, str(args[0]))
+        await answer_query(query, reply.text)
         if message is not None:
-            await edit(context, message, Reply(t(choice, "language_set")))
+            await edit(context, message, reply)
         return
     question = _question_of(message, context.bot.username) if message else None
     lang = user_lang(update, context, question)

@@ -94,7 +94,7 @@ def run(
     _log_at_info()
     protect_logs(settings.require_token())
     library = _open(settings)
-    application = build_application(settings, library, persist=True)
+    application = build_application(settings, library)
     # Telegram sends only the kinds asked for (and keeps the last list when none is given).
     updates = [
         Update.MESSAGE,

@@ -605,6 +605,16 @@ class Library:
         with self._user_writes() as db:
             return store.add_follow(db, chat_id, phrase, lang, MAX_FOLLOWS)
 
+    def language(self, user_id: int) -> str | None:
+        """The reply language ``user_id`` chose (``set_language``), if any."""
+        return store.language(self._db(), user_id)
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        """Remember ``user_id``'s reply language, for every bot instance on this library.
+        Raises ``LibraryBusy``."""
+        with self._user_writes() as db:
+            store.set_language(db, user_id, lang)
+
     def follows(self, chat_id: int) -> list[Follow]:
         """The phrases ``chat_id`` follows, oldest first."""
         return store.follows(self._db(), chat_id)

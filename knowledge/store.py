@@ -125,6 +125,8 @@ CREATE TABLE IF NOT EXISTS feedback_passages (
     PRIMARY KEY (question_id, user_id, passage_id)
 );
 CREATE INDEX IF NOT EXISTS feedback_passages_passage ON feedback_passages (passage_id);
+-- A person's chosen reply language (/language), shared by every bot instance on this library.
+CREATE TABLE IF NOT EXISTS languages (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL);
 """
 
 _ARTICLE_INFO = """
@@ -725,3 +727,16 @@ def most_unhelpful(db: sqlite_utils.Database, top: int) -> list[PassageVotes]:
 def _article_info(row: tuple) -> ArticleInfo:
     *fields, from_mtime = row
     return ArticleInfo(*fields, date_from_mtime=bool(from_mtime))
+
+
+def language(db: sqlite_utils.Database, user_id: int) -> str | None:
+    row = db.execute("SELECT lang FROM languages WHERE user_id = ?", [user_id]).fetchone()
+    return row[0] if row else None
+
+
+def set_language(db: sqlite_utils.Database, user_id: int, lang: str) -> None:
+    db.execute(
+        "INSERT INTO languages (user_id, lang) VALUES (?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
+        [user_id, lang],
+    )

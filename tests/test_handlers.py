@@ -361,6 +361,20 @@ async def test_language_override(bot: Bot) -> None:
     assert "لم أجد" in bot.last()["text"]
 
 
+async def test_the_language_choice_is_shared_by_every_instance_and_kept(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    first, second = await make_bot(), await make_bot()  # two instances on one library
+    await first.say("/language ar", from_user=user(7, "en"))
+    await second.say("what's the weather in London?", from_user=user(7, "en"))
+    assert "لم أجد" in second.last()["text"]
+    with Library.open(library.path) as reopened:  # kept in the database, across restarts
+        assert reopened.language(7) == "ar" and reopened.language(8) is None
+    await second.say("/language en", from_user=user(7, "ar"))
+    await first.say("ما الطقس في لندن؟", from_user=user(7, "ar"))
+    assert "I couldn't find an answer" in first.last()["text"]
+
+
 async def test_unknown_command_shows_help(bot: Bot) -> None:
     await bot.say("/frobnicate")
     assert "/latest" in bot.last()["text"]

@@ -462,3 +462,11 @@ def test_a_question_logged_while_an_ingest_analyses_does_not_fail_it(
 
     assert library.ingest([tmp_path / "src"], progress=progress).added == 1
     assert logged == [None]  # the ingest holds the database: the question goes unlogged
+
+
+def test_a_language_choice_is_kept_and_replaced(library: Library) -> None:
+    assert library.language(1) is None
+    library.set_language(1, "en")
+    library.set_language(1, "ar")
+    library.set_language(2, "en")
+    assert (library.language(1), library.language(2)) == ("ar", "en")
