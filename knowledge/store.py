@@ -181,11 +181,13 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
+        # (a COMMIT that failed too, on a full disk: left open, the transaction would keep the
+        # write lock, and every other writer would wait on it until a restart)
         if db.conn.in_transaction:
             db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 def now() -> str:

@@ -470,3 +470,21 @@ def test_a_language_choice_is_kept_and_replaced(library: Library) -> None:
     library.set_language(1, "ar")
     library.set_language(2, "en")
     assert (library.language(1), library.language(2)) == ("ar", "en")
+
+
+def test_a_failed_commit_releases_the_write_lock(library: Library) -> None:
+    import sqlite3
+
+    db = library._db()
+    with pytest.raises(sqlite3.IntegrityError), store_module.write_transaction(db):
+        # a deferred foreign key makes the COMMIT itself fail, as a full disk would
+        db.execute("PRAGMA defer_foreign_keys = ON")
+        db.execute(
+            'INSERT INTO passages (article_id, position, start, "end", text, terms) '
+            "VALUES (999, 0, 0, 1, 'x', x'')"
+        )
+    assert not db.conn.in_transaction
+    other = store_module.connect(library.path, timeout=0.1)
+    other.execute("BEGIN IMMEDIATE")  # the lock is free for the next writer
+    other.execute("ROLLBACK")
+    other.close()
