@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
+import httpx
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -20,7 +21,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, NetworkError
+from telegram.error import BadRequest, ChatMigrated, NetworkError, TimedOut
 
 from bot import replies
 from bot.replies import Reply
@@ -68,16 +69,28 @@ is retried by the rate limiter)."""
 
 
 async def _retrying(make: Callable[[], Awaitable[T]]) -> T:
-    """``await make()``, retried after a network failure; refusals (BadRequest) are not."""
+    """``await make()``, retried after a network failure that kept the request from Telegram;
+    refusals (BadRequest) are not retried, nor a timeout once the request was sent (Telegram
+    may have delivered it: a second send would repeat the message)."""
     for delay in RETRY_DELAYS:
         try:
             return await make()
         except BadRequest:
             raise
         except NetworkError as error:
+            if not _never_sent(error):
+                raise
             logger.warning("network error (%s); retrying in %.0f s", error, delay)
             await asyncio.sleep(delay)
     return await make()
+
+
+def _never_sent(error: NetworkError) -> bool:
+    """Whether the request surely did not reach Telegram: any network error but a timeout,
+    or a timeout while connecting or waiting for a connection."""
+    if not isinstance(error, TimedOut):
+        return True
+    return isinstance(error.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 async def send(

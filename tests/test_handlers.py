@@ -4,12 +4,14 @@ recording request in place of the network."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Update
 from telegram.ext import Application
@@ -666,6 +668,37 @@ async def test_network_failures_are_retried(
     sent = b.sent("sendMessage")
     assert len(sent) == 3 and "مئتين" in sent[-1].params["text"]
     await b.app.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("cause", "sends"),
+    [
+        (httpx.ConnectTimeout("connect"), 2),
+        (httpx.PoolTimeout("pool"), 2),
+        (httpx.ReadTimeout("read"), 1),
+    ],
+)
+async def test_a_timed_out_send_is_retried_only_if_it_never_left(
+    make_bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, cause: Exception, sends: int
+) -> None:
+    from telegram.error import TimedOut
+
+    from bot import messaging
+
+    monkeypatch.setattr(messaging, "RETRY_DELAYS", (0.0, 0.0))
+    failed = []
+
+    def responder(method: str, params: dict) -> dict | None:
+        if method == "sendMessage" and not failed:
+            failed.append(method)
+            raise TimedOut() from cause  # as PTB's HTTPXRequest raises it
+        return None
+
+    b = await make_bot(responder)
+    with contextlib.suppress(TimedOut):
+        await b.say("ما عدد الضحايا في غزة؟")
+    # a read timeout may come after Telegram delivered the message: sending again would repeat it
+    assert len(b.sent("sendMessage")) == sends
 
 
 async def test_too_long_html_degrades_to_plain_text_with_its_buttons(
