@@ -559,14 +559,20 @@ class Library:
         """Log a question, so that stats can tell what the library lacks; returns its id (for
         feedback on the answer). Never raises, and never waits long: while an ingest writes,
         the question goes unlogged (None) rather than holding up its answer."""
-        db = getattr(self._local, "log", None)
-        if db is None:
-            db = self._local.log = store.connect(self.path, timeout=0.2)
         try:
+            db = self._log_db()
             return store.record_question(db, " ".join(question.split())[:500], answered)
         except store.sqlite3.Error as error:
             logger.warning("could not log a question: %s", error)
             return None
+
+    def _log_db(self) -> sqlite_utils.Database:
+        """This thread's connection for what must never hold up an answer: it waits 0.2 s at
+        most for a lock."""
+        db = getattr(self._local, "log", None)
+        if db is None:
+            db = self._local.log = store.connect(self.path, timeout=0.2)
+        return db
 
     # -- feedback ------------------------------------------------------------------------------
 
@@ -606,8 +612,13 @@ class Library:
             return store.add_follow(db, chat_id, phrase, lang, MAX_FOLLOWS)
 
     def language(self, user_id: int) -> str | None:
-        """The reply language ``user_id`` chose (``set_language``), if any."""
-        return store.language(self._db(), user_id)
+        """The reply language ``user_id`` chose (``set_language``), if any. Read for every
+        message, so it never raises and never waits long: None when the database cannot say."""
+        try:
+            return store.language(self._log_db(), user_id)
+        except store.sqlite3.Error as error:
+            logger.warning("could not read a language choice: %s", error)
+            return None
 
     def set_language(self, user_id: int, lang: str) -> None:
         """Remember ``user_id``'s reply language, for every bot instance on this library.

@@ -488,3 +488,17 @@ def test_a_failed_commit_releases_the_write_lock(library: Library) -> None:
     other.execute("BEGIN IMMEDIATE")  # the lock is free for the next writer
     other.execute("ROLLBACK")
     other.close()
+
+
+def test_an_unreadable_language_choice_is_no_choice(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    library.set_language(3, "en")
+
+    def broken(*_: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store_module, "language", broken)
+    assert library.language(3) is None  # every message reads it: it must not fail them
