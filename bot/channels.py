@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -248,8 +249,10 @@ class PostQueue:
         add = partial(self.library.add_articles, batch, wait=False)
         try:
             report = await asyncio.get_running_loop().run_in_executor(self._executor, add)
-        except LibraryBusy as error:
-            # Once per wait: a long ingest would otherwise fill the log.
+        except (LibraryBusy, sqlite3.OperationalError) as error:
+            # The library cannot take them now (another ingest, a lock, a full disk): that is
+            # no fault of the posts, which wait as long as it takes. Once per wait: a long
+            # ingest would otherwise fill the log.
             log = logger.debug if self._waiting else logger.warning
             log("%d channel posts wait: %s", len(self._pending), error)
             self._waiting = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -1247,6 +1248,52 @@ async def test_a_post_that_keeps_failing_is_dropped_without_holding_up_the_other
     assert f"{bad_key} «خبر نص مستحيل التخزين»; {good_key} «افتتاح" in errors[0]
     assert errors[-1].startswith("channel post dropped after 5 failures: " + bad_key)
     assert len(errors) == channels.PostQueue.attempts + 1
+
+
+class FlakyLibrary(BadPosts):
+    """A real library whose disk is full for the first ``times`` batches."""
+
+    def __init__(self, library: Library, times: int) -> None:
+        super().__init__(library, bad="")
+        self.times = times
+
+    def add_articles(self, articles: Any, **kwargs: Any) -> Any:
+        articles = list(articles)
+        self.tries.append([a.key for a in articles])
+        if len(self.tries) <= self.times:
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._library.add_articles(articles, **kwargs)
+
+
+async def test_a_full_disk_makes_posts_wait_not_drop(
+    make_bot: Callable[..., Any], library: Library, quick_retries: None
+) -> None:
+    flaky = FlakyLibrary(library, times=3 * channels.PostQueue.attempts)
+    b = await make_bot(lib=flaky, ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=85)))
+    await b.posts_stored()
+    assert len(flaky.tries) == 3 * channels.PostQueue.attempts + 1
+    assert library.search(DESALINATION, 1).answered
+
+
+async def test_the_queue_outlives_a_failure_after_storing(
+    make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    async def arrived_then_fail(context: Any, report: Any) -> None:
+        calls.append(report.added_ids)
+        if len(calls) == 1:
+            raise RuntimeError("a bug after storing")
+
+    monkeypatch.setattr(handlers, "articles_arrived", arrived_then_fail)
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.send(update("channel_post", channel_post(POST, message_id=86)))
+    await b.posts_stored()
+    later = POST.replace("العقبة", "أيلة")
+    await b.send(update("channel_post", channel_post(later, message_id=87)))
+    await b.posts_stored()
+    assert len(calls) == 2 and library.stats().articles == 5
 
 
 # --- inline mode ------------------------------------------------------------------------------
