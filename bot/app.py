@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -42,11 +44,35 @@ def open_library(settings: Settings) -> Library:
     from knowledge import Library
 
     library = Library.open(settings.db_path, default_sources=settings.sources)
+    import_language_choices(settings.db_path, library)
     stats = library.stats()
     logger.info(
         "serving %d articles in %d passages from %s", stats.articles, stats.passages, stats.path
     )
     return library
+
+
+def import_language_choices(db_path: Path, library: Library) -> int:
+    """Move the /language choices an earlier version kept in a pickle file beside the database
+    (python-telegram-bot's PicklePersistence) into the library, once; returns how many."""
+    old = db_path.with_name(db_path.name + ".users.pickle")
+    if not old.exists():
+        return 0
+    try:
+        with old.open("rb") as file:
+            users = pickle.load(file).get("user_data", {})  # our own file, written by that version
+    except Exception as error:  # unreadable: keep it for the operator, and go on
+        logger.warning("could not read the old language choices in %s: %s", old, error)
+        return 0
+    moved = 0
+    for user_id, data in users.items():
+        lang = data.get("lang") if isinstance(data, dict) else None
+        if lang in LANGS and library.language(int(user_id)) is None:
+            library.set_language(int(user_id), lang)
+            moved += 1
+    old.rename(old.with_name(old.name + ".imported"))
+    logger.info("moved %d language choices from %s into the library", moved, old)
+    return moved
 
 
 class RedactToken(logging.Filter):

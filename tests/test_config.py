@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import ConfigError, Settings
+from knowledge import Library
 
 
 @pytest.mark.parametrize(
@@ -54,3 +57,20 @@ def test_bad_admin_ids_and_base_url_are_clear_errors() -> None:
         Settings.from_env({"ARTICLEBOT_ADMIN_IDS": "1,two"})
     with pytest.raises(ConfigError, match="TELEGRAM_API_BASE_URL"):
         Settings.from_env({"TELEGRAM_API_BASE_URL": "127.0.0.1:8081"})
+
+
+def test_language_choices_of_the_old_pickle_file_move_into_the_library(
+    library: Library, tmp_path: Path
+) -> None:
+    import pickle
+
+    from bot.app import import_language_choices
+
+    old = library.path.with_name(library.path.name + ".users.pickle")
+    users = {5: {"lang": "en"}, 6: {"lang": "xx"}, 7: {}, 8: {"lang": "ar"}}
+    old.write_bytes(pickle.dumps({"user_data": users, "bot_data": {}}))
+    library.set_language(8, "en")  # a choice made since wins
+    assert import_language_choices(library.path, library) == 1
+    assert [library.language(u) for u in (5, 6, 7, 8)] == ["en", None, None, "en"]
+    assert not old.exists() and old.with_name(old.name + ".imported").exists()
+    assert import_language_choices(library.path, library) == 0  # once
