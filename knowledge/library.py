@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,15 @@ USER_WRITE_SECONDS = 5.0
 DEFAULT_PARAMS = BM25Params()
 Progress = Callable[[int, int], None]
 """Called with (done, total) as an ingest reads and analyses articles."""
+
+
+@dataclass(frozen=True)
+class _Sync:
+    """What a sync may remove: articles under ``paths``, written before ``since`` (when its
+    reading began)."""
+
+    paths: list[str | Path]
+    since: str
 
 
 class KnowledgeError(Exception):
@@ -167,16 +177,11 @@ class Library:
         # Read before taking the locks: fetching can take long, and must not hold up an ingest
         # that writes meanwhile (a channel post, another process's ingest).
         db = self._db()
-        generation = store.get_meta(db, "generation")
+        reading_since = store.now(precise=True)
         memory = WebMemory(store.web_validators(db), store.entry_fingerprints(db))
         read = read_paths(paths, store.file_signatures(db), memory, self.fetch_options)
         with self._writing():
-            if sync and store.get_meta(db, "generation") != generation:
-                # What another ingest wrote meanwhile may be missing from this read: removing
-                # waits for the next sync.
-                logger.info("another ingest wrote while this one read: nothing removed this time")
-                sync = False
-            report = self._apply(db, read, paths if sync else None, progress)
+            report = self._apply(db, read, _Sync(paths, reading_since) if sync else None, progress)
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
         return report
@@ -211,11 +216,11 @@ class Library:
         self,
         db: sqlite_utils.Database,
         read: ReadResult,
-        sync_paths: list[str | Path] | None,
+        sync: _Sync | None,
         progress: Progress | None,
     ) -> IngestReport:
-        """Store what was read in one transaction and swap the index in; with ``sync_paths``,
-        also remove the stored articles under them that ``read`` no longer holds."""
+        """Store what was read in one transaction and swap the index in; with ``sync``, also
+        remove the stored articles under its paths that ``read`` no longer holds."""
         report = IngestReport(failed=list(read.failed))
         hashes = store.article_hashes(db)
         skipped = store.keys_from_files(db, read.skipped) | (read.unchanged_keys & hashes.keys())
@@ -223,7 +228,7 @@ class Library:
         articles = _not_outdated(db, read.articles, report)
         versions = {a.key: a.version for a in articles if a.version is not None}
         changed = self._changed(articles, hashes, report)
-        removals = self._removals(db, sync_paths, read, skipped) if sync_paths is not None else []
+        removals = self._removals(db, sync, read, skipped) if sync is not None else []
         if changed or removals:
             with store.write_transaction(db):
                 vocabulary = Vocabulary(store.vocabulary(db))  # (only read when it may grow)
@@ -306,11 +311,7 @@ class Library:
         return changed
 
     def _removals(
-        self,
-        db: sqlite_utils.Database,
-        paths: list[str | Path],
-        read: ReadResult,
-        skipped: set[str],
+        self, db: sqlite_utils.Database, sync: _Sync, read: ReadResult, skipped: set[str]
     ) -> list[int]:
         """Stored articles from ``paths`` (files or folders) that they no longer hold.
 
@@ -319,9 +320,10 @@ class Library:
         of a file or folder that failed this time: an unreachable source must not empty the
         library. An empty folder, though, means its articles are gone. A feed lists only its
         newest items, so an item that rolled off a feed (a URL or a file) is not removed, and
-        URLs are never synced.
+        URLs are never synced. Nor is an article written since this ingest began to read (by
+        another ingest, from a file this read may have missed): the next sync decides.
         """
-        roots = [str(Path(p).expanduser().resolve()) for p in paths if not is_url(p)]
+        roots = [str(Path(p).expanduser().resolve()) for p in sync.paths if not is_url(p)]
         failed = [f.path for f in read.failed if not is_url(f.path)]
         read_any = read.files or any(not is_url(p) for p in read.skipped)
         if not roots or (failed and not read_any):
@@ -330,8 +332,9 @@ class Library:
         protected = failed + sorted(read.feeds)
         return [
             article_id
-            for article_id, key, path in store.article_paths(db)
+            for article_id, key, path, written in store.article_paths(db)
             if key not in keys
+            and written < sync.since
             and any(_within(path, root) for root in roots)
             and not any(_within(path, p) for p in protected)
         ]

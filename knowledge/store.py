@@ -190,8 +190,11 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
 
 
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+def now(precise: bool = False) -> str:
+    """The time in UTC, ISO 8601, to the second (or the microsecond: to order writes)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(
+        timespec="microseconds" if precise else "seconds"
+    )
 
 
 def library_id(db: sqlite_utils.Database) -> str:
@@ -214,9 +217,9 @@ def article_hashes(db: sqlite_utils.Database) -> dict[str, tuple[int, str]]:
     return {key: (i, h) for i, key, h in rows}
 
 
-def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str]]:
-    """(id, key, path) of every stored article."""
-    yield from db.execute("SELECT id, key, path FROM articles WHERE retired = 0")
+def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str, str]]:
+    """(id, key, path, when last written) of every stored article."""
+    yield from db.execute("SELECT id, key, path, updated_at FROM articles WHERE retired = 0")
 
 
 _INSERT_PASSAGE = (
@@ -233,7 +236,7 @@ class ArticleWriter:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.stamp = now()
+        self.stamp = now(precise=True)  # (a sync compares it with when its reading began)
         self.ids = dict(db.execute("SELECT key, id FROM articles").fetchall())
         # Never reuse the id of a removed article: an old "show article" button must not open
         # another one. The highest id ever given is kept in meta.

@@ -62,7 +62,7 @@ def test_sync_keeps_articles_of_a_missing_source_folder(library: Library, tmp_pa
     assert library.stats().articles == 1
 
 
-def test_a_sync_that_read_while_another_ingest_wrote_removes_nothing_that_time(
+def test_a_sync_never_removes_what_another_ingest_wrote_while_it_read(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import knowledge.library as library_module
@@ -74,16 +74,19 @@ def test_a_sync_that_read_while_another_ingest_wrote_removes_nothing_that_time(
     gone.unlink()
     real_read = library_module.read_paths
 
-    def read_while_a_post_arrives(*args, **kwargs):
+    def read_while_others_write(*args, **kwargs):
         result = real_read(*args, **kwargs)
+        # a channel post, and a file this read missed, stored by another ingest meanwhile
+        patch.setattr(library_module, "read_paths", real_read)
         library.add_articles([Article(key="post", title="منشور", text=BODY + " منشور")])
+        library.ingest([_article(src, "c.md", BODY + " ج", title="c")])
         return result
 
     with monkeypatch.context() as patch:
-        patch.setattr(library_module, "read_paths", read_while_a_post_arrives)
-        assert library.ingest([src], sync=True).removed == 0
-    assert library.ingest([src], sync=True).removed == 1
-    assert sorted(a.title for a in library.latest(10)) == ["a", "منشور"]
+        patch.setattr(library_module, "read_paths", read_while_others_write)
+        assert library.ingest([src], sync=True).removed == 1  # b.md only: c.md is kept
+    assert sorted(a.title for a in library.latest(10)) == ["a", "c", "منشور"]
+    assert library.ingest([src], sync=True).removed == 0
 
 
 def test_failed_ingest_leaves_the_previous_library(
