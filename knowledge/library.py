@@ -93,6 +93,9 @@ class Library:
     """How often a search checks whether another process changed the library."""
     fetch_options = FetchOptions()
     """Timeout, size cap, per-host limit and User-Agent of the requests web sources need."""
+    index_repair_seconds = 30.0
+    """How long the database may hold articles that no saved index holds before an alerts
+    round rebuilds the index (an ingest that died or failed between its commit and its save)."""
 
     def __init__(self, path: Path, params: BM25Params = DEFAULT_PARAMS) -> None:
         self.path = path
@@ -103,6 +106,8 @@ class Library:
         self._index: BM25Index | None = None
         self._checked_at = time.monotonic()
         self._coverage: tuple[tuple[str | None, str | None], Coverage] | None = None
+        self._lag: tuple[str | None, float] | None = None
+        """The database generation no saved index held yet, and when that was first seen."""
 
     @classmethod
     def open(
@@ -241,11 +246,19 @@ class Library:
                 self._finish_write(db)
             self._index = self._build_index(db)
             store.purge_retired(db)
-        elif report.stored_anything:
-            with db.atomic():
-                store.record_versions(db, versions)  # an unchanged newer version still counts
-                _remember_sources(db, read)
-                store.set_meta(db, last_ingest=store.now())
+        else:
+            if report.stored_anything:
+                with db.atomic():
+                    store.record_versions(db, versions)  # an unchanged newer version counts
+                    _remember_sources(db, read)
+                    store.set_meta(db, last_ingest=store.now())
+            if self._index_behind(db):
+                # An earlier ingest stored its articles but never swapped its index in (it
+                # failed, or was killed, after its commit): they count as unchanged now, so
+                # nothing else would ever make them searchable.
+                logger.warning("the index lacks articles stored earlier: building it again")
+                self._index = self._saved_index(db) or self._build_index(db)
+                store.purge_retired(db)
         return report
 
     def _store_changed(
@@ -413,6 +426,41 @@ class Library:
         """Build the index from the stored terms again, and save it."""
         with self._write_lock:
             self._index = self._build_index(self._db())
+
+    def _index_behind(self, db: sqlite_utils.Database) -> bool:
+        """Whether the database holds a generation that the serving index was not built from."""
+        assert self._index is not None
+        return store.get_meta(db, "generation", "0") != self._index.meta.get("generation")
+
+    def _lag_seconds(self, db: sqlite_utils.Database) -> float:
+        """How long the database has held a generation that the serving index was not built
+        from, as far as this process has looked (0 when the index is current)."""
+        generation = store.get_meta(db, "generation", "0")
+        if not self._index_behind(db):
+            self._lag = None
+            return 0.0
+        now = time.monotonic()
+        if self._lag is None or self._lag[0] != generation:
+            self._lag = (generation, now)
+        return now - self._lag[1]
+
+    def _repair_index(self, db: sqlite_utils.Database) -> bool:
+        """Build the index of the database's generation, which no ingest saved (it died or
+        failed before saving it); True if the serving index changed. Never waits: while an
+        ingest of this library runs, here or in another process, that is its job."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            with _exclusive(self.path):
+                if self._index_behind(db):
+                    logger.warning("no index was saved for the stored articles: building it")
+                    self._index = self._saved_index(db) or self._build_index(db)
+                    store.purge_retired(db)
+                return True
+        except IngestRunning:
+            return False
+        finally:
+            self._write_lock.release()
 
     def _build_index(self, db: sqlite_utils.Database) -> BM25Index:
         ids, blobs = [], []
@@ -663,6 +711,17 @@ class Library:
         passages = store.article_passages(db, new_ids)
         docs, doc_articles = _positions(index, passages)
         ready = _held_prefix(new_ids, passages, doc_articles)
+        if len(ready) < len(new_ids):
+            late = self._lag_seconds(db) >= self.index_repair_seconds
+            if late and self._repair_index(db):
+                index = self._current_index()
+                passages = store.article_passages(db, new_ids)
+                docs, doc_articles = _positions(index, passages)
+                ready = _held_prefix(new_ids, passages, doc_articles)
+            if len(ready) < len(new_ids):
+                # Debug at first: another ingest may be about to swap its index in.
+                log = logger.warning if late else logger.debug
+                log("alerts from article %d on wait: the index lacks it", new_ids[len(ready)])
         if not ready:
             return DueAlerts()
         inside = doc_articles <= ready[-1]

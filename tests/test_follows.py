@@ -372,3 +372,57 @@ def test_move_chat_takes_follows_and_sent_alerts_along(filled: Library) -> None:
     # What the group was sent is not sent again to the supergroup; other chats are untouched.
     assert [p.chat_id for p in filled.alerts(report.added_ids)] == [9]
     assert filled.move_chat(-5, -1005) == 0  # a second notice of the same move
+
+
+# --- an article stored but never indexed ----------------------------------------------------
+
+
+def fail_index_build_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next index build fails (a full disk, a kill) after the ingest's commit."""
+    real = Library._build_index
+
+    def failing(self: Library, db: object) -> object:
+        monkeypatch.setattr(Library, "_build_index", real)
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(Library, "_build_index", failing)
+
+
+def test_an_ingest_finding_nothing_new_indexes_what_an_earlier_one_stored(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled.follow(1, "غزة")
+    fail_index_build_once(monkeypatch)
+    with pytest.raises(OSError):
+        filled.add_articles([truce()])
+    assert filled.due_alerts().through is None  # stored, but not searchable
+    again = filled.add_articles([truce()])
+    assert again.unchanged == 1 and again.added_ids == []
+    assert any(h.title == "الهدنة صامدة" for h in filled.search("الهدنة غزة").hits)
+    (plan,) = filled.due_alerts().chats
+    assert [a.hit.title for a in plan.alerts] == ["الهدنة صامدة"]
+
+
+def test_alerts_held_by_a_missing_index_are_rebuilt_after_a_while(
+    filled: Library, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    filled.follow(1, "غزة")
+    filled.recheck_seconds = 0
+    with Library.open(filled.path) as other:  # a command-line ingest killed before its save
+        fail_index_build_once(monkeypatch)
+        with pytest.raises(OSError):
+            other.add_articles([truce()])
+    with caplog.at_level("DEBUG", logger="knowledge.library"):
+        assert filled.due_alerts().through is None  # maybe its index is on its way
+    assert "WARNING" not in [r.levelname for r in caplog.records]
+    filled._write_lock.acquire()  # an ingest of this process is running: not its job
+    try:
+        filled.index_repair_seconds = 0
+        with caplog.at_level("WARNING", logger="knowledge.library"):
+            assert filled.due_alerts().through is None
+        assert "the index lacks it" in caplog.text
+    finally:
+        filled._write_lock.release()
+    (plan,) = filled.due_alerts().chats
+    assert [a.hit.title for a in plan.alerts] == ["الهدنة صامدة"]
+    assert any(h.title == "الهدنة صامدة" for h in filled.search("الهدنة غزة").hits)
