@@ -693,7 +693,7 @@ class Library:
             return []
         index = self._current_index()
         docs, doc_articles = _positions(index, store.article_passages(db, article_ids))
-        return self._plans(db, index, docs, doc_articles, per_chat)
+        return self._plans(db, index, docs, doc_articles, per_chat)[0]
 
     def due_alerts(self, per_chat: int = ALERTS_PER_CHAT) -> DueAlerts:
         """The alerts (as ``alerts`` makes them) for the articles added since those handled
@@ -725,8 +725,10 @@ class Library:
         if not ready:
             return DueAlerts()
         inside = doc_articles <= ready[-1]
-        plans = self._plans(db, index, docs[inside], doc_articles[inside], per_chat)
-        return DueAlerts(plans, through=ready[-1])
+        plans, gone = self._plans(db, index, docs[inside], doc_articles[inside], per_chat)
+        # An article whose passages an edit purged meanwhile is not done: the next round,
+        # with the index of the edit, makes its alerts.
+        return DueAlerts(plans, through=min(gone) - 1 if gone else ready[-1])
 
     def alerts_done(self, through: int) -> None:
         """Record that the alerts for the articles up to id ``through`` were handled: the next
@@ -741,9 +743,10 @@ class Library:
         docs: np.ndarray,
         doc_articles: np.ndarray,
         per_chat: int,
-    ) -> list[ChatAlerts]:
+    ) -> tuple[list[ChatAlerts], set[int]]:
         """Each chat's alerts for the passages ``docs`` (index positions) of the new articles
-        ``doc_articles``."""
+        ``doc_articles``, and the articles left without alerts because their passages are gone
+        (an edit purged them after the index was read)."""
         follows = store.follows(db)
         best: dict[int, dict[int, tuple[float, int, Follow]]] = {}
         matches: dict[str, dict[int, tuple[float, int]]] = {}  # many chats follow one phrase
@@ -756,11 +759,12 @@ class Library:
                 if article_id not in chat or score > chat[article_id][0]:
                     chat[article_id] = (score, doc, follow)
         langs = {f.chat_id: f.lang for f in follows}  # the newest follow's language
-        plans = [
-            self._chat_alerts(db, index, chat_id, langs[chat_id], found, per_chat)
-            for chat_id, found in best.items()
-        ]
-        return [plan for plan in plans if plan.alerts]
+        plans, gone = [], set()
+        for chat_id, found in best.items():
+            plan, missing = self._chat_alerts(db, index, chat_id, langs[chat_id], found, per_chat)
+            plans.append(plan)
+            gone.update(missing)
+        return [plan for plan in plans if plan.alerts], gone
 
     def _chat_alerts(
         self,
@@ -770,7 +774,8 @@ class Library:
         lang: str | None,
         found: dict[int, tuple[float, int, Follow]],
         per_chat: int,
-    ) -> ChatAlerts:
+    ) -> tuple[ChatAlerts, list[int]]:
+        """One chat's alerts, and the articles whose chosen passage is gone (purged)."""
         sent = store.sent_articles(db, chat_id, list(found))
         ranked = sorted(
             (
@@ -781,15 +786,20 @@ class Library:
             reverse=True,
         )
         chosen = ranked[:per_chat]
-        rows = store.passages_by_id(db, [int(index.doc_ids[doc]) for _, _, doc, _ in chosen])
-        alerts = []
-        for score, _, doc, follow in chosen:
+        # Retired rows too: an edit that committed after the index was read retired the
+        # passages this index points at, and they are still what it matched.
+        ids = [int(index.doc_ids[doc]) for _, _, doc, _ in chosen]
+        rows = store.passages_by_id(db, ids, retired=True)
+        alerts, gone = [], []
+        for score, negated, doc, follow in chosen:
             row = rows.get(int(index.doc_ids[doc]))
-            if row is not None:
-                weights = _term_weights(index, analyse_query(follow.phrase, _HeldTerms(index)))
-                alerts.append(Alert(chat_id, follow.id, follow.phrase, _hit(row, score, weights)))
+            if row is None:
+                gone.append(-negated)
+                continue
+            weights = _term_weights(index, analyse_query(follow.phrase, _HeldTerms(index)))
+            alerts.append(Alert(chat_id, follow.id, follow.phrase, _hit(row, score, weights)))
         left_out = tuple(-negated for _, negated, _, _ in ranked[per_chat:])
-        return ChatAlerts(chat_id, lang, alerts, left_out)
+        return ChatAlerts(chat_id, lang, alerts, left_out), gone
 
     def mark_sent(self, plan: ChatAlerts) -> ChatAlerts:
         """Record ``plan``'s alerts, and the articles it leaves out, as sent to its chat, before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -426,3 +426,59 @@ def test_alerts_held_by_a_missing_index_are_rebuilt_after_a_while(
     (plan,) = filled.due_alerts().chats
     assert [a.hit.title for a in plan.alerts] == ["الهدنة صامدة"]
     assert any(h.title == "الهدنة صامدة" for h in filled.search("الهدنة غزة").hits)
+
+
+# --- an edit committed during an alert round ------------------------------------------------
+
+
+def edit_while_reading_passages(monkeypatch: pytest.MonkeyPatch, edit: Callable[[], None]) -> None:
+    """Run ``edit`` just before the next passage read of the alerts (the race it stands for:
+    an edit committing between reading the new articles' passages and reading their text)."""
+    real = store.passages_by_id
+
+    def racing(db: object, ids: list[int], **kwargs: bool) -> dict[int, dict]:
+        monkeypatch.setattr(store, "passages_by_id", real)
+        edit()
+        return real(db, ids, **kwargs)
+
+    monkeypatch.setattr(store, "passages_by_id", racing)
+
+
+def test_an_edit_committed_during_a_round_keeps_the_alert(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled.follow(1, "غزة")
+    (article_id,) = filled.add_articles([truce()]).added_ids
+    db = filled._db()
+
+    def commit_edit() -> None:  # what an edit's transaction does to the old passages
+        with db.atomic():
+            db.execute("UPDATE passages SET retired = 1 WHERE article_id = ?", [article_id])
+
+    edit_while_reading_passages(monkeypatch, commit_edit)
+    due = filled.due_alerts()
+    assert [a.hit.article_id for a in due.chats[0].alerts] == [article_id]
+    assert due.through == article_id
+
+
+def test_an_article_whose_passages_an_edit_purged_is_retried(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled.follow(1, "غزة")
+    before, edited = filled.add_articles([truce("g2"), truce("g3")]).added_ids
+    filled.recheck_seconds = 3600  # the round reads the index it had
+
+    def edit_and_purge() -> None:  # another process's whole edit: commit, index, purge
+        with Library.open(filled.path) as other:
+            other.add_articles([news("g3", "الهدنة صامدة", "ما زالت الهدنة في غزة صامدة.")])
+
+    edit_while_reading_passages(monkeypatch, edit_and_purge)
+    due = filled.due_alerts()
+    assert [a.hit.article_id for a in due.chats[0].alerts] == [before]
+    assert due.through == edited - 1  # the edited article is not done
+    filled.mark_sent(due.chats[0])
+    filled.alerts_done(due.through)
+    filled.recheck_seconds = 0
+    (plan,) = filled.due_alerts().chats
+    assert [a.hit.article_id for a in plan.alerts] == [edited]
+    assert "ما زالت" in plan.alerts[0].hit.text
