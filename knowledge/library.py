@@ -761,7 +761,8 @@ class Library:
         langs = {f.chat_id: f.lang for f in follows}  # the newest follow's language
         plans, gone = [], set()
         for chat_id, found in best.items():
-            plan, missing = self._chat_alerts(db, index, chat_id, langs[chat_id], found, per_chat)
+            lang = _alerts_language(db, chat_id, langs[chat_id])
+            plan, missing = self._chat_alerts(db, index, chat_id, lang, found, per_chat)
             plans.append(plan)
             gone.update(missing)
         return [plan for plan in plans if plan.alerts], gone
@@ -934,6 +935,15 @@ def _within(path: str, root: str) -> bool:
 def clean_phrase(phrase: str) -> str:
     """A followed phrase as stored: no bidi controls, single spaces, no surrounding quotes."""
     return " ".join(strip_bidi(phrase).split()).strip(" \"'«»“”")
+
+
+def _alerts_language(
+    db: sqlite_utils.Database, chat_id: int, follow_lang: str | None
+) -> str | None:
+    """The language of a chat's alerts: in a private chat (whose id is its user's) the one the
+    user chose with /language, if any, since it may have changed after the follow."""
+    chosen = store.language(db, chat_id) if chat_id > 0 else None
+    return chosen or follow_lang
 
 
 def _positions(index: BM25Index, passages: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

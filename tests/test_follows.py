@@ -482,3 +482,14 @@ def test_an_article_whose_passages_an_edit_purged_is_retried(
     (plan,) = filled.due_alerts().chats
     assert [a.hit.article_id for a in plan.alerts] == [edited]
     assert "ما زالت" in plan.alerts[0].hit.text
+
+
+def test_a_private_chat_gets_its_alerts_in_the_language_it_chose_later(filled: Library) -> None:
+    filled.follow(1, "غزة", "ar")
+    filled.follow(2, "غزة", "ar")  # chose nothing since
+    filled.follow(-5, "غزة", "ar")  # a group: a member's choice is not the group's
+    filled.set_language(1, "en")
+    filled.set_language(5, "en")
+    filled.add_articles([truce()])
+    langs = {plan.chat_id: plan.lang for plan in filled.due_alerts().chats}
+    assert langs == {1: "en", 2: "ar", -5: "ar"}
