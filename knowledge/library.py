@@ -637,7 +637,7 @@ class Library:
     # -- follows and alerts --------------------------------------------------------------------
 
     def follow(self, chat_id: int, phrase: str, lang: str | None = None) -> str:
-        """Follow ``phrase`` in ``chat_id``: its new articles are then offered by ``alerts``.
+        """Follow ``phrase`` in ``chat_id``: its new articles are then offered by ``due_alerts``.
 
         Returns ``"added"``, ``"exists"``, ``"limit"`` (the chat follows ``MAX_FOLLOWS``
         phrases), ``"too_long"`` (over ``MAX_PHRASE_CHARS``), ``"empty"`` (no words) or
@@ -676,31 +676,19 @@ class Library:
         with self._user_writes() as db:
             return store.remove_follows(db, chat_id, phrase, follow_id)
 
-    def alerts(
-        self, article_ids: Iterable[int], per_chat: int = ALERTS_PER_CHAT
-    ) -> list[ChatAlerts]:
-        """What to send to whom once an ingest added ``article_ids``: for each chat, the new
-        articles that match one of its follows, best first, at most ``per_chat``, none that
-        was sent to it before.
+    def due_alerts(self, per_chat: int = ALERTS_PER_CHAT) -> DueAlerts:
+        """What to send to whom for the articles added since those handled last (see
+        ``alerts_done``), whoever added them: this process, or another one (a command-line
+        ingest). For each chat: the new articles that match one of its follows, best first, at
+        most ``per_chat``, none that was sent to it before.
 
         An article matches a phrase when one of its passages (with the article's title, as
         indexed for search) holds every term of the phrase analysed as a query; it ranks by
         that passage's BM25 score for the phrase, and that passage is the one to quote.
-        """
-        article_ids = list(dict.fromkeys(article_ids))
-        db = self._db()
-        if not article_ids or not store.any_follows(db):
-            return []
-        index = self._current_index()
-        docs, doc_articles = _positions(index, store.article_passages(db, article_ids))
-        return self._plans(db, index, docs, doc_articles, per_chat)[0]
 
-    def due_alerts(self, per_chat: int = ALERTS_PER_CHAT) -> DueAlerts:
-        """The alerts (as ``alerts`` makes them) for the articles added since those handled
-        last (see ``alerts_done``), whoever added them: this process, or another one (a
-        command-line ingest). Only articles that the serving index holds are ready: the new
-        articles are taken in id order up to the first one that it does not hold yet (an
-        ingest not swapped in yet, or another process's not loaded yet)."""
+        Only articles that the serving index holds are ready: the new articles are taken in id
+        order up to the first one that it does not hold yet (an ingest not swapped in yet, or
+        another process's not loaded yet)."""
         db = self._db()
         new_ids = store.articles_after(db, store.alerts_mark(db))
         if not new_ids:

@@ -127,13 +127,13 @@ def test_follow_gives_up_while_an_ingest_holds_the_library(
 def test_alerts_offer_only_the_new_matching_articles(filled: Library) -> None:
     filled.follow(1, "غزة", "ar")
     filled.follow(2, "الطقس")
-    report = filled.add_articles(
+    filled.add_articles(
         [
             news("g2", "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة."),
             news("moon", "Lunar mission", "The lander will touch down next month."),
         ]
     )
-    plans = filled.alerts(report.added_ids)
+    plans = filled.due_alerts().chats
     assert [p.chat_id for p in plans] == [1]  # nobody else follows what is new
     (alert,) = plans[0].alerts
     assert plans[0].lang == "ar" and plans[0].more == 0
@@ -143,29 +143,29 @@ def test_alerts_offer_only_the_new_matching_articles(filled: Library) -> None:
 
 def test_a_phrase_matches_a_passage_holding_all_its_words(filled: Library) -> None:
     filled.follow(1, "وقف إطلاق النار")
-    report = filled.add_articles(
+    filled.add_articles(
         [
             news("fire", "حريق", "اندلعت النار في مصنع قديم وسط المدينة."),
             news("truce", "هدنة جديدة", "أعلن الطرفان وقف إطلاق النار مساء الأحد."),
         ]
     )
-    (plan,) = filled.alerts(report.added_ids)
+    (plan,) = filled.due_alerts().chats
     assert [a.hit.title for a in plan.alerts] == ["هدنة جديدة"]
 
 
 def test_the_title_counts_as_in_search(filled: Library) -> None:
     filled.follow(1, "مجلس الأمن")
-    report = filled.add_articles([news("un", "مجلس الأمن يجتمع", "اجتمع الأعضاء صباح اليوم.")])
-    (plan,) = filled.alerts(report.added_ids)
+    filled.add_articles([news("un", "مجلس الأمن يجتمع", "اجتمع الأعضاء صباح اليوم.")])
+    (plan,) = filled.due_alerts().chats
     assert plan.alerts[0].hit.title == "مجلس الأمن يجتمع"
 
 
 def test_alert_scores_are_the_search_scores(filled: Library) -> None:
     filled.follow(1, "الهدنة غزة")
-    report = filled.add_articles(
+    filled.add_articles(
         [news("g2", "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة.")]
     )
-    (alert,) = filled.alerts(report.added_ids)[0].alerts
+    (alert,) = filled.due_alerts().chats[0].alerts
     searched = {h.passage_id: h.score for h in filled.search("الهدنة غزة", k=10).hits}
     assert alert.hit.score == searched[alert.hit.passage_id]
 
@@ -176,8 +176,8 @@ def test_alerts_are_capped_per_chat_best_first(filled: Library) -> None:
         news(f"n{i}", f"خبر {i}", "غزة " * (i + 1) + "ثم كلام آخر عن أمور كثيرة مختلفة.")
         for i in range(5)
     ]
-    report = filled.add_articles(articles)
-    (plan,) = filled.alerts(report.added_ids, per_chat=3)
+    filled.add_articles(articles)
+    (plan,) = filled.due_alerts(per_chat=3).chats
     scores = [a.hit.score for a in plan.alerts]
     assert len(plan.alerts) == 3 and plan.more == 2
     assert scores == sorted(scores, reverse=True)
@@ -187,35 +187,35 @@ def test_alerts_are_capped_per_chat_best_first(filled: Library) -> None:
 def test_an_article_matching_two_follows_is_offered_once(filled: Library) -> None:
     filled.follow(1, "غزة")
     filled.follow(1, "الهدنة")
-    report = filled.add_articles(
+    filled.add_articles(
         [news("g2", "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة.")]
     )
-    (plan,) = filled.alerts(report.added_ids)
+    (plan,) = filled.due_alerts().chats
     assert len(plan.alerts) == 1
 
 
 def test_an_alert_is_never_sent_twice(filled: Library, tmp_path: Path) -> None:
     filled.follow(1, "غزة")
     filled.follow(2, "غزة")
-    report = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة صباح اليوم.")])
-    first, second = filled.alerts(report.added_ids)
+    filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة صباح اليوم.")])
+    first, second = filled.due_alerts().chats
     assert (first.chat_id, second.chat_id) == (1, 2)
     assert len(filled.mark_sent(first).alerts) == 1
     assert filled.mark_sent(first).alerts == []  # a second sender gets nothing to send
-    # The same ids again (a shared reload path calling twice): chat 1 is done, chat 2 is not.
-    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [2]
+    # Made again (the mark has not moved): chat 1 is done, chat 2 is not.
+    assert [p.chat_id for p in filled.due_alerts().chats] == [2]
     filled.close()
     with Library.open(tmp_path / "lib.db") as reopened:
-        assert [p.chat_id for p in reopened.alerts(report.added_ids)] == [2]
+        assert [p.chat_id for p in reopened.due_alerts().chats] == [2]
 
 
 def test_no_follows_or_no_new_articles_mean_no_alerts(filled: Library) -> None:
-    report = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة.")])
-    assert filled.alerts(report.added_ids) == []
+    filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة.")])
+    assert filled.due_alerts().chats == []
     filled.follow(1, "غزة")
-    assert filled.alerts([]) == []
+    assert filled.due_alerts() == library_module.DueAlerts()
     again = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة.")])
-    assert again.added_ids == [] and filled.alerts(again.added_ids) == []
+    assert again.added_ids == [] and filled.due_alerts() == library_module.DueAlerts()
 
 
 def test_alerts_after_a_file_ingest(library: Library, tmp_path: Path) -> None:
@@ -224,18 +224,18 @@ def test_alerts_after_a_file_ingest(library: Library, tmp_path: Path) -> None:
     (tmp_path / "src" / "a.md").write_text(
         "---\ntitle: A lunar mission\n---\nThe agency launched it on Friday.\n", encoding="utf-8"
     )
-    report = library.ingest([tmp_path / "src"])
-    (plan,) = library.alerts(report.added_ids)
+    library.ingest([tmp_path / "src"])
+    (plan,) = library.due_alerts().chats
     assert plan.alerts[0].hit.title == "A lunar mission"
 
 
 def test_a_one_word_follow_finds_other_forms_of_the_word(filled: Library) -> None:
     filled.follow(1, "غزة")
     filled.follow(2, "الحرب")
-    report = filled.add_articles(
+    filled.add_articles(
         [news("w", "أخبار المنطقة", "تحدث الوزير عن حرب طويلة بين رفح وغزة والمدن المجاورة.")]
     )
-    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [1, 2]
+    assert [p.chat_id for p in filled.due_alerts().chats] == [1, 2]
 
 
 def test_sent_articles_are_looked_up_in_batches(library: Library) -> None:
@@ -363,14 +363,14 @@ def test_move_chat_takes_follows_and_sent_alerts_along(filled: Library) -> None:
     filled.follow(-5, "الهدنة", "ar")
     filled.follow(-1005, "الهدنة", "en")  # already followed in the supergroup
     filled.follow(9, "غزة")
-    report = filled.add_articles([truce()])
-    (old_plan,) = [p for p in filled.alerts(report.added_ids) if p.chat_id == -5]
+    filled.add_articles([truce()])
+    (old_plan,) = [p for p in filled.due_alerts().chats if p.chat_id == -5]
     filled.mark_sent(old_plan)
     assert filled.move_chat(-5, -1005) == 1
     assert filled.follows(-5) == []
     assert [(f.phrase, f.lang) for f in filled.follows(-1005)] == [("غزة", "ar"), ("الهدنة", "en")]
     # What the group was sent is not sent again to the supergroup; other chats are untouched.
-    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [9]
+    assert [p.chat_id for p in filled.due_alerts().chats] == [9]
     assert filled.move_chat(-5, -1005) == 0  # a second notice of the same move
 
 
