@@ -7,6 +7,7 @@ see either the old library or the new one, never a mix.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import math
@@ -67,6 +68,9 @@ MAX_FOLLOWS = 20
 MAX_PHRASE_CHARS = 100
 ALERTS_PER_CHAT = 3
 """New articles sent to one chat in one message, at most."""
+SENT_KEPT_DAYS = 30
+"""How long the record of an alert outlives the round that handled its article: a round made
+from an older mark (another bot instance's, slower) must still find it, and none lasts days."""
 USER_WRITE_SECONDS = 5.0
 """How long a follow or a vote waits for an ingest's transaction before giving up."""
 DEFAULT_PARAMS = BM25Params()
@@ -720,9 +724,16 @@ class Library:
 
     def alerts_done(self, through: int) -> None:
         """Record that the alerts for the articles up to id ``through`` were handled: the next
-        ``due_alerts`` starts after it. Raises ``LibraryBusy``."""
+        ``due_alerts`` starts after it; what was sent about handled articles more than
+        ``SENT_KEPT_DAYS`` ago, or about removed ones, is forgotten. Raises ``LibraryBusy``."""
+        kept_from = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=SENT_KEPT_DAYS)
         with self._user_writes() as db:
             store.advance_alerts_mark(db, through)
+            pruned = store.prune_alerts_sent(
+                db, store.alerts_mark(db), kept_from.isoformat(timespec="seconds")
+            )
+        if pruned:
+            logger.info("forgot %d alerts sent about old or removed articles", pruned)
 
     def _plans(
         self,

@@ -493,3 +493,22 @@ def test_a_private_chat_gets_its_alerts_in_the_language_it_chose_later(filled: L
     filled.add_articles([truce()])
     langs = {plan.chat_id: plan.lang for plan in filled.due_alerts().chats}
     assert langs == {1: "en", 2: "ar", -5: "ar"}
+
+
+def test_the_record_of_old_alerts_and_removed_articles_is_pruned(filled: Library) -> None:
+    filled.follow(1, "غزة")
+    old, recent, removed = filled.add_articles([truce("g2"), truce("g3"), truce("g4")]).added_ids
+    later = filled.add_articles([truce("g5")]).added_ids[-1]  # past the mark below
+    db = filled._db()
+    store.claim_alerts(db, [(1, i, None) for i in (old, recent, removed, later)])
+    with db.atomic():
+        db.execute(
+            "UPDATE alerts_sent SET sent_at = '2020-01-01T00:00:00+00:00' "
+            "WHERE article_id IN (?, ?)",
+            [old, later],
+        )
+        store.retire_articles(db, [removed])
+    store.purge_retired(db)
+    filled.alerts_done(removed)
+    kept = {row[0] for row in db.execute("SELECT article_id FROM alerts_sent")}
+    assert kept == {recent, later}  # an old record of an article no round handled yet stays
