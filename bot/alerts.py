@@ -4,7 +4,8 @@
 the articles added since alerts were last handled, by this process or by another one) and then
 moves the library's mark past them. So every new article is handled once however it arrived,
 and alerts that had to wait (a restart, a library busy with an ingest) go out with the next
-call. What matches is the library's business; here the alerts are claimed, formatted and sent
+call. ``Rounds`` runs the calls that ingests ask for, one at a time, without making them wait.
+What matches is the library's business; here the alerts are claimed, formatted and sent
 through the application's bot, so its rate limiter paces them.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from telegram.error import Forbidden, TelegramError
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["move_chat", "send_alerts"]
+__all__ = ["Rounds", "move_chat", "send_alerts"]
 
 
 async def send_alerts(context: HasBot, library: Library) -> int:
@@ -36,9 +38,9 @@ async def send_alerts(context: HasBot, library: Library) -> int:
     job's context, or the application.
 
     Never raises. A chat that cannot be reached is skipped, and one that blocked the bot or
-    removed it loses its follows. While the library is too busy to record a chat's alerts, the
-    mark stays where it was, and the next call makes them again (what was sent is not sent
-    twice)."""
+    removed it loses its follows. When the library is too busy to record a chat's alerts, the
+    round stops there and the mark stays where it was: the next call makes the alerts of that
+    chat and the following ones again (what was sent is not sent twice)."""
     try:
         due = await asyncio.to_thread(library.due_alerts)
     except Exception:  # alerts must never spoil what triggered them
@@ -46,18 +48,52 @@ async def send_alerts(context: HasBot, library: Library) -> int:
         return 0
     if due.through is None:
         return 0
-    sent, waiting = 0, 0
-    for plan in due.chats:
+    sent = 0
+    for done, plan in enumerate(due.chats):
         try:
             sent += await _send_chat_alerts(context, library, plan)
         except LibraryBusy as error:
-            waiting += 1
-            logger.warning("alerts for chat %s wait for the next round: %s", plan.chat_id, error)
+            # The others would wait as long each: the round stops, and the next one makes
+            # what is left again (what was sent is not sent twice).
+            left = len(due.chats) - done
+            logger.warning("alerts for %d chats wait for the next round: %s", left, error)
+            break
+    else:
+        await _mark_handled(library, due.through)
     if sent:
         logger.info("sent alerts to %d chats", sent)
-    if not waiting:
-        await _mark_handled(library, due.through)
     return sent
+
+
+class Rounds:
+    """Runs ``send_round`` in a task of its own when asked, one round at a time: whoever asks
+    (an ingest that stored articles) does not wait for a round, which takes as long as the
+    chats it has to message. A request made while a round runs gets one more round after it
+    (its articles may have come after that round worked out what was due)."""
+
+    def __init__(self, send_round: Callable[[], Awaitable[object]]) -> None:
+        self._send_round = send_round
+        self._again = False
+        self._task: asyncio.Task[None] | None = None
+
+    def request(self) -> None:
+        """Have a round run soon; returns at once."""
+        self._again = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="alerts")
+
+    async def idle(self) -> None:
+        """Wait until the rounds requested so far have run."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
+
+    async def _run(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self._send_round()
+            except Exception:  # the next request must still get its round
+                logger.exception("an alert round failed")
 
 
 async def _send_chat_alerts(context: HasBot, library: Library, plan: ChatAlerts) -> int:

@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import channels, inline
+from bot import alerts, channels, inline
 from bot import handlers as h
 from bot.messaging import cosmetic
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
@@ -121,7 +121,7 @@ def build_application(
         .concurrent_updates(True)
         .post_init(_post_init)
         # Stores the channel posts still queued while the bot can still send alerts.
-        .post_stop(channels.store_queued_posts)
+        .post_stop(_post_stop)
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
@@ -144,6 +144,7 @@ def build_application(
             h.ALERTS_LOCK: asyncio.Lock(),
         }
     )
+    application.bot_data[h.ALERT_ROUNDS] = _alert_rounds(application)
     application.bot_data[channels.POSTS] = channels.post_queue(application)
     _add_handlers(application)
     # Alerts held up by a restart go out at start-up, however long the start takes (a run
@@ -159,6 +160,18 @@ def build_application(
             h.scheduled_reload, settings.reload_every, first=settings.reload_every, name="reload"
         )
     return application
+
+
+def _alert_rounds(application: Application) -> alerts.Rounds:
+    """The alert rounds that ingests (reloads, channel posts) ask for."""
+    context = application.context_types.context(application)
+    return alerts.Rounds(lambda: h.send_due_alerts(context))
+
+
+async def _post_stop(application: Application) -> None:
+    """Store the channel posts still queued, then send the alerts that asked for."""
+    await channels.store_queued_posts(application)
+    await application.bot_data[h.ALERT_ROUNDS].idle()
 
 
 def _add_handlers(app: Application) -> None:

@@ -40,6 +40,8 @@ THROTTLE = "throttle"
 INLINE_THROTTLE = "inline_throttle"
 RELOAD_LOCK = "reload_lock"
 ALERTS_LOCK = "alerts_lock"
+ALERT_ROUNDS = "alert_rounds"
+"""The ``bot_data`` key of the ``alerts.Rounds`` that ``articles_arrived`` asks for a round."""
 REPORTED_FAILURES = "reported_failures"
 
 ADMIN_CHAT_LANG = "en"
@@ -554,10 +556,11 @@ def _new_failures(context: ContextTypes.DEFAULT_TYPE, outcome: ReloadOutcome) ->
 async def articles_arrived(context: ContextTypes.DEFAULT_TYPE, report: IngestReport) -> None:
     """The one place where the bot reacts to what an ingest stored: called after every reload
     (/reload or scheduled) and every channel post, with its report, once the new articles
-    (``report.added_ids``) are searchable. Reactions to new articles belong here."""
+    (``report.added_ids``) are searchable. Reactions to new articles belong here. The alerts go
+    out in a task of their own: a reload or the channel post queue never waits for a round."""
     if report.added_ids:
         logger.info("%d new articles: ids %s", len(report.added_ids), report.added_ids[:20])
-    await send_due_alerts(context)
+    context.bot_data[ALERT_ROUNDS].request()
 
 
 async def send_due_alerts(context: ContextTypes.DEFAULT_TYPE) -> None:

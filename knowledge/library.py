@@ -7,6 +7,7 @@ see either the old library or the new one, never a mix.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import math
@@ -68,6 +69,9 @@ MAX_FOLLOWS = 20
 MAX_PHRASE_CHARS = 100
 ALERTS_PER_CHAT = 3
 """New articles sent to one chat in one message, at most."""
+SENT_KEPT_DAYS = 30
+"""How long the record of an alert outlives the round that handled its article: a round made
+from an older mark (another bot instance's, slower) must still find it, and none lasts days."""
 USER_WRITE_SECONDS = 5.0
 """How long a follow or a vote waits for an ingest's transaction before giving up."""
 DEFAULT_PARAMS = BM25Params()
@@ -103,6 +107,9 @@ class Library:
     """How often a search checks whether another process changed the library."""
     fetch_options = FetchOptions()
     """Timeout, size cap, per-host limit and User-Agent of the requests web sources need."""
+    index_repair_seconds = 30.0
+    """How long the database may hold articles that no saved index holds before an alerts
+    round rebuilds the index (an ingest that died or failed between its commit and its save)."""
 
     def __init__(self, path: Path, params: BM25Params = DEFAULT_PARAMS) -> None:
         self.path = path
@@ -113,6 +120,8 @@ class Library:
         self._index: BM25Index | None = None
         self._checked_at = time.monotonic()
         self._coverage: tuple[tuple[str | None, str | None], Coverage] | None = None
+        self._lag: tuple[str | None, float] | None = None
+        """The database generation no saved index held yet, and when that was first seen."""
 
     @classmethod
     def open(
@@ -246,11 +255,19 @@ class Library:
                 self._finish_write(db)
             self._index = self._build_index(db)
             store.purge_retired(db)
-        elif report.stored_anything:
-            with db.atomic():
-                store.record_versions(db, versions)  # an unchanged newer version still counts
-                _remember_sources(db, read)
-                store.set_meta(db, last_ingest=store.now())
+        else:
+            if report.stored_anything:
+                with db.atomic():
+                    store.record_versions(db, versions)  # an unchanged newer version counts
+                    _remember_sources(db, read)
+                    store.set_meta(db, last_ingest=store.now())
+            if self._index_behind(db):
+                # An earlier ingest stored its articles but never swapped its index in (it
+                # failed, or was killed, after its commit): they count as unchanged now, so
+                # nothing else would ever make them searchable.
+                logger.warning("the index lacks articles stored earlier: building it again")
+                self._index = self._saved_index(db) or self._build_index(db)
+                store.purge_retired(db)
         return report
 
     def _store_changed(
@@ -416,6 +433,41 @@ class Library:
         """Build the index from the stored terms again, and save it."""
         with self._write_lock:
             self._index = self._build_index(self._db())
+
+    def _index_behind(self, db: sqlite_utils.Database) -> bool:
+        """Whether the database holds a generation that the serving index was not built from."""
+        assert self._index is not None
+        return store.get_meta(db, "generation", "0") != self._index.meta.get("generation")
+
+    def _lag_seconds(self, db: sqlite_utils.Database) -> float:
+        """How long the database has held a generation that the serving index was not built
+        from, as far as this process has looked (0 when the index is current)."""
+        generation = store.get_meta(db, "generation", "0")
+        if not self._index_behind(db):
+            self._lag = None
+            return 0.0
+        now = time.monotonic()
+        if self._lag is None or self._lag[0] != generation:
+            self._lag = (generation, now)
+        return now - self._lag[1]
+
+    def _repair_index(self, db: sqlite_utils.Database) -> bool:
+        """Build the index of the database's generation, which no ingest saved (it died or
+        failed before saving it); True if the serving index changed. Never waits: while an
+        ingest of this library runs, here or in another process, that is its job."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            with _exclusive(self.path):
+                if self._index_behind(db):
+                    logger.warning("no index was saved for the stored articles: building it")
+                    self._index = self._saved_index(db) or self._build_index(db)
+                    store.purge_retired(db)
+                return True
+        except IngestRunning:
+            return False
+        finally:
+            self._write_lock.release()
 
     def _build_index(self, db: sqlite_utils.Database) -> BM25Index:
         ids, blobs = [], []
@@ -598,7 +650,7 @@ class Library:
     # -- follows and alerts --------------------------------------------------------------------
 
     def follow(self, chat_id: int, phrase: str, lang: str | None = None) -> str:
-        """Follow ``phrase`` in ``chat_id``: its new articles are then offered by ``alerts``.
+        """Follow ``phrase`` in ``chat_id``: its new articles are then offered by ``due_alerts``.
 
         Returns ``"added"``, ``"exists"``, ``"limit"`` (the chat follows ``MAX_FOLLOWS``
         phrases), ``"too_long"`` (over ``MAX_PHRASE_CHARS``), ``"empty"`` (no words) or
@@ -642,31 +694,19 @@ class Library:
         with self._user_writes() as db:
             return store.remove_follows(db, chat_id, phrase, follow_id)
 
-    def alerts(
-        self, article_ids: Iterable[int], per_chat: int = ALERTS_PER_CHAT
-    ) -> list[ChatAlerts]:
-        """What to send to whom once an ingest added ``article_ids``: for each chat, the new
-        articles that match one of its follows, best first, at most ``per_chat``, none that
-        was sent to it before.
+    def due_alerts(self, per_chat: int = ALERTS_PER_CHAT) -> DueAlerts:
+        """What to send to whom for the articles added since those handled last (see
+        ``alerts_done``), whoever added them: this process, or another one (a command-line
+        ingest). For each chat: the new articles that match one of its follows, best first, at
+        most ``per_chat``, none that was sent to it before.
 
         An article matches a phrase when one of its passages (with the article's title, as
         indexed for search) holds every term of the phrase analysed as a query; it ranks by
         that passage's BM25 score for the phrase, and that passage is the one to quote.
-        """
-        article_ids = list(dict.fromkeys(article_ids))
-        db = self._db()
-        if not article_ids or not store.any_follows(db):
-            return []
-        index = self._current_index()
-        docs, doc_articles = _positions(index, store.article_passages(db, article_ids))
-        return self._plans(db, index, docs, doc_articles, per_chat)
 
-    def due_alerts(self, per_chat: int = ALERTS_PER_CHAT) -> DueAlerts:
-        """The alerts (as ``alerts`` makes them) for the articles added since those handled
-        last (see ``alerts_done``), whoever added them: this process, or another one (a
-        command-line ingest). Only articles that the serving index holds are ready: the new
-        articles are taken in id order up to the first one that it does not hold yet (an
-        ingest not swapped in yet, or another process's not loaded yet)."""
+        Only articles that the serving index holds are ready: the new articles are taken in id
+        order up to the first one that it does not hold yet (an ingest not swapped in yet, or
+        another process's not loaded yet)."""
         db = self._db()
         new_ids = store.articles_after(db, store.alerts_mark(db))
         if not new_ids:
@@ -677,17 +717,37 @@ class Library:
         passages = store.article_passages(db, new_ids)
         docs, doc_articles = _positions(index, passages)
         ready = _held_prefix(new_ids, passages, doc_articles)
+        if len(ready) < len(new_ids):
+            late = self._lag_seconds(db) >= self.index_repair_seconds
+            if late and self._repair_index(db):
+                index = self._current_index()
+                passages = store.article_passages(db, new_ids)
+                docs, doc_articles = _positions(index, passages)
+                ready = _held_prefix(new_ids, passages, doc_articles)
+            if len(ready) < len(new_ids):
+                # Debug at first: another ingest may be about to swap its index in.
+                log = logger.warning if late else logger.debug
+                log("alerts from article %d on wait: the index lacks it", new_ids[len(ready)])
         if not ready:
             return DueAlerts()
         inside = doc_articles <= ready[-1]
-        plans = self._plans(db, index, docs[inside], doc_articles[inside], per_chat)
-        return DueAlerts(plans, through=ready[-1])
+        plans, gone = self._plans(db, index, docs[inside], doc_articles[inside], per_chat)
+        # An article whose passages an edit purged meanwhile is not done: the next round,
+        # with the index of the edit, makes its alerts.
+        return DueAlerts(plans, through=min(gone) - 1 if gone else ready[-1])
 
     def alerts_done(self, through: int) -> None:
         """Record that the alerts for the articles up to id ``through`` were handled: the next
-        ``due_alerts`` starts after it. Raises ``LibraryBusy``."""
+        ``due_alerts`` starts after it; what was sent about handled articles more than
+        ``SENT_KEPT_DAYS`` ago, or about removed ones, is forgotten. Raises ``LibraryBusy``."""
+        kept_from = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=SENT_KEPT_DAYS)
         with self._user_writes() as db:
             store.advance_alerts_mark(db, through)
+            pruned = store.prune_alerts_sent(
+                db, store.alerts_mark(db), kept_from.isoformat(timespec="seconds")
+            )
+        if pruned:
+            logger.info("forgot %d alerts sent about old or removed articles", pruned)
 
     def _plans(
         self,
@@ -696,9 +756,10 @@ class Library:
         docs: np.ndarray,
         doc_articles: np.ndarray,
         per_chat: int,
-    ) -> list[ChatAlerts]:
+    ) -> tuple[list[ChatAlerts], set[int]]:
         """Each chat's alerts for the passages ``docs`` (index positions) of the new articles
-        ``doc_articles``."""
+        ``doc_articles``, and the articles left without alerts because their passages are gone
+        (an edit purged them after the index was read)."""
         follows = store.follows(db)
         best: dict[int, dict[int, tuple[float, int, Follow]]] = {}
         matches: dict[str, dict[int, tuple[float, int]]] = {}  # many chats follow one phrase
@@ -711,11 +772,13 @@ class Library:
                 if article_id not in chat or score > chat[article_id][0]:
                     chat[article_id] = (score, doc, follow)
         langs = {f.chat_id: f.lang for f in follows}  # the newest follow's language
-        plans = [
-            self._chat_alerts(db, index, chat_id, langs[chat_id], found, per_chat)
-            for chat_id, found in best.items()
-        ]
-        return [plan for plan in plans if plan.alerts]
+        plans, gone = [], set()
+        for chat_id, found in best.items():
+            lang = _alerts_language(db, chat_id, langs[chat_id])
+            plan, missing = self._chat_alerts(db, index, chat_id, lang, found, per_chat)
+            plans.append(plan)
+            gone.update(missing)
+        return [plan for plan in plans if plan.alerts], gone
 
     def _chat_alerts(
         self,
@@ -725,7 +788,8 @@ class Library:
         lang: str | None,
         found: dict[int, tuple[float, int, Follow]],
         per_chat: int,
-    ) -> ChatAlerts:
+    ) -> tuple[ChatAlerts, list[int]]:
+        """One chat's alerts, and the articles whose chosen passage is gone (purged)."""
         sent = store.sent_articles(db, chat_id, list(found))
         ranked = sorted(
             (
@@ -736,15 +800,20 @@ class Library:
             reverse=True,
         )
         chosen = ranked[:per_chat]
-        rows = store.passages_by_id(db, [int(index.doc_ids[doc]) for _, _, doc, _ in chosen])
-        alerts = []
-        for score, _, doc, follow in chosen:
+        # Retired rows too: an edit that committed after the index was read retired the
+        # passages this index points at, and they are still what it matched.
+        ids = [int(index.doc_ids[doc]) for _, _, doc, _ in chosen]
+        rows = store.passages_by_id(db, ids, retired=True)
+        alerts, gone = [], []
+        for score, negated, doc, follow in chosen:
             row = rows.get(int(index.doc_ids[doc]))
-            if row is not None:
-                weights = _term_weights(index, analyse_query(follow.phrase, _HeldTerms(index)))
-                alerts.append(Alert(chat_id, follow.id, follow.phrase, _hit(row, score, weights)))
+            if row is None:
+                gone.append(-negated)
+                continue
+            weights = _term_weights(index, analyse_query(follow.phrase, _HeldTerms(index)))
+            alerts.append(Alert(chat_id, follow.id, follow.phrase, _hit(row, score, weights)))
         left_out = tuple(-negated for _, negated, _, _ in ranked[per_chat:])
-        return ChatAlerts(chat_id, lang, alerts, left_out)
+        return ChatAlerts(chat_id, lang, alerts, left_out), gone
 
     def mark_sent(self, plan: ChatAlerts) -> ChatAlerts:
         """Record ``plan``'s alerts, and the articles it leaves out, as sent to its chat, before
@@ -879,6 +948,15 @@ def _within(path: str, root: str) -> bool:
 def clean_phrase(phrase: str) -> str:
     """A followed phrase as stored: no bidi controls, single spaces, no surrounding quotes."""
     return " ".join(strip_bidi(phrase).split()).strip(" \"'«»“”")
+
+
+def _alerts_language(
+    db: sqlite_utils.Database, chat_id: int, follow_lang: str | None
+) -> str | None:
+    """The language of a chat's alerts: in a private chat (whose id is its user's) the one the
+    user chose with /language, if any, since it may have changed after the follow."""
+    chosen = store.language(db, chat_id) if chat_id > 0 else None
+    return chosen or follow_lang
 
 
 def _positions(index: BM25Index, passages: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -654,6 +654,20 @@ def advance_alerts_mark(db: sqlite_utils.Database, through: int) -> None:
         )
 
 
+def prune_alerts_sent(db: sqlite_utils.Database, through: int, before: str) -> int:
+    """Forget what was sent about articles that no round can offer again: those at or below
+    the alerts mark ``through`` sent before ``before`` (an ISO time), and the removed ones (ids
+    are never reused). Returns the number of rows deleted."""
+    with db.atomic():
+        old = db.execute(
+            "DELETE FROM alerts_sent WHERE article_id <= ? AND sent_at < ?", [through, before]
+        ).rowcount
+        gone = db.execute(
+            "DELETE FROM alerts_sent WHERE article_id NOT IN (SELECT id FROM articles)"
+        ).rowcount
+    return old + gone
+
+
 def articles_after(db: sqlite_utils.Database, article_id: int) -> list[int]:
     """The ids of the current articles added after ``article_id``, in order."""
     rows = db.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -127,13 +127,13 @@ def test_follow_gives_up_while_an_ingest_holds_the_library(
 def test_alerts_offer_only_the_new_matching_articles(filled: Library) -> None:
     filled.follow(1, "غزة", "ar")
     filled.follow(2, "الطقس")
-    report = filled.add_articles(
+    filled.add_articles(
         [
             news("g2", "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة."),
             news("moon", "Lunar mission", "The lander will touch down next month."),
         ]
     )
-    plans = filled.alerts(report.added_ids)
+    plans = filled.due_alerts().chats
     assert [p.chat_id for p in plans] == [1]  # nobody else follows what is new
     (alert,) = plans[0].alerts
     assert plans[0].lang == "ar" and plans[0].more == 0
@@ -143,29 +143,29 @@ def test_alerts_offer_only_the_new_matching_articles(filled: Library) -> None:
 
 def test_a_phrase_matches_a_passage_holding_all_its_words(filled: Library) -> None:
     filled.follow(1, "وقف إطلاق النار")
-    report = filled.add_articles(
+    filled.add_articles(
         [
             news("fire", "حريق", "اندلعت النار في مصنع قديم وسط المدينة."),
             news("truce", "هدنة جديدة", "أعلن الطرفان وقف إطلاق النار مساء الأحد."),
         ]
     )
-    (plan,) = filled.alerts(report.added_ids)
+    (plan,) = filled.due_alerts().chats
     assert [a.hit.title for a in plan.alerts] == ["هدنة جديدة"]
 
 
 def test_the_title_counts_as_in_search(filled: Library) -> None:
     filled.follow(1, "مجلس الأمن")
-    report = filled.add_articles([news("un", "مجلس الأمن يجتمع", "اجتمع الأعضاء صباح اليوم.")])
-    (plan,) = filled.alerts(report.added_ids)
+    filled.add_articles([news("un", "مجلس الأمن يجتمع", "اجتمع الأعضاء صباح اليوم.")])
+    (plan,) = filled.due_alerts().chats
     assert plan.alerts[0].hit.title == "مجلس الأمن يجتمع"
 
 
 def test_alert_scores_are_the_search_scores(filled: Library) -> None:
     filled.follow(1, "الهدنة غزة")
-    report = filled.add_articles(
+    filled.add_articles(
         [news("g2", "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة.")]
     )
-    (alert,) = filled.alerts(report.added_ids)[0].alerts
+    (alert,) = filled.due_alerts().chats[0].alerts
     searched = {h.passage_id: h.score for h in filled.search("الهدنة غزة", k=10).hits}
     assert alert.hit.score == searched[alert.hit.passage_id]
 
@@ -176,8 +176,8 @@ def test_alerts_are_capped_per_chat_best_first(filled: Library) -> None:
         news(f"n{i}", f"خبر {i}", "غزة " * (i + 1) + "ثم كلام آخر عن أمور كثيرة مختلفة.")
         for i in range(5)
     ]
-    report = filled.add_articles(articles)
-    (plan,) = filled.alerts(report.added_ids, per_chat=3)
+    filled.add_articles(articles)
+    (plan,) = filled.due_alerts(per_chat=3).chats
     scores = [a.hit.score for a in plan.alerts]
     assert len(plan.alerts) == 3 and plan.more == 2
     assert scores == sorted(scores, reverse=True)
@@ -187,35 +187,35 @@ def test_alerts_are_capped_per_chat_best_first(filled: Library) -> None:
 def test_an_article_matching_two_follows_is_offered_once(filled: Library) -> None:
     filled.follow(1, "غزة")
     filled.follow(1, "الهدنة")
-    report = filled.add_articles(
+    filled.add_articles(
         [news("g2", "الهدنة صامدة", "أكد الوسطاء أن الهدنة في غزة صامدة والمفاوضات مستمرة.")]
     )
-    (plan,) = filled.alerts(report.added_ids)
+    (plan,) = filled.due_alerts().chats
     assert len(plan.alerts) == 1
 
 
 def test_an_alert_is_never_sent_twice(filled: Library, tmp_path: Path) -> None:
     filled.follow(1, "غزة")
     filled.follow(2, "غزة")
-    report = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة صباح اليوم.")])
-    first, second = filled.alerts(report.added_ids)
+    filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة صباح اليوم.")])
+    first, second = filled.due_alerts().chats
     assert (first.chat_id, second.chat_id) == (1, 2)
     assert len(filled.mark_sent(first).alerts) == 1
     assert filled.mark_sent(first).alerts == []  # a second sender gets nothing to send
-    # The same ids again (a shared reload path calling twice): chat 1 is done, chat 2 is not.
-    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [2]
+    # Made again (the mark has not moved): chat 1 is done, chat 2 is not.
+    assert [p.chat_id for p in filled.due_alerts().chats] == [2]
     filled.close()
     with Library.open(tmp_path / "lib.db") as reopened:
-        assert [p.chat_id for p in reopened.alerts(report.added_ids)] == [2]
+        assert [p.chat_id for p in reopened.due_alerts().chats] == [2]
 
 
 def test_no_follows_or_no_new_articles_mean_no_alerts(filled: Library) -> None:
-    report = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة.")])
-    assert filled.alerts(report.added_ids) == []
+    filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة.")])
+    assert filled.due_alerts().chats == []
     filled.follow(1, "غزة")
-    assert filled.alerts([]) == []
+    assert filled.due_alerts() == library_module.DueAlerts()
     again = filled.add_articles([news("g2", "غزة اليوم", "هدوء حذر في غزة.")])
-    assert again.added_ids == [] and filled.alerts(again.added_ids) == []
+    assert again.added_ids == [] and filled.due_alerts() == library_module.DueAlerts()
 
 
 def test_alerts_after_a_file_ingest(library: Library, tmp_path: Path) -> None:
@@ -224,18 +224,18 @@ def test_alerts_after_a_file_ingest(library: Library, tmp_path: Path) -> None:
     (tmp_path / "src" / "a.md").write_text(
         "---\ntitle: A lunar mission\n---\nThe agency launched it on Friday.\n", encoding="utf-8"
     )
-    report = library.ingest([tmp_path / "src"])
-    (plan,) = library.alerts(report.added_ids)
+    library.ingest([tmp_path / "src"])
+    (plan,) = library.due_alerts().chats
     assert plan.alerts[0].hit.title == "A lunar mission"
 
 
 def test_a_one_word_follow_finds_other_forms_of_the_word(filled: Library) -> None:
     filled.follow(1, "غزة")
     filled.follow(2, "الحرب")
-    report = filled.add_articles(
+    filled.add_articles(
         [news("w", "أخبار المنطقة", "تحدث الوزير عن حرب طويلة بين رفح وغزة والمدن المجاورة.")]
     )
-    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [1, 2]
+    assert [p.chat_id for p in filled.due_alerts().chats] == [1, 2]
 
 
 def test_sent_articles_are_looked_up_in_batches(library: Library) -> None:
@@ -363,12 +363,152 @@ def test_move_chat_takes_follows_and_sent_alerts_along(filled: Library) -> None:
     filled.follow(-5, "الهدنة", "ar")
     filled.follow(-1005, "الهدنة", "en")  # already followed in the supergroup
     filled.follow(9, "غزة")
-    report = filled.add_articles([truce()])
-    (old_plan,) = [p for p in filled.alerts(report.added_ids) if p.chat_id == -5]
+    filled.add_articles([truce()])
+    (old_plan,) = [p for p in filled.due_alerts().chats if p.chat_id == -5]
     filled.mark_sent(old_plan)
     assert filled.move_chat(-5, -1005) == 1
     assert filled.follows(-5) == []
     assert [(f.phrase, f.lang) for f in filled.follows(-1005)] == [("غزة", "ar"), ("الهدنة", "en")]
     # What the group was sent is not sent again to the supergroup; other chats are untouched.
-    assert [p.chat_id for p in filled.alerts(report.added_ids)] == [9]
+    assert [p.chat_id for p in filled.due_alerts().chats] == [9]
     assert filled.move_chat(-5, -1005) == 0  # a second notice of the same move
+
+
+# --- an article stored but never indexed ----------------------------------------------------
+
+
+def fail_index_build_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next index build fails (a full disk, a kill) after the ingest's commit."""
+    real = Library._build_index
+
+    def failing(self: Library, db: object) -> object:
+        monkeypatch.setattr(Library, "_build_index", real)
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(Library, "_build_index", failing)
+
+
+def test_an_ingest_finding_nothing_new_indexes_what_an_earlier_one_stored(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled.follow(1, "غزة")
+    fail_index_build_once(monkeypatch)
+    with pytest.raises(OSError):
+        filled.add_articles([truce()])
+    assert filled.due_alerts().through is None  # stored, but not searchable
+    again = filled.add_articles([truce()])
+    assert again.unchanged == 1 and again.added_ids == []
+    assert any(h.title == "الهدنة صامدة" for h in filled.search("الهدنة غزة").hits)
+    (plan,) = filled.due_alerts().chats
+    assert [a.hit.title for a in plan.alerts] == ["الهدنة صامدة"]
+
+
+def test_alerts_held_by_a_missing_index_are_rebuilt_after_a_while(
+    filled: Library, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    filled.follow(1, "غزة")
+    filled.recheck_seconds = 0
+    with Library.open(filled.path) as other:  # a command-line ingest killed before its save
+        fail_index_build_once(monkeypatch)
+        with pytest.raises(OSError):
+            other.add_articles([truce()])
+    with caplog.at_level("DEBUG", logger="knowledge.library"):
+        assert filled.due_alerts().through is None  # maybe its index is on its way
+    assert "WARNING" not in [r.levelname for r in caplog.records]
+    filled._write_lock.acquire()  # an ingest of this process is running: not its job
+    try:
+        filled.index_repair_seconds = 0
+        with caplog.at_level("WARNING", logger="knowledge.library"):
+            assert filled.due_alerts().through is None
+        assert "the index lacks it" in caplog.text
+    finally:
+        filled._write_lock.release()
+    (plan,) = filled.due_alerts().chats
+    assert [a.hit.title for a in plan.alerts] == ["الهدنة صامدة"]
+    assert any(h.title == "الهدنة صامدة" for h in filled.search("الهدنة غزة").hits)
+
+
+# --- an edit committed during an alert round ------------------------------------------------
+
+
+def edit_while_reading_passages(monkeypatch: pytest.MonkeyPatch, edit: Callable[[], None]) -> None:
+    """Run ``edit`` just before the next passage read of the alerts (the race it stands for:
+    an edit committing between reading the new articles' passages and reading their text)."""
+    real = store.passages_by_id
+
+    def racing(db: object, ids: list[int], **kwargs: bool) -> dict[int, dict]:
+        monkeypatch.setattr(store, "passages_by_id", real)
+        edit()
+        return real(db, ids, **kwargs)
+
+    monkeypatch.setattr(store, "passages_by_id", racing)
+
+
+def test_an_edit_committed_during_a_round_keeps_the_alert(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled.follow(1, "غزة")
+    (article_id,) = filled.add_articles([truce()]).added_ids
+    db = filled._db()
+
+    def commit_edit() -> None:  # what an edit's transaction does to the old passages
+        with db.atomic():
+            db.execute("UPDATE passages SET retired = 1 WHERE article_id = ?", [article_id])
+
+    edit_while_reading_passages(monkeypatch, commit_edit)
+    due = filled.due_alerts()
+    assert [a.hit.article_id for a in due.chats[0].alerts] == [article_id]
+    assert due.through == article_id
+
+
+def test_an_article_whose_passages_an_edit_purged_is_retried(
+    filled: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filled.follow(1, "غزة")
+    before, edited = filled.add_articles([truce("g2"), truce("g3")]).added_ids
+    filled.recheck_seconds = 3600  # the round reads the index it had
+
+    def edit_and_purge() -> None:  # another process's whole edit: commit, index, purge
+        with Library.open(filled.path) as other:
+            other.add_articles([news("g3", "الهدنة صامدة", "ما زالت الهدنة في غزة صامدة.")])
+
+    edit_while_reading_passages(monkeypatch, edit_and_purge)
+    due = filled.due_alerts()
+    assert [a.hit.article_id for a in due.chats[0].alerts] == [before]
+    assert due.through == edited - 1  # the edited article is not done
+    filled.mark_sent(due.chats[0])
+    filled.alerts_done(due.through)
+    filled.recheck_seconds = 0
+    (plan,) = filled.due_alerts().chats
+    assert [a.hit.article_id for a in plan.alerts] == [edited]
+    assert "ما زالت" in plan.alerts[0].hit.text
+
+
+def test_a_private_chat_gets_its_alerts_in_the_language_it_chose_later(filled: Library) -> None:
+    filled.follow(1, "غزة", "ar")
+    filled.follow(2, "غزة", "ar")  # chose nothing since
+    filled.follow(-5, "غزة", "ar")  # a group: a member's choice is not the group's
+    filled.set_language(1, "en")
+    filled.set_language(5, "en")
+    filled.add_articles([truce()])
+    langs = {plan.chat_id: plan.lang for plan in filled.due_alerts().chats}
+    assert langs == {1: "en", 2: "ar", -5: "ar"}
+
+
+def test_the_record_of_old_alerts_and_removed_articles_is_pruned(filled: Library) -> None:
+    filled.follow(1, "غزة")
+    old, recent, removed = filled.add_articles([truce("g2"), truce("g3"), truce("g4")]).added_ids
+    later = filled.add_articles([truce("g5")]).added_ids[-1]  # past the mark below
+    db = filled._db()
+    store.claim_alerts(db, [(1, i, None) for i in (old, recent, removed, later)])
+    with db.atomic():
+        db.execute(
+            "UPDATE alerts_sent SET sent_at = '2020-01-01T00:00:00+00:00' "
+            "WHERE article_id IN (?, ?)",
+            [old, later],
+        )
+        store.retire_articles(db, [removed])
+    store.purge_retired(db)
+    filled.alerts_done(removed)
+    kept = {row[0] for row in db.execute("SELECT article_id FROM alerts_sent")}
+    assert kept == {recent, later}  # an old record of an article no round handled yet stays

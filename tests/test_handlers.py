@@ -94,8 +94,14 @@ class Bot:
         return self.app.bot_data[channels.POSTS]
 
     async def posts_stored(self) -> None:
-        """Wait until the channel posts received so far are stored; fail after 10 s."""
+        """Wait until the channel posts received so far are stored, and the alerts they asked
+        for are sent; fail after 10 s."""
         await asyncio.wait_for(self.posts.join(), 10)
+        await self.alerts_sent()
+
+    async def alerts_sent(self) -> None:
+        """Wait until the alert rounds asked for so far have run; fail after 10 s."""
+        await asyncio.wait_for(self.app.bot_data[handlers.ALERT_ROUNDS].idle(), 10)
 
 
 @pytest.fixture
@@ -1519,7 +1525,9 @@ async def test_unfollow_button_edits_the_list(bot: Bot, library: Library) -> Non
 
 
 async def admin_reload(bot: Bot) -> None:
+    """An admin's /reload, and the alerts it asked for."""
     await bot.say("/reload", from_user=user(ADMIN, "en"), chat={"id": ADMIN, "type": "private"})
+    await bot.alerts_sent()
 
 
 async def test_an_admin_reload_alerts_the_followers_of_new_articles(
@@ -1726,6 +1734,65 @@ async def test_alerts_that_find_the_library_busy_go_out_next_round(
     assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2]
     await handlers.send_due_alerts(context)
     assert len(b.sent("sendMessage")) == 2
+
+
+class BusyMarks(SpyLibrary):
+    """A real library too busy to record alerts while ``busy`` is set; counts the attempts."""
+
+    def __init__(self, library: Library) -> None:
+        super().__init__(library)
+        self.busy = True
+        self.marks = 0
+
+    def mark_sent(self, plan: Any) -> Any:
+        from knowledge import LibraryBusy
+
+        self.marks += 1
+        if self.busy:
+            raise LibraryBusy("the library is being updated")
+        return self._library.mark_sent(plan)
+
+
+async def test_an_alert_round_stops_at_the_first_chat_it_cannot_record(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    from telegram.ext import CallbackContext
+
+    for chat in (1, 2, 3):
+        library.follow(chat, "غزة", "ar")
+    library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
+    spy = BusyMarks(library)
+    b = await make_bot(lib=spy)
+    context = CallbackContext(b.app)
+    await handlers.send_due_alerts(context)
+    assert spy.marks == 1 and b.sent("sendMessage") == []  # not 3 waits of 5 s
+    assert library.due_alerts().through is not None  # the mark stayed
+    spy.busy = False
+    await handlers.send_due_alerts(context)
+    assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2, 3]
+    assert library.due_alerts().through is None
+
+
+async def test_channel_posts_and_reloads_do_not_wait_for_an_alert_round(
+    make_bot: Callable[..., Any], library: Library, sources: Path
+) -> None:
+    library.follow(5, "محطة العقبة", "ar")
+    library.follow(6, "الهدنة", "ar")
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    round_running = b.app.bot_data[handlers.ALERTS_LOCK]
+    async with round_running:  # a long round (many chats, a slow network)
+        await b.send(update("channel_post", channel_post(POST, message_id=90)))
+        await asyncio.wait_for(b.posts.join(), 10)
+        (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
+        await asyncio.wait_for(
+            b.say("/reload", from_user=user(ADMIN, "en"), chat={"id": ADMIN, "type": "private"}),
+            10,
+        )
+        assert "Reload finished" in b.last()["text"]
+        assert {c.params["chat_id"] for c in b.sent("sendMessage")} == {ADMIN}
+    await b.alerts_sent()
+    alerted = sorted(c.params["chat_id"] for c in b.sent("sendMessage"))
+    assert alerted.count(5) == 1 and alerted.count(6) == 1
 
 
 MIGRATED = -1001234
