@@ -300,8 +300,19 @@ def read_web(
 ) -> None:
     """Read feed and OPML ``files`` (path, signature, whether it may be trusted next time) and
     fetch ``urls`` (feeds, OPML lists, pages), adding what they hold to ``result``."""
-    with Fetcher(options) as fetcher:
-        _WebReading(memory, fetcher, result).run(urls, files)
+    # The hosts named by the operator may be private (an intranet feed); what they lead to not.
+    fetcher = Fetcher(options, trusted_hosts=_hosts(urls))
+    _WebReading(memory, fetcher, result).run(urls, files)
+
+
+def _hosts(urls: list[str]) -> set[str]:
+    hosts = set()
+    for url in urls:
+        try:
+            hosts.add(urlsplit(url).hostname or "")
+        except ValueError:
+            continue  # not a valid URL: its fetch says so
+    return hosts - {""}
 
 
 class _WebReading:

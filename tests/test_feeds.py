@@ -103,6 +103,11 @@ def summary_entries(
     return entries
 
 
+def local(**options: object) -> FetchOptions:
+    """Fetch options for the test site on 127.0.0.1."""
+    return FetchOptions(allow_private=True, **options)  # type: ignore[arg-type]
+
+
 def _html() -> dict:
     return {"content_type": HTML}
 
@@ -211,7 +216,7 @@ def test_a_changed_feed_fetches_only_the_pages_of_new_and_changed_entries(
 def test_failing_sources_are_reported_and_the_others_are_stored(
     library: Library, site: Site
 ) -> None:
-    library.fetch_options = FetchOptions(timeout=0.5, max_bytes=256 * 2**10)
+    library.fetch_options = local(timeout=0.5, max_bytes=256 * 2**10)
     good = site.add("/good", summary_feed(site, ["جيد"]), content_type=ATOM)
     failing = {
         site.add("/slow", hang=True): "timed out after 0.5 s",
@@ -331,7 +336,7 @@ def test_an_opml_list_of_feeds_as_a_file_or_a_url(
 def test_fetches_to_one_host_are_limited_and_hosts_are_fetched_in_parallel(
     library: Library, site: Site
 ) -> None:
-    library.fetch_options = FetchOptions(per_host=1)
+    library.fetch_options = local(per_host=1)
     entries = []
     for number in range(4):
         host = ("127.0.0.1", "localhost")[number % 2]
@@ -426,7 +431,7 @@ def test_an_article_page_url(library: Library, site: Site) -> None:
 def test_a_redirected_page_keeps_the_url_asked_for_and_a_declared_size_is_checked_first(
     library: Library, site: Site
 ) -> None:
-    library.fetch_options = FetchOptions(max_bytes=2**10)
+    library.fetch_options = local(max_bytes=2**10)
     site.add("/final", page("منقول", paragraphs("منقول")), **_html())  # under 1 KB
     moved = site.add("/moved", status=301, location=site.url("/final"))
     big = site.add("/big", "x" * 2000, **_html())
