@@ -464,3 +464,139 @@ def test_configured_sources_keep_urls_whole() -> None:
     )
     with pytest.raises(ConfigError, match="separate URLs"):
         Settings.from_env({"ARTICLEBOT_SOURCES": "/srv/a:https://news.invalid/feed"})
+
+
+def test_an_item_linking_to_an_invalid_host_is_reported_and_the_rest_stored(
+    library: Library, site: Site
+) -> None:
+    bad = {"id": "tag:x:bad", "title": "معطوب", "link": "http://a..b/x", "summary": "ملخص"}
+    feed = site.add(
+        "/atom",
+        atom([*summary_entries(site, ["سليم"]), bad | {"updated": "2021-05-21T10:00:00Z"}]),
+        content_type=ATOM,
+    )
+    other = site.add("/other", summary_feed(site, ["آخر"]), content_type=ATOM)
+    report = library.ingest([feed, other])
+    assert report.added == 2
+    ((path, reason),) = [(f.path, f.reason) for f in report.failed]
+    assert path == "http://a..b/x" and reason.startswith("not a valid http(s) URL")
+
+
+def test_an_item_that_cannot_be_read_is_reported_and_the_others_stored(
+    library: Library, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import feeds
+
+    original = feeds._text_paragraphs
+
+    def fragile(value: str, media_type: str | None) -> list[str]:
+        if "انكسار" in value:
+            raise RuntimeError("parser bug")
+        return original(value, media_type)
+
+    monkeypatch.setattr(feeds, "_text_paragraphs", fragile)
+    items = [
+        {"title": "سليم", "guid": "tag:x:1", "content": paragraphs("سليم")},
+        {"title": "انكسار", "guid": "tag:x:2", "content": paragraphs("انكسار")},
+    ]
+    feed = site.add("/feed", rss(items))
+    report = library.ingest([feed])
+    assert report.added == 1
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (f"{feed}#2", "unreadable item: parser bug")
+    ]
+
+
+def test_markup_that_python_html_parser_rejects_is_read_as_text(
+    library: Library, site: Site
+) -> None:
+    odd = ["<![ if gte mso 9]>" + p for p in paragraphs("مكتب")]
+    feed = site.add("/feed", rss([{"title": "مكتب", "guid": "tag:x:1", "content": odd}]))
+    report = library.ingest([feed])
+    assert (report.added, report.failed) == (1, [])
+    assert library.search("مكتب المعابر", 1).answered
+
+
+def test_a_stored_article_is_kept_when_its_changed_entry_s_page_is_down(
+    library: Library, site: Site
+) -> None:
+    long_summary = " ".join(["ملخص طويل عن وقف إطلاق النار في غزة"] * 10)
+    link = site.add("/news/1.html", page("خبر", paragraphs("الهدنة")), **_html())
+
+    def entry(updated: str) -> dict:
+        return {"id": "tag:x:1", "title": "خبر", "link": link, "updated": updated}
+
+    first = atom([entry("2021-05-21T10:00:00Z") | {"summary": long_summary}])
+    feed = site.add("/atom", first, content_type=ATOM)
+    assert library.ingest([feed]).added == 1
+    site.add("/atom", atom([entry("2021-05-21T11:00:00Z") | {"summary": long_summary}]))
+    site.routes["/atom"].content_type = ATOM
+    site.routes["/news/1.html"].status = 503
+    report = library.ingest([feed], sync=True)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
+    ((path, reason),) = [(f.path, f.reason) for f in report.failed]
+    assert path == link and "HTTP 503" in reason and "stored version is kept" in reason
+    (article,) = library.latest(5)
+    assert library.article(article.id).text == "\n\n".join(paragraphs("الهدنة"))
+    # The page is back: the entry is read again and its page fetched.
+    site.routes["/news/1.html"].status = 200
+    assert library.ingest([feed]).failed == []
+    assert len(site.hits("/news/1.html")) == 3
+
+
+def _windows_1256_feed(items: list[dict]) -> bytes:
+    """A Windows-1256 feed that does not say so (no XML encoding declaration)."""
+    return rss(items, encoding="windows-1256").replace(b' encoding="windows-1256"', b"")
+
+
+@pytest.mark.parametrize("content_type", ["application/rss+xml", "text/xml", "", None])
+def test_an_undeclared_windows_1256_feed_is_detected(
+    library: Library, site: Site, tmp_path: Path, content_type: str | None
+) -> None:
+    items = [{"title": "خبر قديم", "guid": "tag:x:1", "content": paragraphs("النقب")}]
+    if content_type is None:  # a local file
+        source: str | Path = write(tmp_path / "old.rss", _windows_1256_feed(items))
+    else:
+        source = site.add("/old", _windows_1256_feed(items), content_type=content_type)
+    assert library.ingest([source]).added == 1
+    (article,) = library.latest(1)
+    assert (article.title, article.source) == ("خبر قديم", "أخبار المدينة")
+    assert library.article(article.id).text == "\n\n".join(paragraphs("النقب"))
+
+
+def test_a_stray_byte_garbles_only_its_own_item(library: Library, site: Site) -> None:
+    items = [
+        {"title": "الهدنة", "guid": "tag:x:1", "content": paragraphs("أول")},
+        {"title": "المعابر", "guid": "tag:x:2", "content": paragraphs("ثان")},
+    ]
+    feed = site.add("/feed", rss(items))
+    assert library.ingest([feed]).added == 2
+    stray = rss(items).replace("<title>المعابر".encode(), "<title>المعابر".encode() + b"\xe9")
+    site.routes["/feed"].body = stray
+    report = library.ingest([feed])
+    assert (report.updated, report.unchanged, report.failed) == (1, 1, [])
+    titles = {a.key: a.title for a in library.latest(5)}
+    assert titles == {"tag:x:1": "الهدنة", "tag:x:2": "المعابر\ufffd"}
+    assert library.search("الهدنة أول", 1).answered
+
+
+def test_items_and_lists_may_not_lead_to_private_addresses(
+    library: Library, site: Site, tmp_path: Path
+) -> None:
+    library.fetch_options = FetchOptions()  # what a real deployment runs with
+    inside = site.url("/news/داخلي.html", host="localhost")
+    site.add("/news/داخلي.html", page("داخلي", paragraphs("داخلي")), **_html())
+    entries = [
+        *summary_entries(site, ["عام"]),
+        {"id": "tag:x:in", "title": "داخلي", "link": inside, "summary": "ملخص"}
+        | {"updated": "2021-05-21T10:00:00Z"},
+    ]
+    feed = site.add("/atom", atom(entries), content_type=ATOM)  # named: 127.0.0.1 is trusted
+    listed = write(tmp_path / "feeds.opml", f'<opml><body><outline xmlUrl="{feed}"/></body></opml>')
+    report = library.ingest([feed, listed])
+    assert report.added == 1  # the page on the named host
+    reasons = {f.path: f.reason for f in report.failed}
+    assert reasons[inside].startswith("refused: localhost is a private or reserved address")
+    assert site.hits("/news/داخلي.html") == []
+    alone = library.ingest([listed])  # the OPML list's feed is not a host the operator named
+    assert [f.reason[:38] for f in alone.failed] == ["refused: 127.0.0.1 is a private or res"]

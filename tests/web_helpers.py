@@ -121,7 +121,8 @@ def serve(site: Site) -> ThreadingHTTPServer:
                 self.end_headers()
                 return
             self.send_response(route.status)
-            self.send_header("Content-Type", route.content_type)
+            if route.content_type:  # (none at all: "")
+                self.send_header("Content-Type", route.content_type)
             if route.etag:
                 self.send_header("ETag", route.etag)
             if route.last_modified:
