@@ -455,15 +455,20 @@ def test_html_fragments_become_paragraphs(fragment: str, expected: list[str]) ->
 
 
 def test_configured_sources_keep_urls_whole() -> None:
-    env = {"ARTICLEBOT_SOURCES": "https://news.invalid:8443/feed.xml , /srv/a:/srv/b,x.opml"}
+    env = {
+        "ARTICLEBOT_SOURCES": "https://news.invalid:8443/feed.xml , /srv/a:/srv/b,x.opml,"
+        "https://news.invalid/feed?cat=1%2C2"
+    }
     assert Settings.from_env(env).sources == (
         "https://news.invalid:8443/feed.xml",
         Path("/srv/a"),
         Path("/srv/b"),
         Path("x.opml"),
+        "https://news.invalid/feed?cat=1%2C2",  # a comma inside a URL, as it is written
     )
-    with pytest.raises(ConfigError, match="separate URLs"):
-        Settings.from_env({"ARTICLEBOT_SOURCES": "/srv/a:https://news.invalid/feed"})
+    for glued in ["/srv/a:https://news.invalid/feed", "https://news.invalid/rss.xml:/srv/a"]:
+        with pytest.raises(ConfigError, match=r"separate URLs .* %2C"):
+            Settings.from_env({"ARTICLEBOT_SOURCES": glued})
 
 
 def test_an_item_linking_to_an_invalid_host_is_reported_and_the_rest_stored(
