@@ -388,7 +388,8 @@ class _WebReading:
         """Sources with an item that failed or that its summary stood in for: read again in
         full next time, so that the item is tried again."""
         self.settle_files: dict[str, FileSignature] = {}
-        self.settle_urls: dict[str, Validators] = {}
+        self.settle_urls: dict[str, tuple[Validators, list[str]]] = {}
+        """Web sources read whole: their validators and the keys they list."""
 
     def run(self, urls: list[str], files: list[tuple[Path, FileSignature, bool]]) -> None:
         listed: list[str] = []
@@ -401,9 +402,10 @@ class _WebReading:
         for path, signature in self.settle_files.items():
             if path not in self.unsettled:
                 self.result.settled[path] = signature
-        for url, validators in self.settle_urls.items():
+        for url, (validators, listing) in self.settle_urls.items():
             if url not in self.unsettled:
                 self.result.validators[url] = validators
+                self.result.listings[url] = listing
 
     def _read_file(self, path: Path, signature: FileSignature, settles: bool) -> list[str]:
         """Take the items of a feed file; the feed URLs of an OPML file."""
@@ -435,8 +437,8 @@ class _WebReading:
         for url, response in self.fetcher.fetch_all(requests).items():
             if isinstance(response, FetchError):
                 self.result.failed.append(FileError(url, str(response)))
-            elif response.not_modified:
-                self.result.skipped.append(url)  # its stored articles count as unchanged
+            elif response.not_modified:  # what it listed last time counts as unchanged
+                self.result.unchanged_keys.update(self.memory.listings.get(url, []))
             else:
                 try:
                     listed += self._take_source(response, lists_allowed)
@@ -456,13 +458,16 @@ class _WebReading:
             media = response.content_type
             if response.charset:
                 media += f"; charset={response.charset}"
-            self._take_feed(parse_feed(response.content, response.url, media))
+            feed = parse_feed(response.content, response.url, media)
+            self._take_feed(feed)
+            listing = [entry.key for entry in feed.entries]
         else:
             article = page_article(response)
             if article.key not in self.keys:  # else an earlier feed listed this page
                 self.keys.add(article.key)
                 self.result.articles.append(article)
-        self.settle_urls[response.url] = response.validators
+            listing = [article.key]
+        self.settle_urls[response.url] = (response.validators, listing)
         return []
 
     def _take_feed(self, feed: Feed) -> None:

@@ -606,3 +606,16 @@ def test_items_and_lists_may_not_lead_to_private_addresses(
     assert site.hits("/news/داخلي.html") == []
     alone = library.ingest([listed])  # the OPML list's feed is not a host the operator named
     assert [f.reason[:38] for f in alone.failed] == ["refused: 127.0.0.1 is a private or res"]
+
+
+def test_a_not_modified_feed_counts_the_items_it_lists_not_all_it_ever_listed(
+    library: Library, site: Site
+) -> None:
+    feed = site.add("/atom", summary_feed(site, ["أ", "ب", "ج"]), content_type=ATOM, etag='"v1"')
+    assert library.ingest([feed]).added == 3
+    site.add("/atom", summary_feed(site, ["د"]), content_type=ATOM, etag='"v2"')  # 3 rolled off
+    assert library.ingest([feed]).added == 1
+    again = library.ingest([feed])  # 304
+    assert site.hits("/atom")[-1].headers["If-None-Match"] == '"v2"'
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    assert library.stats().articles == 4
