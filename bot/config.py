@@ -118,20 +118,24 @@ def _parse_chat_id(value: str | None) -> int | None:
     return int(value)
 
 
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# A URL's scheme and authority; what follows may not hold ":/", the sign of a path glued on.
+_URL = re.compile(r"https?://[^/?#\s]+(?P<rest>\S*)", re.IGNORECASE)
 
 
 def _parse_sources(value: str | None) -> tuple[str | Path, ...]:
     """Paths and URLs. Paths may be separated by os.pathsep (natural on a shell) or commas (in a
-    .env file); URLs, whose ':' is no separator, only by commas. URLs stay strings."""
+    .env file); URLs, whose ':' is no separator, only by commas (a comma inside a URL is
+    written %2C). URLs stay strings."""
     sources: list[str | Path] = []
     for chunk in re.split(r"\s*,\s*", (value or "").strip()):
-        if _URL.fullmatch(chunk):
+        url = _URL.fullmatch(chunk)
+        if url and ":/" not in url["rest"]:
             sources.append(chunk)
             continue
         if "://" in chunk:
             raise ConfigError(
-                f"ARTICLEBOT_SOURCES: separate URLs from other sources with commas, got {chunk!r}"
+                "ARTICLEBOT_SOURCES: separate URLs from other sources with commas (write a comma "
+                f"inside a URL as %2C), got {chunk!r}"
             )
         parts = chunk.split(os.pathsep)
         sources.extend(Path(p.strip()).expanduser() for p in parts if p.strip())

@@ -11,7 +11,9 @@ no article text) becomes a ``FileError`` in the result and the rest goes on.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import html
 import io
 import json
 import logging
@@ -22,6 +24,7 @@ import xml.sax
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .fetch import NO_VALIDATORS, Fetched, Fetcher, FetchError, FetchOptions, Validators
@@ -83,11 +86,20 @@ def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Fee
     headers = {"content-location": origin} if is_url(origin) else {}
     if content_type:
         headers["content-type"] = content_type
-    try:
-        # Bytes in a BytesIO: feedparser would take bare bytes or a str for a file name or a URL.
-        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
-    except Exception as error:  # it catches its parsers' errors; anything else is a bug of its
-        raise SourceError(f"unparseable feed: {error or type(error).__name__}") from error
+    # feedparser falls back to Windows-1252 or ISO-8859-1, which decode anything and garble
+    # Arabic, for a feed that declares no encoding, or whose declared one (or UTF-8) fails.
+    parsed = None
+    if not _declares_encoding(data, content_type):
+        data = _as_utf8(data)
+    else:
+        parsed = _parse(feedparser, data, headers)
+        if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+            logger.info("%s: %s", origin, parsed["bozo_exception"])
+            data, parsed = _as_utf8(data), None
+    if parsed is None:
+        media = (content_type or "").split(";")[0].strip() or "application/xml"
+        headers["content-type"] = f"{media}; charset=utf-8"
+        parsed = _parse(feedparser, data, headers)
     error = parsed.get("bozo_exception")
     malformed = isinstance(error, xml.sax.SAXException)
     if not parsed.get("version"):
@@ -97,7 +109,10 @@ def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Fee
     for number, raw in enumerate(parsed.get("entries", []), 1):
         try:
             entries.append(_entry(raw, origin))
-        except SourceError as problem:
+        except Exception as problem:  # one odd item must not cost the feed's other items
+            if not isinstance(problem, SourceError):
+                logger.warning("%s#%d: unreadable item", origin, number, exc_info=True)
+                problem = SourceError(f"unreadable item: {problem or type(problem).__name__}")
             if not malformed:  # in a broken document, such items are debris
                 problems.append(FileError(f"{origin}#{number}", str(problem)))
     if malformed and not entries:
@@ -111,6 +126,42 @@ def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Fee
         entries=entries,
         problems=problems,
     )
+
+
+def _parse(feedparser: Any, data: bytes, headers: dict[str, str]) -> Any:
+    try:
+        # Bytes in a BytesIO: feedparser would take bare bytes or a str for a file name or a URL.
+        return feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as error:  # it catches its parsers' errors; anything else is a bug of its
+        raise SourceError(f"unparseable feed: {error or type(error).__name__}") from error
+
+
+_XML_ENCODING = re.compile(rb"""\A(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
+
+
+_CHARSET = re.compile(r"charset\s*=", re.IGNORECASE)
+
+
+def _declares_encoding(data: bytes, content_type: str | None) -> bool:
+    return bool(_CHARSET.search(content_type or "")) or bool(_XML_ENCODING.match(data[:1024]))
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """A feed's bytes in UTF-8, without its (wrong or missing) encoding declaration. UTF-8 with
+    a few stray bytes stays UTF-8 (they become U+FFFD: one bad byte must not garble the whole
+    feed); anything else is decoded as detected. Raises ``SourceError`` when undecodable."""
+    text = data.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = sum(1 for byte in data if byte >= 0x80)
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if utf16 or stray * 100 > non_ascii:  # not almost all valid UTF-8: another encoding
+        try:
+            text = decode(data)
+        except SourceError as error:
+            raise SourceError(f"undecodable feed: {error}") from None
+    elif stray:
+        logger.warning("%d bytes that are not UTF-8 replaced", stray)
+    return _XML_ENCODING.sub(rb"\1", text.encode("utf-8"), count=1)
 
 
 def _malformed(error: Exception) -> str:
@@ -183,9 +234,16 @@ def html_paragraphs(fragment: str) -> list[str]:
     """The paragraphs of an HTML fragment (a feed entry's content): block elements and blank
     lines separate paragraphs, ``<br>`` breaks a line, scripts and styles are left out."""
     parser = _TextOf()
-    parser.feed(fragment)
-    parser.close()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except Exception:  # HTMLParser asserts on some markup ("<![ if gte mso 9]>")
+        logger.debug("unparseable HTML fragment: read as text without its tags")
+        return split_paragraphs(html.unescape(_TAG.sub(" ", fragment)), one_per_line=False)
     return split_paragraphs("".join(parser.parts), one_per_line=False)
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 class _TextOf(HTMLParser):
@@ -300,8 +358,19 @@ def read_web(
 ) -> None:
     """Read feed and OPML ``files`` (path, signature, whether it may be trusted next time) and
     fetch ``urls`` (feeds, OPML lists, pages), adding what they hold to ``result``."""
-    with Fetcher(options) as fetcher:
-        _WebReading(memory, fetcher, result).run(urls, files)
+    # The hosts named by the operator may be private (an intranet feed); what they lead to not.
+    fetcher = Fetcher(options, trusted_hosts=_hosts(urls))
+    _WebReading(memory, fetcher, result).run(urls, files)
+
+
+def _hosts(urls: list[str]) -> set[str]:
+    hosts = set()
+    for url in urls:
+        try:
+            hosts.add(urlsplit(url).hostname or "")
+        except ValueError:
+            continue  # not a valid URL: its fetch says so
+    return hosts - {""}
 
 
 class _WebReading:
@@ -319,7 +388,8 @@ class _WebReading:
         """Sources with an item that failed or that its summary stood in for: read again in
         full next time, so that the item is tried again."""
         self.settle_files: dict[str, FileSignature] = {}
-        self.settle_urls: dict[str, Validators] = {}
+        self.settle_urls: dict[str, tuple[Validators, list[str]]] = {}
+        """Web sources read whole: their validators and the keys they list."""
 
     def run(self, urls: list[str], files: list[tuple[Path, FileSignature, bool]]) -> None:
         listed: list[str] = []
@@ -332,9 +402,10 @@ class _WebReading:
         for path, signature in self.settle_files.items():
             if path not in self.unsettled:
                 self.result.settled[path] = signature
-        for url, validators in self.settle_urls.items():
+        for url, (validators, listing) in self.settle_urls.items():
             if url not in self.unsettled:
                 self.result.validators[url] = validators
+                self.result.listings[url] = listing
 
     def _read_file(self, path: Path, signature: FileSignature, settles: bool) -> list[str]:
         """Take the items of a feed file; the feed URLs of an OPML file."""
@@ -366,8 +437,8 @@ class _WebReading:
         for url, response in self.fetcher.fetch_all(requests).items():
             if isinstance(response, FetchError):
                 self.result.failed.append(FileError(url, str(response)))
-            elif response.not_modified:
-                self.result.skipped.append(url)  # its stored articles count as unchanged
+            elif response.not_modified:  # what it listed last time counts as unchanged
+                self.result.unchanged_keys.update(self.memory.listings.get(url, []))
             else:
                 try:
                     listed += self._take_source(response, lists_allowed)
@@ -387,13 +458,16 @@ class _WebReading:
             media = response.content_type
             if response.charset:
                 media += f"; charset={response.charset}"
-            self._take_feed(parse_feed(response.content, response.url, media))
+            feed = parse_feed(response.content, response.url, media)
+            self._take_feed(feed)
+            listing = [entry.key for entry in feed.entries]
         else:
             article = page_article(response)
             if article.key not in self.keys:  # else an earlier feed listed this page
                 self.keys.add(article.key)
                 self.result.articles.append(article)
-        self.settle_urls[response.url] = response.validators
+            listing = [article.key]
+        self.settle_urls[response.url] = (response.validators, listing)
         return []
 
     def _take_feed(self, feed: Feed) -> None:
@@ -423,7 +497,7 @@ class _WebReading:
                     raise SourceError(str(page))
                 meta, paragraphs = extract_html(decode_page(page))
             except SourceError as error:
-                self._stand_in(feed, entry, str(error), retry=True)
+                self._page_failed(feed, entry, str(error))
                 continue
             self._take_entry(feed, entry, paragraphs, meta, remember=True)
 
@@ -441,6 +515,22 @@ class _WebReading:
         self.result.articles.append(article)
         if remember:
             self.result.entries[entry.key] = entry.fingerprint
+
+    def _page_failed(self, feed: Feed, entry: Entry, reason: str) -> None:
+        """An item's page could not be had. A stored article read whole from it stays as it is
+        (a passing outage must not replace it with a summary) and the page is tried again next
+        time; a new item may get its summary instead."""
+        if entry.key not in self.memory.entries:
+            self._stand_in(feed, entry, reason, retry=True)
+            return
+        self.unsettled.add(feed.origin)
+        self.result.unchanged_keys.add(entry.key)
+        self.result.failed.append(
+            FileError(
+                entry.link or entry.key,
+                f"{reason} (an item of {feed.origin}, whose stored version is kept)",
+            )
+        )
 
     def _stand_in(self, feed: Feed, entry: Entry, reason: str, *, retry: bool) -> None:
         """Store an item's summary instead of its page if it is long enough to be worth quoting,

@@ -187,7 +187,9 @@ class Library:
         # that writes meanwhile (a channel post, another process's ingest).
         db = self._db()
         reading_since = store.now(precise=True)
-        memory = WebMemory(store.web_validators(db), store.entry_fingerprints(db))
+        memory = WebMemory(
+            store.web_validators(db), store.entry_fingerprints(db), store.web_listings(db)
+        )
         read = read_paths(paths, store.file_signatures(db), memory, self.fetch_options)
         with self._writing():
             report = self._apply(db, read, _Sync(paths, reading_since) if sync else None, progress)
@@ -342,7 +344,7 @@ class Library:
         """
         roots = [str(Path(p).expanduser().resolve()) for p in sync.paths if not is_url(p)]
         failed = [f.path for f in read.failed if not is_url(f.path)]
-        read_any = read.files or any(not is_url(p) for p in read.skipped)
+        read_any = bool(read.files or read.skipped)
         if not roots or (failed and not read_any):
             return []  # nothing could be read: better stale than empty
         keys = {a.key for a in read.articles} | skipped
@@ -902,7 +904,7 @@ def _exclusive(path: Path) -> Iterator[None]:
 def _remember_sources(db: sqlite_utils.Database, read: ReadResult) -> None:
     """Remember, in the transaction that stores their articles, what need not be read again."""
     store.record_files(db, read.settled)
-    store.record_web(db, read.validators, read.entries)
+    store.record_web(db, read.validators, read.entries, read.listings)
 
 
 def _article_row(article: Article, digest: str, title_terms: bytes) -> dict:

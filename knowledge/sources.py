@@ -58,6 +58,7 @@ class ReadResult:
     failed: list[FileError] = field(default_factory=list)
     files: dict[str, FileSignature] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    """The files skipped as unchanged (web sources that answer 304 add to ``unchanged_keys``)."""
     settled: dict[str, FileSignature] = field(default_factory=dict)
     """The files read whose signature may be trusted next time (see ``read_paths``)."""
     feeds: set[str] = field(default_factory=set)
@@ -67,7 +68,9 @@ class ReadResult:
     validators: dict[str, Validators] = field(default_factory=dict)
     """The web sources read whole, with the validators to send them next time."""
     entries: dict[str, str] = field(default_factory=dict)
-    """Key -> fingerprint of each feed entry read whole (see ``feeds.WebMemory``)."""
+    """Key -> fingerprint of each feed entry read whole (see ``WebMemory``)."""
+    listings: dict[str, list[str]] = field(default_factory=dict)
+    """URL -> the keys of the items (or page) each web source in ``validators`` listed."""
 
 
 FileSignature = tuple[int, int]
@@ -82,6 +85,8 @@ class WebMemory:
     """URL -> (ETag, Last-Modified) of the feeds and pages whose articles are stored."""
     entries: dict[str, str] = field(default_factory=dict)
     """Article key -> fingerprint of the stored feed entry it came from."""
+    listings: dict[str, list[str]] = field(default_factory=dict)
+    """URL -> the keys it listed when last read whole: what a 304 from it counts unchanged."""
 
 
 def is_url(source: str | Path) -> bool:

@@ -79,6 +79,12 @@ CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNI
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER);
 -- The validators of each feed or page an ingest stored whole, sent back so it can answer 304.
 CREATE TABLE IF NOT EXISTS web_sources (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
+-- The keys each feed or page listed when last stored whole: the articles a 304 counts unchanged.
+CREATE TABLE IF NOT EXISTS web_listings (
+    url TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (url, key)
+);
 -- The fingerprint of the feed entry each feed article came from: while the entry stays the
 -- same, its page is not fetched again.
 CREATE TABLE IF NOT EXISTS feed_entries (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
@@ -341,14 +347,34 @@ def entry_fingerprints(db: sqlite_utils.Database) -> dict[str, str]:
     return dict(rows.fetchall())
 
 
+def web_listings(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """URL -> the keys the feed or page listed when last stored whole; for a source stored
+    before listings were kept, the keys of its stored articles."""
+    rows = db.execute(
+        "SELECT url, key FROM web_listings UNION ALL "
+        "SELECT w.url, a.key FROM web_sources w JOIN articles a ON a.path = w.url "
+        "AND a.retired = 0 WHERE NOT EXISTS (SELECT 1 FROM web_listings l WHERE l.url = w.url)"
+    )
+    listings: dict[str, list[str]] = {}
+    for url, key in rows:
+        listings.setdefault(url, []).append(key)
+    return listings
+
+
 def record_web(
     db: sqlite_utils.Database,
     validators: dict[str, tuple[str | None, str | None]],
     entries: dict[str, str],
+    listings: dict[str, list[str]],
 ) -> None:
     db.conn.executemany(
         "INSERT OR REPLACE INTO web_sources (url, etag, last_modified) VALUES (?, ?, ?)",
         [(url, etag, modified) for url, (etag, modified) in validators.items()],
+    )
+    db.conn.executemany("DELETE FROM web_listings WHERE url = ?", [(url,) for url in listings])
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO web_listings (url, key) VALUES (?, ?)",
+        [(url, key) for url, keys in listings.items() for key in keys],
     )
     db.conn.executemany(
         "INSERT OR REPLACE INTO feed_entries (key, fingerprint) VALUES (?, ?)", entries.items()

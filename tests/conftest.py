@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import Library
+from knowledge import FetchOptions, Library
 
 from .web_helpers import Site, serve
 
@@ -32,6 +32,7 @@ def write(path: Path, text: str | bytes) -> Path:
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
     lib = Library.open(tmp_path / "lib.db")
+    lib.fetch_options = FetchOptions(allow_private=True)  # the test site is on 127.0.0.1
     yield lib
     lib.close()
 

@@ -103,6 +103,11 @@ def summary_entries(
     return entries
 
 
+def local(**options: object) -> FetchOptions:
+    """Fetch options for the test site on 127.0.0.1."""
+    return FetchOptions(allow_private=True, **options)  # type: ignore[arg-type]
+
+
 def _html() -> dict:
     return {"content_type": HTML}
 
@@ -211,7 +216,7 @@ def test_a_changed_feed_fetches_only_the_pages_of_new_and_changed_entries(
 def test_failing_sources_are_reported_and_the_others_are_stored(
     library: Library, site: Site
 ) -> None:
-    library.fetch_options = FetchOptions(timeout=0.5, max_bytes=256 * 2**10)
+    library.fetch_options = local(timeout=0.5, max_bytes=256 * 2**10)
     good = site.add("/good", summary_feed(site, ["جيد"]), content_type=ATOM)
     failing = {
         site.add("/slow", hang=True): "timed out after 0.5 s",
@@ -331,7 +336,7 @@ def test_an_opml_list_of_feeds_as_a_file_or_a_url(
 def test_fetches_to_one_host_are_limited_and_hosts_are_fetched_in_parallel(
     library: Library, site: Site
 ) -> None:
-    library.fetch_options = FetchOptions(per_host=1)
+    library.fetch_options = local(per_host=1)
     entries = []
     for number in range(4):
         host = ("127.0.0.1", "localhost")[number % 2]
@@ -426,10 +431,11 @@ def test_an_article_page_url(library: Library, site: Site) -> None:
 def test_a_redirected_page_keeps_the_url_asked_for_and_a_declared_size_is_checked_first(
     library: Library, site: Site
 ) -> None:
-    library.fetch_options = FetchOptions(max_bytes=2**10)
+    library.fetch_options = local(max_bytes=2**10)
     site.add("/final", page("منقول", paragraphs("منقول")), **_html())  # under 1 KB
     moved = site.add("/moved", status=301, location=site.url("/final"))
-    big = site.add("/big", "x" * 2000, **_html())
+    # It claims 10 GB but sends 10 bytes: read at all, it would end in a protocol error.
+    big = site.add("/big", "x" * 10, declared_length=10 * 2**30, **_html())
     report = library.ingest([moved, big])
     assert [(f.path, f.reason) for f in report.failed] == [(big, "larger than 1 KB")]
     (article,) = library.latest(1)
@@ -450,12 +456,166 @@ def test_html_fragments_become_paragraphs(fragment: str, expected: list[str]) ->
 
 
 def test_configured_sources_keep_urls_whole() -> None:
-    env = {"ARTICLEBOT_SOURCES": "https://news.invalid:8443/feed.xml , /srv/a:/srv/b,x.opml"}
+    env = {
+        "ARTICLEBOT_SOURCES": "https://news.invalid:8443/feed.xml , /srv/a:/srv/b,x.opml,"
+        "https://news.invalid/feed?cat=1%2C2"
+    }
     assert Settings.from_env(env).sources == (
         "https://news.invalid:8443/feed.xml",
         Path("/srv/a"),
         Path("/srv/b"),
         Path("x.opml"),
+        "https://news.invalid/feed?cat=1%2C2",  # a comma inside a URL, as it is written
     )
-    with pytest.raises(ConfigError, match="separate URLs"):
-        Settings.from_env({"ARTICLEBOT_SOURCES": "/srv/a:https://news.invalid/feed"})
+    for glued in ["/srv/a:https://news.invalid/feed", "https://news.invalid/rss.xml:/srv/a"]:
+        with pytest.raises(ConfigError, match=r"separate URLs .* %2C"):
+            Settings.from_env({"ARTICLEBOT_SOURCES": glued})
+
+
+def test_an_item_linking_to_an_invalid_host_is_reported_and_the_rest_stored(
+    library: Library, site: Site
+) -> None:
+    bad = {"id": "tag:x:bad", "title": "معطوب", "link": "http://a..b/x", "summary": "ملخص"}
+    feed = site.add(
+        "/atom",
+        atom([*summary_entries(site, ["سليم"]), bad | {"updated": "2021-05-21T10:00:00Z"}]),
+        content_type=ATOM,
+    )
+    other = site.add("/other", summary_feed(site, ["آخر"]), content_type=ATOM)
+    report = library.ingest([feed, other])
+    assert report.added == 2
+    ((path, reason),) = [(f.path, f.reason) for f in report.failed]
+    assert path == "http://a..b/x" and reason.startswith("not a valid http(s) URL")
+
+
+def test_an_item_that_cannot_be_read_is_reported_and_the_others_stored(
+    library: Library, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import feeds
+
+    original = feeds._text_paragraphs
+
+    def fragile(value: str, media_type: str | None) -> list[str]:
+        if "انكسار" in value:
+            raise RuntimeError("parser bug")
+        return original(value, media_type)
+
+    monkeypatch.setattr(feeds, "_text_paragraphs", fragile)
+    items = [
+        {"title": "سليم", "guid": "tag:x:1", "content": paragraphs("سليم")},
+        {"title": "انكسار", "guid": "tag:x:2", "content": paragraphs("انكسار")},
+    ]
+    feed = site.add("/feed", rss(items))
+    report = library.ingest([feed])
+    assert report.added == 1
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (f"{feed}#2", "unreadable item: parser bug")
+    ]
+
+
+def test_markup_that_python_html_parser_rejects_is_read_as_text(
+    library: Library, site: Site
+) -> None:
+    odd = ["<![ if gte mso 9]>" + p for p in paragraphs("مكتب")]
+    feed = site.add("/feed", rss([{"title": "مكتب", "guid": "tag:x:1", "content": odd}]))
+    report = library.ingest([feed])
+    assert (report.added, report.failed) == (1, [])
+    assert library.search("مكتب المعابر", 1).answered
+
+
+def test_a_stored_article_is_kept_when_its_changed_entry_s_page_is_down(
+    library: Library, site: Site
+) -> None:
+    long_summary = " ".join(["ملخص طويل عن وقف إطلاق النار في غزة"] * 10)
+    link = site.add("/news/1.html", page("خبر", paragraphs("الهدنة")), **_html())
+
+    def entry(updated: str) -> dict:
+        return {"id": "tag:x:1", "title": "خبر", "link": link, "updated": updated}
+
+    first = atom([entry("2021-05-21T10:00:00Z") | {"summary": long_summary}])
+    feed = site.add("/atom", first, content_type=ATOM)
+    assert library.ingest([feed]).added == 1
+    site.add("/atom", atom([entry("2021-05-21T11:00:00Z") | {"summary": long_summary}]))
+    site.routes["/atom"].content_type = ATOM
+    site.routes["/news/1.html"].status = 503
+    report = library.ingest([feed], sync=True)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
+    ((path, reason),) = [(f.path, f.reason) for f in report.failed]
+    assert path == link and "HTTP 503" in reason and "stored version is kept" in reason
+    (article,) = library.latest(5)
+    assert library.article(article.id).text == "\n\n".join(paragraphs("الهدنة"))
+    # The page is back: the entry is read again and its page fetched.
+    site.routes["/news/1.html"].status = 200
+    assert library.ingest([feed]).failed == []
+    assert len(site.hits("/news/1.html")) == 3
+
+
+def _windows_1256_feed(items: list[dict]) -> bytes:
+    """A Windows-1256 feed that does not say so (no XML encoding declaration)."""
+    return rss(items, encoding="windows-1256").replace(b' encoding="windows-1256"', b"")
+
+
+@pytest.mark.parametrize("content_type", ["application/rss+xml", "text/xml", "", None])
+def test_an_undeclared_windows_1256_feed_is_detected(
+    library: Library, site: Site, tmp_path: Path, content_type: str | None
+) -> None:
+    items = [{"title": "خبر قديم", "guid": "tag:x:1", "content": paragraphs("النقب")}]
+    if content_type is None:  # a local file
+        source: str | Path = write(tmp_path / "old.rss", _windows_1256_feed(items))
+    else:
+        source = site.add("/old", _windows_1256_feed(items), content_type=content_type)
+    assert library.ingest([source]).added == 1
+    (article,) = library.latest(1)
+    assert (article.title, article.source) == ("خبر قديم", "أخبار المدينة")
+    assert library.article(article.id).text == "\n\n".join(paragraphs("النقب"))
+
+
+def test_a_stray_byte_garbles_only_its_own_item(library: Library, site: Site) -> None:
+    items = [
+        {"title": "الهدنة", "guid": "tag:x:1", "content": paragraphs("أول")},
+        {"title": "المعابر", "guid": "tag:x:2", "content": paragraphs("ثان")},
+    ]
+    feed = site.add("/feed", rss(items))
+    assert library.ingest([feed]).added == 2
+    stray = rss(items).replace("<title>المعابر".encode(), "<title>المعابر".encode() + b"\xe9")
+    site.routes["/feed"].body = stray
+    report = library.ingest([feed])
+    assert (report.updated, report.unchanged, report.failed) == (1, 1, [])
+    titles = {a.key: a.title for a in library.latest(5)}
+    assert titles == {"tag:x:1": "الهدنة", "tag:x:2": "المعابر\ufffd"}
+    assert library.search("الهدنة أول", 1).answered
+
+
+def test_items_and_lists_may_not_lead_to_private_addresses(
+    library: Library, site: Site, tmp_path: Path
+) -> None:
+    library.fetch_options = FetchOptions()  # what a real deployment runs with
+    inside = site.url("/news/داخلي.html", host="localhost")
+    site.add("/news/داخلي.html", page("داخلي", paragraphs("داخلي")), **_html())
+    entries = [
+        *summary_entries(site, ["عام"]),
+        {"id": "tag:x:in", "title": "داخلي", "link": inside, "summary": "ملخص"}
+        | {"updated": "2021-05-21T10:00:00Z"},
+    ]
+    feed = site.add("/atom", atom(entries), content_type=ATOM)  # named: 127.0.0.1 is trusted
+    listed = write(tmp_path / "feeds.opml", f'<opml><body><outline xmlUrl="{feed}"/></body></opml>')
+    report = library.ingest([feed, listed])
+    assert report.added == 1  # the page on the named host
+    reasons = {f.path: f.reason for f in report.failed}
+    assert reasons[inside].startswith("refused: localhost is a private or reserved address")
+    assert site.hits("/news/داخلي.html") == []
+    alone = library.ingest([listed])  # the OPML list's feed is not a host the operator named
+    assert [f.reason[:38] for f in alone.failed] == ["refused: 127.0.0.1 is a private or res"]
+
+
+def test_a_not_modified_feed_counts_the_items_it_lists_not_all_it_ever_listed(
+    library: Library, site: Site
+) -> None:
+    feed = site.add("/atom", summary_feed(site, ["أ", "ب", "ج"]), content_type=ATOM, etag='"v1"')
+    assert library.ingest([feed]).added == 3
+    site.add("/atom", summary_feed(site, ["د"]), content_type=ATOM, etag='"v2"')  # 3 rolled off
+    assert library.ingest([feed]).added == 1
+    again = library.ingest([feed])  # 304
+    assert site.hits("/atom")[-1].headers["If-None-Match"] == '"v2"'
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    assert library.stats().articles == 4

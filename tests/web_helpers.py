@@ -33,6 +33,13 @@ class Route:
     endless: bytes | None = None
     """Stream this chunk again and again, without a Content-Length, until the client hangs up
     (or 32 MB are sent)."""
+    trickle: float = 0.0
+    """Send the status line and headers a byte at a time, this many seconds apart (each byte
+    well within any read timeout, the whole far beyond it)."""
+    content_encoding: str | None = None
+    """Sent as Content-Encoding; the body is sent as it is (already compressed by the test)."""
+    declared_length: int | None = None
+    """The Content-Length to claim instead of the body's."""
     meet: bool = False
     """Wait (up to 1 s) until another request is in flight, and a little more, so that a client
     fetching in parallel is seen doing so, then answer."""
@@ -106,26 +113,44 @@ def serve(site: Site) -> ThreadingHTTPServer:
                 with site.changed:
                     site.changed.wait_for(lambda: sum(site.in_flight.values()) >= 2, timeout=1)
                 time.sleep(0.05)  # so that a request the client should not send yet shows up
+            if route.trickle:
+                self._trickle(route)
+                return
             if self._not_modified(route):
                 self.send_response(304)
                 self.end_headers()
                 return
             self.send_response(route.status)
-            self.send_header("Content-Type", route.content_type)
+            if route.content_type:  # (none at all: "")
+                self.send_header("Content-Type", route.content_type)
             if route.etag:
                 self.send_header("ETag", route.etag)
             if route.last_modified:
                 self.send_header("Last-Modified", route.last_modified)
             if route.location:
                 self.send_header("Location", route.location)
+            if route.content_encoding:
+                self.send_header("Content-Encoding", route.content_encoding)
             if route.endless is not None:
                 self.end_headers()  # no Content-Length: the body ends when the server stops
                 while site.streamed < 32 * 2**20:
                     self.wfile.write(route.endless)
                     site.streamed += len(route.endless)
                 return
-            self.send_header("Content-Length", str(len(route.body)))
+            length = route.declared_length
+            self.send_header("Content-Length", str(len(route.body) if length is None else length))
             self.end_headers()
+            self.wfile.write(route.body)
+
+        def _trickle(self, route: Route) -> None:
+            head = (
+                f"HTTP/1.1 200 OK\r\nContent-Type: {route.content_type}\r\n"
+                f"X-Padding: {'a' * 100}\r\nContent-Length: {len(route.body)}\r\n\r\n"
+            ).encode()
+            for byte in head:
+                if site.done.wait(route.trickle):
+                    return  # the test is over
+                self.wfile.write(bytes([byte]))
             self.wfile.write(route.body)
 
         def _not_modified(self, route: Route) -> bool:
