@@ -192,7 +192,7 @@ def read_file_reporting(path: Path) -> tuple[list[Article], list[FileError]]:
         raise
     except (OSError, ValueError, RecursionError, MemoryError) as error:
         # a file that vanished meanwhile, nesting that defeats a parser, ...
-        raise SourceError(f"unreadable: {_one_line(error) or type(error).__name__}") from error
+        raise SourceError(f"unreadable: {_error_text(error) or type(error).__name__}") from error
 
 
 def _read_file(path: Path) -> tuple[list[Article], list[FileError]]:
@@ -266,7 +266,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     try:
         meta = yaml.safe_load(match.group(1) or "") or {}
     except yaml.YAMLError as error:
-        raise SourceError(f"invalid YAML front matter: {_one_line(error)}") from error
+        raise SourceError(f"invalid YAML front matter: {_error_text(error)}") from error
     if not isinstance(meta, dict):
         raise SourceError("front matter must be a YAML mapping (key: value lines)")
     return meta, text.replace("\r\n", "\n")[match.end() :]
@@ -293,7 +293,7 @@ def extract_html(text: str) -> tuple[dict, list[str]]:
             text, with_metadata=True, include_comments=False, include_tables=False
         )
     except Exception as error:  # trafilatura raises many kinds of parser errors
-        raise SourceError(f"unparseable HTML: {_one_line(error)}") from error
+        raise SourceError(f"unparseable HTML: {_error_text(error)}") from error
     if doc is None or not (doc.text or "").strip():
         raise SourceError("no article text found in the HTML page")
     paragraphs = split_paragraphs(doc.text, one_per_line=True)
@@ -458,5 +458,6 @@ def _is_heading(body: str) -> bool:
     return bool(_HEADING.match(body.lstrip()))
 
 
-def _one_line(error: Exception) -> str:
+def _error_text(error: Exception) -> str:
+    """An exception's message on one line, short enough for a report."""
     return " ".join(str(error).split())[:200]
