@@ -413,6 +413,14 @@ class SpyLibrary:
             raise self.fail
         return self._library.ingest(paths, sync=sync)
 
+    @classmethod
+    def failing(cls, library: Library, error: Exception) -> SpyLibrary:
+        """A spy whose every ingest fails at once with ``error``."""
+        spy = cls(library)
+        spy.fail = error
+        spy.release.set()
+        return spy
+
 
 async def test_reload_refused_for_non_admins(
     make_bot: Callable[..., Any], library: Library
@@ -453,9 +461,7 @@ async def test_reload_reports_and_refuses_a_second_one(
 async def test_failed_reload_keeps_the_library(
     make_bot: Callable[..., Any], library: Library
 ) -> None:
-    spy = SpyLibrary(library)
-    spy.fail = RuntimeError("disk <full>")
-    spy.release.set()
+    spy = SpyLibrary.failing(library, RuntimeError("disk <full>"))
     b = await make_bot(lib=spy)
     await b.say("/reload", from_user=user(ADMIN, "en"))
     assert "failed" in b.last()["text"] and "disk &lt;full&gt;" in b.last()["text"]
@@ -880,9 +886,7 @@ async def test_a_scheduled_reload_skips_while_one_runs(
 async def test_a_failed_scheduled_reload_reaches_the_admin_chat(
     make_bot: Callable[..., Any], library: Library
 ) -> None:
-    spy = SpyLibrary(library)
-    spy.fail = RuntimeError("disk <full>")
-    spy.release.set()
+    spy = SpyLibrary.failing(library, RuntimeError("disk <full>"))
     b = await make_bot(lib=spy, ARTICLEBOT_RELOAD_EVERY="0.2s", ARTICLEBOT_ADMIN_CHAT_ID="-777")
     await b.app.start()
     try:
@@ -1580,9 +1584,7 @@ async def test_a_chat_that_blocked_the_bot_loses_its_follows(
 async def test_a_failed_reload_sends_no_alerts(
     make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
-    spy = SpyLibrary(library)
-    spy.fail = RuntimeError("disk full")
-    spy.release.set()
+    spy = SpyLibrary.failing(library, RuntimeError("disk full"))
     b = await make_bot(lib=spy)
     library.follow(1, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
