@@ -93,6 +93,14 @@ class Bot:
     def posts(self) -> channels.PostQueue:
         return self.app.bot_data[channels.POSTS]
 
+    async def post(self, text: str, message_id: int, edited: bool = False, **kw: Any) -> None:
+        """A channel post (or its edit) arrives; wait until it is stored."""
+        kind = "edited_channel_post" if edited else "channel_post"
+        await self.send(
+            update(kind, channel_post(text, message_id=message_id, edited=edited, **kw))
+        )
+        await self.posts_stored()
+
     async def posts_stored(self) -> None:
         """Wait until the channel posts received so far are stored, and the alerts they asked
         for are sent; fail after 10 s."""
@@ -913,8 +921,7 @@ async def test_a_channel_post_becomes_a_searchable_article(
     make_bot: Callable[..., Any], library: Library
 ) -> None:
     b = await make_bot(ARTICLEBOT_CHANNELS="@News_Channel")
-    await b.send(update("channel_post", channel_post(POST, message_id=77)))
-    await b.posts_stored()
+    await b.post(POST, 77)
     hit = library.search(DESALINATION, 1).hits[0]
     assert hit.title == "افتتاح محطة لتحلية مياه البحر في العقبة"
     assert hit.url == "https://t.me/news_channel/77" and hit.source == "Channel News"
@@ -930,12 +937,10 @@ async def test_an_edited_channel_post_replaces_its_article(
     make_bot: Callable[..., Any], library: Library
 ) -> None:
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
-    await b.send(update("channel_post", channel_post(POST, message_id=78)))
-    await b.posts_stored()
+    await b.post(POST, 78)
     first = library.search(DESALINATION, 1).hits[0].article_id
     edited = POST.replace("خمسين مليون", "ستين مليون")
-    await b.send(update("edited_channel_post", channel_post(edited, message_id=78, edited=True)))
-    await b.posts_stored()
+    await b.post(edited, 78, edited=True)
     assert library.stats().articles == 4
     article = library.article(first)
     assert "ستين مليون" in article.text and "خمسين" not in article.text
@@ -1082,8 +1087,7 @@ async def test_an_edit_queued_while_busy_wins_over_its_original(
     assert [(r.added, r.updated) for r in arrivals] == [(1, 0)]
     # After a restart, the original delivered once more does not undo the edit either.
     restarted = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
-    await restarted.send(update("channel_post", channel_post(POST, message_id=80)))
-    await restarted.posts_stored()
+    await restarted.post(POST, 80)
     assert "ستين مليون" in text() and arrivals[-1].outdated == 1
 
 
@@ -1280,8 +1284,7 @@ async def test_a_full_disk_makes_posts_wait_not_drop(
 ) -> None:
     flaky = FlakyLibrary(library, times=3 * channels.PostQueue.attempts)
     b = await make_bot(lib=flaky, ARTICLEBOT_CHANNELS="@news_channel")
-    await b.send(update("channel_post", channel_post(POST, message_id=85)))
-    await b.posts_stored()
+    await b.post(POST, 85)
     assert len(flaky.tries) == 3 * channels.PostQueue.attempts + 1
     assert library.search(DESALINATION, 1).answered
 
@@ -1298,11 +1301,9 @@ async def test_the_queue_outlives_a_failure_after_storing(
 
     monkeypatch.setattr(handlers, "articles_arrived", arrived_then_fail)
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
-    await b.send(update("channel_post", channel_post(POST, message_id=86)))
-    await b.posts_stored()
+    await b.post(POST, 86)
     later = POST.replace("العقبة", "أيلة")
-    await b.send(update("channel_post", channel_post(later, message_id=87)))
-    await b.posts_stored()
+    await b.post(later, 87)
     assert len(calls) == 2 and library.stats().articles == 5
 
 
@@ -1923,13 +1924,11 @@ async def test_a_channel_post_alerts_the_followers_of_its_words(
 ) -> None:
     library.follow(5, "محطة العقبة", "ar")
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
-    await b.send(update("channel_post", channel_post(POST, message_id=90)))
-    await b.posts_stored()
+    await b.post(POST, 90)
     (alert,) = [c.params for c in b.sent("sendMessage") if c.params["chat_id"] == 5]
     assert "افتتاح محطة لتحلية مياه البحر في العقبة" in alert["text"]
     edited = POST.replace("خمسين مليون", "ستين مليون")
-    await b.send(update("edited_channel_post", channel_post(edited, message_id=90, edited=True)))
-    await b.posts_stored()
+    await b.post(edited, 90, edited=True)
     assert len([c for c in b.sent("sendMessage") if c.params["chat_id"] == 5]) == 1
 
 
