@@ -278,7 +278,8 @@ def sources(as_json: bool, db_path: Path | None) -> None:
     click.echo(f"{coverage.articles} articles, last refreshed {coverage.last_refresh or 'never'}")
     for origin in coverage.origins:
         newest = (origin.newest or "undated")[:10]
-        click.echo(f"{origin.articles:>7}  {newest}  {origin.name or '-'}")
+        title = f"  (newest: {origin.newest_title})" if origin.newest_title else ""
+        click.echo(f"{origin.articles:>7}  {newest}  {origin.name or '-'}{title}")
 
 
 @cli.command(name="eval")

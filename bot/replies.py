@@ -1148,6 +1148,10 @@ def format_coverage(coverage: Coverage, lang: str) -> Reply:
         line = f"• <b>{name}</b>: {escape(count_articles(origin.articles, lang))}"
         if origin.newest:
             line += " · " + t(lang, "newest", date=format_date(origin.newest, lang))
+            if origin.newest_title:
+                # on a line of its own, which takes its own direction: an English title must
+                # not turn an Arabic line round
+                line += f"\n   «{escape(_shorten(_sanitize(origin.newest_title), 70))}»"
         lines.append(line)
     hidden = len(coverage.origins) - SOURCES_SHOWN
     if hidden > 0:

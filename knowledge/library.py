@@ -605,7 +605,7 @@ class Library:
         cached = self._coverage
         if cached is not None and cached[0] == key:
             return cached[1]
-        origins = [Origin(name, n, newest) for name, n, newest in store.origins(db)]
+        origins = [Origin(*row) for row in store.origins(db)]
         coverage = Coverage(
             articles=sum(o.articles for o in origins), origins=origins, last_refresh=key[1]
         )

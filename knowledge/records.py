@@ -172,6 +172,8 @@ class Origin:
     articles: int
     newest: str | None
     """Publish date of the newest of them."""
+    newest_title: str | None = None
+    """Title of the newest of them (None when none is dated)."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,13 @@ class Coverage:
             "articles": self.articles,
             "last_refresh": self.last_refresh,
             "origins": [
-                {"name": o.name, "articles": o.articles, "newest": o.newest} for o in self.origins
+                {
+                    "name": o.name,
+                    "articles": o.articles,
+                    "newest": o.newest,
+                    "newest_title": o.newest_title,
+                }
+                for o in self.origins
             ],
         }
 

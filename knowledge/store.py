@@ -512,13 +512,15 @@ def counts(db: sqlite_utils.Database) -> tuple[int, int, int]:
     return articles, passages, mtime
 
 
-def origins(db: sqlite_utils.Database) -> list[tuple[str, int, str | None]]:
-    """(origin, articles, newest publish date) per origin, most articles first. The origin is
-    an article's ``source``, or else the name of the folder its file is in."""
+def origins(db: sqlite_utils.Database) -> list[tuple[str, int, str | None, str | None]]:
+    """(origin, articles, newest publish date, newest title) per origin, most articles first.
+    The origin is an article's ``source``, or else the name of the folder its file is in."""
     db.register_function(_folder_name, deterministic=True)
+    # SQLite takes the bare column (title) from the row that max() chose.
     return db.execute(
         "SELECT coalesce(nullif(trim(source), ''), _folder_name(path)) AS origin, count(*) AS n, "
-        "max(published) FROM articles WHERE retired = 0 GROUP BY origin ORDER BY n DESC, origin"
+        "max(published), CASE WHEN max(published) IS NULL THEN NULL ELSE title END "
+        "FROM articles WHERE retired = 0 GROUP BY origin ORDER BY n DESC, origin"
     ).fetchall()
 
 

@@ -166,8 +166,10 @@ def test_sources(runner: CliRunner, db: Path) -> None:
     _invoke(runner, "latest", "--db", str(db))  # builds the bundled library
     coverage = json.loads(_invoke(runner, "sources", "--db", str(db), "--json").output)
     assert coverage["articles"] == 1 and coverage["last_refresh"]
-    assert coverage["origins"] == [{"name": "articles", "articles": 1, "newest": "2021-05-21"}]
-    assert "2021-05-21  articles" in _invoke(runner, "sources", "--db", str(db)).output
+    (origin,) = coverage["origins"]
+    assert origin["name"] == "articles" and origin["articles"] == 1
+    assert origin["newest"] == "2021-05-21" and "سيف القدس" in origin["newest_title"]
+    assert "2021-05-21  articles  (newest: " in _invoke(runner, "sources", "--db", str(db)).output
 
 
 def test_eval_on_a_small_squad_file(runner: CliRunner, tmp_path: Path) -> None:

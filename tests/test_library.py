@@ -431,6 +431,7 @@ def test_coverage_counts_articles_by_source_else_folder(library: Library, tmp_pa
         ("Channel", 1, None),
     ]
     assert coverage.articles == 5
+    assert [o.newest_title for o in coverage.origins] == ["b", "d", None]  # of the newest
     assert coverage.last_refresh == library.stats().last_ingest is not None
     (news / "b.md").unlink()
     library.ingest([news], sync=True)  # removed articles no longer count

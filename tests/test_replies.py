@@ -331,12 +331,17 @@ def test_reload_report_lists_failures_escaped() -> None:
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_coverage_lists_origins_escaped_and_within_the_limit(lang: str) -> None:
-    origins = [Origin("قناة <الأخبار> & co " + "طويل " * 40, 12, "2024-03-05T10:00:00+00:00")]
+    origins = [
+        Origin(
+            "قناة <الأخبار> & co " + "طويل " * 40, 12, "2024-03-05T10:00:00+00:00", "A <b> title"
+        )
+    ]
     origins += [Origin("", 1, None)] + [Origin(f"S{i}", 1, None) for i in range(100)]
     coverage = Coverage(113, origins, "2026-01-02T03:04:05+00:00")
     text = replies.format_coverage(coverage, lang).text
     assert_telegram_html(text)
     assert "&lt;الأخبار&gt; &amp; co" in text and "…</b>" in text  # shortened at a word
+    assert "\n   «A &lt;b&gt; title»\n" in text  # the newest title, on a line of its own
     assert "2026-01-02 03:04 UTC" in text and "5 " in text and ("March" in text) == (lang == "en")
     assert text.count("• ") == replies.SOURCES_SHOWN and "82" in text.rsplit("\n", 1)[-1]
     assert f"<b>{replies.t_plain(lang, 'unnamed')}</b>" in text
