@@ -217,7 +217,7 @@ def _compare_with_rank_bm25(db_path: Path, queries: list[str], p50_ms: float) ->
 
 
 def _sample_texts(sources: list[Path]) -> list[str]:
-    from .sources import read_paths
+    from .reading import read_paths
 
     return [a.text for a in read_paths(sources).articles]
 

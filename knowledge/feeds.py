@@ -27,19 +27,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .fetch import NO_VALIDATORS, Fetched, Fetcher, FetchError, FetchOptions, Validators
-from .records import Article, FileError
-from .sources import (
-    FileSignature,
-    ReadResult,
-    SourceError,
-    WebMemory,
-    build_article,
-    decode,
-    extract_html,
+from .fetch import (
+    NO_VALIDATORS,
+    Fetched,
+    Fetcher,
+    FetchError,
+    FetchOptions,
+    Validators,
     is_url,
-    split_paragraphs,
 )
+from .records import Article, FileError, FileSignature, ReadResult, WebMemory
+from .sources import SourceError, build_article, decode, extract_html, split_paragraphs
 
 logger = logging.getLogger(__name__)
 

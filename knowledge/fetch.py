@@ -13,12 +13,14 @@ import asyncio
 import importlib.metadata
 import ipaddress
 import logging
+import re
 import socket
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -326,3 +328,11 @@ def _size(n: int) -> str:
     if n >= 2**20:
         return f"{n / 2**20:g} MB"
     return f"{n / 2**10:g} KB"
+
+
+_URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+def is_url(source: str | Path) -> bool:
+    """Whether a source is an http(s) URL (a ``Path`` never is: it would have lost a slash)."""
+    return isinstance(source, str) and _URL.match(source) is not None

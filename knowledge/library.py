@@ -26,10 +26,11 @@ import sqlite_utils
 
 from . import store
 from .analysis import ANALYSER_VERSION, analyse_query, analyse_spans, strip_bidi
-from .fetch import FetchOptions
+from .fetch import FetchOptions, is_url
 from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans
 from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
+from .reading import read_paths
 from .records import (
     Alert,
     Article,
@@ -43,11 +44,12 @@ from .records import (
     IngestReport,
     LibraryStats,
     Origin,
+    ReadResult,
     SearchResult,
     StoredArticle,
     Votes,
+    WebMemory,
 )
-from .sources import ReadResult, WebMemory, is_url, read_paths
 
 logger = logging.getLogger(__name__)
 

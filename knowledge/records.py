@@ -6,6 +6,10 @@ All are frozen dataclasses so they can be shared between threads and compared in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .fetch import Validators
 
 
 @dataclass(frozen=True)
@@ -329,3 +333,43 @@ class LibraryStats:
             "helpful_rate": self.helpful_rate,
             "top_unhelpful": [p.as_json() for p in self.top_unhelpful],
         }
+
+
+@dataclass
+class ReadResult:
+    """The articles read from some paths, the files that failed, the files read (with their
+    signature) and the files skipped as unchanged."""
+
+    articles: list[Article] = field(default_factory=list)
+    failed: list[FileError] = field(default_factory=list)
+    files: dict[str, FileSignature] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """The files skipped as unchanged (web sources that answer 304 add to ``unchanged_keys``)."""
+    settled: dict[str, FileSignature] = field(default_factory=dict)
+    """The files read whose signature may be trusted next time (see ``read_paths``)."""
+    feeds: set[str] = field(default_factory=set)
+    """The feed files read: a sync keeps the items that rolled off them."""
+    unchanged_keys: set[str] = field(default_factory=set)
+    """Keys of feed items whose entry is the one stored: not read again, counted unchanged."""
+    validators: dict[str, Validators] = field(default_factory=dict)
+    """The web sources read whole, with the validators to send them next time."""
+    entries: dict[str, str] = field(default_factory=dict)
+    """Key -> fingerprint of each feed entry read whole (see ``WebMemory``)."""
+    listings: dict[str, list[str]] = field(default_factory=dict)
+    """URL -> the keys of the items (or page) each web source in ``validators`` listed."""
+
+
+FileSignature = tuple[int, int]
+"""(modification time in ns, size) of a file: if both are the same, the file is taken as read."""
+
+
+@dataclass(frozen=True)
+class WebMemory:
+    """What earlier ingests stored about web sources, so that this one asks only for news."""
+
+    validators: dict[str, Validators] = field(default_factory=dict)
+    """URL -> (ETag, Last-Modified) of the feeds and pages whose articles are stored."""
+    entries: dict[str, str] = field(default_factory=dict)
+    """Article key -> fingerprint of the stored feed entry it came from."""
+    listings: dict[str, list[str]] = field(default_factory=dict)
+    """URL -> the keys it listed when last read whole: what a 304 from it counts unchanged."""

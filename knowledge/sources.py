@@ -1,5 +1,5 @@
-"""Read article files (Markdown/text, HTML, JSON/JSON lines) into ``Article`` records; feeds,
-OPML lists and URLs are handed to ``feeds``.
+"""Read article files (Markdown/text, HTML, JSON/JSON lines) into ``Article`` records, and
+walk folders for them (``reading`` hands feed and OPML files, and URLs, to ``feeds``).
 
 Every problem with a file becomes a ``FileError`` with a reason a person can act on; reading never
 raises for bad input, so one broken file never stops an ingest.
@@ -13,19 +13,13 @@ import json
 import logging
 import os
 import re
-import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import charset_normalizer
 import yaml
 
 from .records import Article, FileError
-
-if TYPE_CHECKING:
-    from .fetch import FetchOptions, Validators
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +31,6 @@ FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 OPML_SUFFIXES = {".opml"}
 WEB_SUFFIXES = FEED_SUFFIXES | OPML_SUFFIXES
 """Files read with the web sources: their items or feeds may need fetching."""
-_URL = re.compile(r"https?://", re.IGNORECASE)
-
 TITLE_CHARS = 90
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -47,105 +39,6 @@ _HEADING = re.compile(r"^#{1,6}\s+")
 
 class SourceError(Exception):
     """A file that cannot become an article; the message says why."""
-
-
-@dataclass
-class ReadResult:
-    """The articles read from some paths, the files that failed, the files read (with their
-    signature) and the files skipped as unchanged."""
-
-    articles: list[Article] = field(default_factory=list)
-    failed: list[FileError] = field(default_factory=list)
-    files: dict[str, FileSignature] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-    """The files skipped as unchanged (web sources that answer 304 add to ``unchanged_keys``)."""
-    settled: dict[str, FileSignature] = field(default_factory=dict)
-    """The files read whose signature may be trusted next time (see ``read_paths``)."""
-    feeds: set[str] = field(default_factory=set)
-    """The feed files read: a sync keeps the items that rolled off them."""
-    unchanged_keys: set[str] = field(default_factory=set)
-    """Keys of feed items whose entry is the one stored: not read again, counted unchanged."""
-    validators: dict[str, Validators] = field(default_factory=dict)
-    """The web sources read whole, with the validators to send them next time."""
-    entries: dict[str, str] = field(default_factory=dict)
-    """Key -> fingerprint of each feed entry read whole (see ``WebMemory``)."""
-    listings: dict[str, list[str]] = field(default_factory=dict)
-    """URL -> the keys of the items (or page) each web source in ``validators`` listed."""
-
-
-FileSignature = tuple[int, int]
-"""(modification time in ns, size) of a file: if both are the same, the file is taken as read."""
-
-
-@dataclass(frozen=True)
-class WebMemory:
-    """What earlier ingests stored about web sources, so that this one asks only for news."""
-
-    validators: dict[str, Validators] = field(default_factory=dict)
-    """URL -> (ETag, Last-Modified) of the feeds and pages whose articles are stored."""
-    entries: dict[str, str] = field(default_factory=dict)
-    """Article key -> fingerprint of the stored feed entry it came from."""
-    listings: dict[str, list[str]] = field(default_factory=dict)
-    """URL -> the keys it listed when last read whole: what a 304 from it counts unchanged."""
-
-
-def is_url(source: str | Path) -> bool:
-    """Whether a source is an http(s) URL (a ``Path`` never is: it would have lost a slash)."""
-    return isinstance(source, str) and _URL.match(source) is not None
-
-
-def read_paths(
-    paths: Iterable[str | Path],
-    known: dict[str, FileSignature] | None = None,
-    web: WebMemory | None = None,
-    fetch: FetchOptions | None = None,
-) -> ReadResult:
-    """Read every article file under ``paths`` (files, or folders walked recursively), except
-    those whose signature is the one ``known`` for their path, and every http(s) URL among
-    ``paths`` (a feed, an OPML list or an article page), fetched as ``fetch`` says."""
-    result = ReadResult()
-    known = known or {}
-    paths = list(paths)
-    urls = [str(p) for p in paths if is_url(p)]
-    web_files: list[tuple[Path, FileSignature, bool]] = []
-    for path in iter_files([p for p in paths if not is_url(p)], result.failed):
-        try:
-            stat = path.stat()
-        except OSError as error:
-            result.failed.append(FileError(str(path), f"cannot read the file: {error.strerror}"))
-            continue
-        signature = (stat.st_mtime_ns, stat.st_size)
-        if known.get(str(path)) == signature:
-            result.skipped.append(str(path))
-            continue
-        if path.suffix.lower() in WEB_SUFFIXES:
-            web_files.append((path, signature, _settles(stat.st_mtime_ns)))
-            continue
-        try:
-            articles, problems = read_file_reporting(path)
-        except SourceError as error:
-            result.failed.append(FileError(str(path), str(error)))
-            continue
-        result.articles.extend(articles)
-        result.failed.extend(problems)
-        result.files[str(path)] = signature
-        # A file with bad records is read again next time, so that they are reported again.
-        if not problems and _settles(stat.st_mtime_ns):
-            result.settled[str(path)] = signature
-    if urls or web_files:
-        from .feeds import read_web  # feedparser is loaded only when a feed is read
-
-        read_web(urls, web_files, web or WebMemory(), fetch, result)
-    return result
-
-
-_SETTLED_NS = 2_000_000_000
-
-
-def _settles(mtime_ns: int) -> bool:
-    """Whether a file's signature can be trusted: not one written just now, whose time may not
-    change with its next write (coarse clock)."""
-    return time.time_ns() - mtime_ns > _SETTLED_NS
 
 
 def iter_files(paths: Iterable[str | Path], failed: list[FileError]) -> Iterator[Path]:

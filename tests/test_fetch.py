@@ -119,7 +119,8 @@ def test_a_busy_host_does_not_hold_up_the_others(site: Site) -> None:
     results = Fetcher(options).fetch_all([*slow, (quick, (None, None))])
     assert results[quick].status == 200
     assert all(isinstance(results[url], FetchError) for url, _ in slow)
-    assert [r.path for r in site.requests][:2] == ["/slow0", "/quick"]
+    # the two first requests, in whichever order they reach the server
+    assert {r.path for r in site.requests[:2]} == {"/slow0", "/quick"}
 
 
 def test_fetching_works_from_a_thread_that_runs_an_event_loop(site: Site) -> None:

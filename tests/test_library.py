@@ -254,7 +254,7 @@ def test_a_library_of_another_schema_is_refused_clearly(tmp_path: Path) -> None:
 def test_files_unchanged_since_they_were_read_are_not_read_again(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import knowledge.sources as sources
+    import knowledge.reading as reading
 
     src = tmp_path / "src"
     a = _article(src, "a.md", title="a", date="2021-05-21")
@@ -263,9 +263,9 @@ def test_files_unchanged_since_they_were_read_are_not_read_again(
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
     library.ingest([src])
     reads: list[str] = []
-    real = sources.read_file_reporting
+    real = reading.read_file_reporting
     monkeypatch.setattr(
-        sources, "read_file_reporting", lambda path: reads.append(path.name) or real(path)
+        reading, "read_file_reporting", lambda path: reads.append(path.name) or real(path)
     )
     report = library.ingest([src], sync=True)
     assert (reads, report.unchanged, report.removed) == ([], 2, 0)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.sources import SourceError, decode, derive_title, read_file, read_paths
+from knowledge.reading import read_paths
+from knowledge.sources import SourceError, decode, derive_title, read_file
 
 from .conftest import write
 
