@@ -538,17 +538,23 @@ async def test_flood_from_one_user_does_not_delay_others(bot: Bot) -> None:
     assert bot.last()["chat_id"] == 1 and "غزة" in bot.last()["text"]
 
 
-async def test_refused_html_is_resent_as_plain_text(make_bot: Callable[..., Any]) -> None:
-    def responder(method: str, params: dict) -> dict | None:
-        if method == "sendMessage" and params.get("parse_mode") == "HTML":
-            return {
-                "ok": False,
-                "error_code": 400,
-                "description": "Bad Request: can't parse entities: unsupported start tag",
-            }
+def refuse(
+    method: str, description: str, code: int = 400, html_only: bool = False
+) -> Callable[[str, dict], Any]:
+    """A Bot API that refuses every ``method`` call (only those sent as HTML, with
+    ``html_only``) with ``description``."""
+
+    def responder(name: str, params: dict) -> dict | None:
+        if name == method and (not html_only or params.get("parse_mode") == "HTML"):
+            return {"ok": False, "error_code": code, "description": description}
         return None
 
-    b = await make_bot(responder)
+    return responder
+
+
+async def test_refused_html_is_resent_as_plain_text(make_bot: Callable[..., Any]) -> None:
+    unsupported = "Bad Request: can't parse entities: unsupported start tag"
+    b = await make_bot(refuse("sendMessage", unsupported, html_only=True))
     await b.say("ما عدد الضحايا في غزة؟")
     last = b.sent("sendMessage")[-1].params
     assert "parse_mode" not in last and "مئتين" in last["text"] and "<b>" not in last["text"]
@@ -616,15 +622,6 @@ def test_bot_id_constant_matches_helpers() -> None:
 
 
 # --- Telegram refusing or failing calls -------------------------------------------------------
-
-
-def refuse(method: str, description: str, code: int = 400) -> Callable[[str, dict], Any]:
-    def responder(name: str, params: dict) -> dict | None:
-        if name == method:
-            return {"ok": False, "error_code": code, "description": description}
-        return None
-
-    return responder
 
 
 async def test_failing_callback_answer_does_not_stop_the_article(
@@ -725,16 +722,7 @@ async def test_a_timed_out_send_is_retried_only_if_it_never_left(
 async def test_too_long_html_degrades_to_plain_text_with_its_buttons(
     make_bot: Callable[..., Any],
 ) -> None:
-    def responder(method: str, params: dict) -> dict | None:
-        if method == "sendMessage" and params.get("parse_mode") == "HTML":
-            return {
-                "ok": False,
-                "error_code": 400,
-                "description": "Bad Request: message is too long",
-            }
-        return None
-
-    b = await make_bot(responder)
+    b = await make_bot(refuse("sendMessage", "Bad Request: message is too long", html_only=True))
     await b.say("متى أعلن وقف إطلاق النار في غزة؟")
     last = b.sent("sendMessage")[-1].params
     assert "parse_mode" not in last and "<b>" not in last["text"]
