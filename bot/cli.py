@@ -73,6 +73,11 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _echo_json(value: object) -> None:
+    """Print ``value`` as indented JSON, Arabic as it is (not as \\u escapes)."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
 @cli.command()
 @click.argument("question", required=False)
 @click.option(
@@ -100,7 +105,7 @@ def ask(question: str | None, k: int, batch: Any, as_json: bool, db_path: Path |
             return
         result = library.search(question, k)
         if as_json:
-            click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+            _echo_json(result.as_json())
         else:
             click.echo(format_result(result, color=sys.stdout.isatty()))
 
@@ -187,7 +192,7 @@ def ingest(paths: tuple[str, ...], sync: bool, as_json: bool, db_path: Path | No
         except KnowledgeError as error:  # e.g. another ingest of this library is running
             raise click.ClickException(str(error)) from error
     if as_json:
-        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        _echo_json(report.as_json())
     else:
         click.echo(
             f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
@@ -231,7 +236,7 @@ def latest(n: int, as_json: bool, db_path: Path | None) -> None:
     with open_library(db_path) as library:
         articles = library.latest(n)
     if as_json:
-        click.echo(json.dumps([vars(a) for a in articles], ensure_ascii=False, indent=2))
+        _echo_json([vars(a) for a in articles])
         return
     for a in articles:
         date = (a.published or "undated")[:10]
@@ -246,7 +251,7 @@ def stats(as_json: bool, db_path: Path | None) -> None:
     with open_library(db_path, fill=False, create=False) as library:
         figures = library.stats()
     if as_json:
-        click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+        _echo_json(figures.as_json())
         return
     click.echo(f"library:     {figures.path}")
     click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
@@ -273,7 +278,7 @@ def sources(as_json: bool, db_path: Path | None) -> None:
     with open_library(db_path, fill=False, create=False) as library:
         coverage = library.coverage()
     if as_json:
-        click.echo(json.dumps(coverage.as_json(), ensure_ascii=False, indent=2))
+        _echo_json(coverage.as_json())
         return
     click.echo(f"{coverage.articles} articles, last refreshed {coverage.last_refresh or 'never'}")
     for origin in coverage.origins:
@@ -306,7 +311,7 @@ def eval_command(squad_file: Path, k: int, off_topic: Any, as_json: bool) -> Non
     except ValueError as error:
         raise click.ClickException(f"{squad_file}: {error}") from error
     if as_json:
-        click.echo(json.dumps(figures, indent=2))
+        _echo_json(figures)
         return
     for name, value in figures.items():
         click.echo(f"{name:<12} {value:.1f}" if isinstance(value, float) else f"{name:<12} {value}")
