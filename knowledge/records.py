@@ -5,7 +5,7 @@ All are frozen dataclasses so they can be shared between threads and compared in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -192,15 +192,7 @@ class Coverage:
         return {
             "articles": self.articles,
             "last_refresh": self.last_refresh,
-            "origins": [
-                {
-                    "name": o.name,
-                    "articles": o.articles,
-                    "newest": o.newest,
-                    "newest_title": o.newest_title,
-                }
-                for o in self.origins
-            ],
+            "origins": [asdict(o) for o in self.origins],
         }
 
 
@@ -280,13 +272,7 @@ class PassageVotes:
     unhelpful: int
 
     def as_json(self) -> dict:
-        return {
-            "passage_id": self.passage_id,
-            "article_id": self.article_id,
-            "title": self.title,
-            "start": self.start,
-            "unhelpful": self.unhelpful,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
