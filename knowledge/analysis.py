@@ -245,16 +245,19 @@ class _ChunkCache(dict):
     def __missing__(self, chunk: str) -> tuple[str, ...]:
         if len(self) >= self.limit:
             self.clear()
-        terms = self[chunk] = tuple(
-            term for raw in RAW_WORD.findall(chunk) for term in analyse_word(raw)
-        )
+        terms = self[chunk] = terms_of_piece(chunk)
         return terms
+
+
+def terms_of_piece(piece: str) -> tuple[str, ...]:
+    """The terms of one white-space-free piece of text (not cached: an ingest numbers its
+    pieces and analyses each once; ``piece_terms`` remembers them for everything else)."""
+    return tuple(term for raw in RAW_WORD.findall(piece) for term in analyse_word(raw))
 
 
 _chunk_terms = _ChunkCache()
 piece_terms = _chunk_terms.__getitem__
 """The terms of one white-space-free piece of text (cached)."""
-clear_piece_cache = _chunk_terms.clear
 
 
 def analyse(text: str) -> list[str]:

@@ -6,8 +6,8 @@ ingests from a thread) is unsafe, and "spawn" would run the caller's main module
 worker. Anything else analyses in-process.
 
 Work goes in chunks of articles. Each process numbers terms its own way (local ids, so workers
-share nothing) and remembers the ids of every white-space-free piece of text it has seen, so a
-token costs one dictionary look-up. A chunk reports the terms its process numbered since its last
+share nothing) and numbers every white-space-free piece of text it meets, analysing a piece only
+the first time, so a token costs one look-up in a compiled hash table. A chunk reports the terms its process numbered since its last
 chunk; ``Vocabulary.adopt`` maps local ids to the library's ids with one look-up per new term.
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import clear_piece_cache, piece_terms
+from .analysis import terms_of_piece
 
 try:
     from . import kernel
@@ -103,7 +103,7 @@ class _Numbering:
 
     def _add_piece(self, piece: str) -> None:
         local = []
-        for term in piece_terms(piece):
+        for term in terms_of_piece(piece):
             if term not in self.ids:
                 self.ids[term] = len(self.ids)
                 self.new.append(term)
@@ -313,9 +313,6 @@ def prepare_chunks(
         done += 1
         _report(progress, min(done * CHUNK, len(articles)), len(articles))
         yield vocabulary.adopt(prepare_chunk(chunk, numbering))
-    if len(numbering.term_counts) > 100_000:
-        # a big ingest in a long-lived process (the bot's /reload): give the memory back
-        clear_piece_cache()
 
 
 def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) -> _Chunk:
