@@ -7,8 +7,9 @@ worker. Anything else analyses in-process.
 
 Work goes in chunks of articles. Each process numbers terms its own way (local ids, so workers
 share nothing) and numbers every white-space-free piece of text it meets, analysing a piece only
-the first time, so a token costs one look-up in a compiled hash table. A chunk reports the terms its process numbered since its last
-chunk; ``Vocabulary.adopt`` maps local ids to the library's ids with one look-up per new term.
+the first time, so a token costs one look-up in a compiled hash table. A chunk reports the terms
+its process numbered since its last chunk; ``Vocabulary.adopt`` maps local ids to the library's
+ids with one look-up per new term.
 """
 
 from __future__ import annotations
