@@ -265,13 +265,10 @@ class Library:
                     store.record_versions(db, versions)  # an unchanged newer version counts
                     _remember_sources(db, read)
                     store.set_meta(db, last_ingest=store.now())
-            if self._index_behind(db):
-                # An earlier ingest stored its articles but never swapped its index in (it
-                # failed, or was killed, after its commit): they count as unchanged now, so
-                # nothing else would ever make them searchable.
-                logger.warning("the index lacks articles stored earlier: building it again")
-                self._index = self._saved_index(db) or self._build_index(db)
-                store.purge_retired(db)
+            # An earlier ingest may have stored its articles but never swapped its index in
+            # (it failed, or was killed, after its commit): they count as unchanged now, so
+            # nothing else would ever make them searchable.
+            self._catch_up_index(db, "the index lacks articles stored earlier: building it again")
         return report
 
     def _store_changed(
@@ -438,6 +435,14 @@ class Library:
         with self._write_lock:
             self._index = self._build_index(self._db())
 
+    def _catch_up_index(self, db: sqlite_utils.Database, warning: str) -> None:
+        """Under the write locks: serve the index of the database's generation if the serving
+        one is behind it (the saved one, else one built now), then purge the retired rows."""
+        if self._index_behind(db):
+            logger.warning(warning)
+            self._index = self._load_or_build_index(db)
+            store.purge_retired(db)
+
     def _index_behind(self, db: sqlite_utils.Database) -> bool:
         """Whether the database holds a generation that the serving index was not built from."""
         assert self._index is not None
@@ -463,10 +468,7 @@ class Library:
             return False
         try:
             with _exclusive(self.path):
-                if self._index_behind(db):
-                    logger.warning("no index was saved for the stored articles: building it")
-                    self._index = self._saved_index(db) or self._build_index(db)
-                    store.purge_retired(db)
+                self._catch_up_index(db, "no index was saved for the stored articles: building it")
                 return True
         except IngestRunning:
             return False
@@ -519,8 +521,7 @@ class Library:
         if now - self._checked_at < self.recheck_seconds:
             return index
         self._checked_at = now
-        generation = store.get_meta(self._db(), "generation", "0")
-        if generation != index.meta.get("generation"):
+        if self._index_behind(self._db()):
             # Only load what the other process saved: never rebuild inside a search. Until its
             # new index is saved, the old one keeps serving (and this is tried again).
             fresh = self._saved_index(self._db())
