@@ -36,8 +36,9 @@ from .fetch import (
     Validators,
     is_url,
 )
+from .readers.html import extract_html
 from .records import Article, FileError, FileSignature, ReadResult, WebMemory
-from .sources import SourceError, build_article, decode, extract_html, split_paragraphs
+from .sources import SourceError, build_article, decode, split_paragraphs
 
 logger = logging.getLogger(__name__)
 
@@ -397,9 +398,9 @@ class _WebReading:
         listed += self._fetch_sources(urls, lists_allowed=True)
         self._fetch_sources([u for u in dict.fromkeys(listed) if u not in fetched], False)
         self._fetch_pages()
-        for path, signature in self.settle_files.items():
-            if path not in self.unsettled:
-                self.result.settled[path] = signature
+        for name, signature in self.settle_files.items():
+            if name not in self.unsettled:
+                self.result.settled[name] = signature
         for url, (validators, listing) in self.settle_urls.items():
             if url not in self.unsettled:
                 self.result.validators[url] = validators
