@@ -1,6 +1,6 @@
 """Read the sources of an ingest into one ``ReadResult``: walk folders for files, read each
 file with its format's reader (``knowledge.readers``), and hand feeds, OPML lists and web pages
-to ``knowledge.feeds``."""
+to ``knowledge.web_reading``."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def read_paths(
         if not problems and _settles(stat.st_mtime_ns):
             result.settled[str(path)] = signature
     if urls or web_files:
-        from .feeds import read_web  # feedparser is loaded only when a feed is read
+        from .web_reading import read_web  # feedparser is loaded only when a feed is read
 
         read_web(urls, web_files, web or WebMemory(), fetch, result)
     return result

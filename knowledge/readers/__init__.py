@@ -22,7 +22,7 @@ first asked for a reader, so nothing else needs to know the new module. A text f
 ``file.data`` with ``knowledge.sources.decode`` (UTF-8, BOMs, UTF-16, detected encodings).
 
 Feeds and OPML lists (``WEB_SUFFIXES``) are no format of this package: their items and feeds may
-need fetching, so ``knowledge.reading`` hands them to ``knowledge.feeds``.
+need fetching, so ``knowledge.reading`` hands them to ``knowledge.web_reading``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 WEB_SUFFIXES = frozenset({".rss", ".atom", ".xml", ".opml"})
-"""Feeds and OPML lists: read with the web sources (``knowledge.feeds``), which can fetch."""
+"""Feeds and OPML lists: read with the web sources (``knowledge.web_reading``), which fetch."""
 
 
 @dataclass(frozen=True)
