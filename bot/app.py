@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import alerts, channels, inline
+from bot import alerts, channels, inline, launch
 from bot import handlers as h
 from bot.messaging import cosmetic
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
@@ -41,9 +41,7 @@ __all__ = ["RedactToken", "build_application", "open_library", "protect_logs"]
 
 def open_library(settings: Settings) -> Library:
     """Open the library, filling a new one from the configured sources, and log what it serves."""
-    from knowledge import Library
-
-    library = Library.open(settings.db_path, default_sources=settings.sources)
+    library = launch.open_library(settings.db_path, settings.sources)
     import_language_choices(settings.db_path, library)
     stats = library.stats()
     logger.info(

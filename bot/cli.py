@@ -1,10 +1,10 @@
-"""The ``articlebot`` command line: a thin layer of click commands over ``knowledge.Library``."""
+"""The ``articlebot`` command line: a thin layer of click commands over ``knowledge.Library``,
+and the bot's commands (``run``, ``chat``), imported only when used."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,38 +13,10 @@ from typing import Any
 
 import click
 
-from bot.config import default_db_path
-from knowledge import BUNDLED_ARTICLES, Hit, KnowledgeError, Library, SearchResult
+from bot.launch import db_option, open_library
+from knowledge import Hit, KnowledgeError, Library, SearchResult
 
-DB_ENV = "ARTICLEBOT_DB"
-
-
-def db_path_from_env() -> Path:
-    """``$ARTICLEBOT_DB``, else ``articlebot.db`` in the user's data folder (XDG)."""
-    env = os.environ.get(DB_ENV)
-    return Path(env).expanduser() if env else default_db_path()
-
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help=f"Library database. Default: ${DB_ENV}, else articlebot.db in your data folder.",
-)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def open_library(db_path: Path | None, *, fill: bool = True, create: bool = True) -> Library:
-    """Open the library, filling a new one with the bundled articles when ``fill``; with
-    ``create`` false, a library that does not exist is an error (a mistyped --db)."""
-    path = db_path or db_path_from_env()
-    if not create and not path.exists():
-        raise click.ClickException(f"no library at {path} (build one with `articlebot ingest`)")
-    try:
-        return Library.open(path, default_sources=[BUNDLED_ARTICLES] if fill else None)
-    except KnowledgeError as error:
-        raise click.ClickException(str(error)) from error
 
 
 class _Commands(click.Group):
@@ -91,7 +63,7 @@ def _echo_json(value: object) -> None:
 )
 @json_option
 @db_option
-def ask(question: str | None, k: int, batch: Any, as_json: bool, db_path: Path | None) -> None:
+def ask(question: str | None, k: int, batch: Any, as_json: bool, db_path: Path) -> None:
     """Answer QUESTION with the best passages of the library.
 
     A library that does not exist yet is first built from the bundled articles.
@@ -99,7 +71,7 @@ def ask(question: str | None, k: int, batch: Any, as_json: bool, db_path: Path |
     if (question is None) == (batch is None):
         raise click.UsageError("give a QUESTION or --batch FILE (not both)")
     with open_library(db_path) as library:
-        if batch is not None:
+        if question is None:  # so a batch was given
             for line in _batch_answers(library, batch, k):
                 click.echo(json.dumps(line, ensure_ascii=False))
             return
@@ -178,7 +150,7 @@ def _marked(hit: Hit, color: bool) -> str:
 )
 @json_option
 @db_option
-def ingest(paths: tuple[str, ...], sync: bool, as_json: bool, db_path: Path | None) -> None:
+def ingest(paths: tuple[str, ...], sync: bool, as_json: bool, db_path: Path) -> None:
     """Add or update the articles in PATHS: files or folders (read recursively), and http(s)
     URLs of RSS/Atom feeds, OPML lists of feeds and article pages.
 
@@ -186,7 +158,7 @@ def ingest(paths: tuple[str, ...], sync: bool, as_json: bool, db_path: Path | No
     .atom, .xml) and OPML lists (.opml). Exits 0 when anything was stored, 1 when every
     source failed.
     """
-    with open_library(db_path, fill=False) as library, _progress(not as_json, "Reading") as bar:
+    with open_library(db_path, None) as library, _progress(not as_json, "Reading") as bar:
         try:
             report = library.ingest(paths, sync=sync, progress=bar)
         except KnowledgeError as error:  # e.g. another ingest of this library is running
@@ -231,7 +203,7 @@ def _progress(wanted: bool, label: str) -> Iterator[Callable[[int, int], None] |
 @click.option("-n", "n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @json_option
 @db_option
-def latest(n: int, as_json: bool, db_path: Path | None) -> None:
+def latest(n: int, as_json: bool, db_path: Path) -> None:
     """List the newest articles by publish date."""
     with open_library(db_path) as library:
         articles = library.latest(n)
@@ -246,9 +218,9 @@ def latest(n: int, as_json: bool, db_path: Path | None) -> None:
 @cli.command()
 @json_option
 @db_option
-def stats(as_json: bool, db_path: Path | None) -> None:
+def stats(as_json: bool, db_path: Path) -> None:
     """Show what the library holds and how it is used."""
-    with open_library(db_path, fill=False, create=False) as library:
+    with open_library(db_path, None, create=False) as library:
         figures = library.stats()
     if as_json:
         _echo_json(figures.as_json())
@@ -273,9 +245,9 @@ def stats(as_json: bool, db_path: Path | None) -> None:
 @cli.command()
 @json_option
 @db_option
-def sources(as_json: bool, db_path: Path | None) -> None:
+def sources(as_json: bool, db_path: Path) -> None:
     """Show where the library's articles come from: count and newest article per source."""
-    with open_library(db_path, fill=False, create=False) as library:
+    with open_library(db_path, None, create=False) as library:
         coverage = library.coverage()
     if as_json:
         _echo_json(coverage.as_json())

@@ -1,7 +1,8 @@
 """Settings for the Telegram bot, read once from environment variables.
 
 Tests build them from a dict: ``Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x"})``.
-The ``.env`` file is loaded by the entry point (``bot.serve``), never here.
+The ``.env`` file is loaded by the entry point (``bot.launch``), never here, and the database
+path is given by it (its ``--db`` option resolves ``ARTICLEBOT_DB``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     admin_ids: frozenset[int] = frozenset()
     db_path: Path = field(default_factory=default_db_path)
+    """The library; the entry point's ``--db`` (or ``$ARTICLEBOT_DB``) gives it."""
     sources: tuple[str | Path, ...] = ()
     """Files and folders (``Path``), and feed/page URLs (``str``: a ``Path`` would mangle them)."""
     admin_chat_id: int | None = None
@@ -51,16 +53,18 @@ class Settings:
     """Seconds between scheduled reloads; None: only /reload."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read and validate the settings; raise ``ConfigError`` with a readable message."""
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, db_path: Path | None = None
+    ) -> Settings:
+        """Read and validate the settings, the library being at ``db_path`` (by default
+        ``articlebot.db`` in the data folder); raise ``ConfigError`` with a readable message."""
         env = os.environ if env is None else env
-        db = _clean(env.get("ARTICLEBOT_DB"))
         sources = _parse_sources(env.get("ARTICLEBOT_SOURCES"))
         channel_ids, channel_usernames = _parse_channels(env.get("ARTICLEBOT_CHANNELS"))
         return cls(
             token=_clean(env.get("TELEGRAM_BOT_TOKEN")),
             admin_ids=frozenset(_parse_ids(env.get("ARTICLEBOT_ADMIN_IDS"))),
-            db_path=Path(db).expanduser() if db else default_db_path(),
+            db_path=db_path or default_db_path(),
             sources=sources or _bundled_articles(),
             admin_chat_id=_parse_chat_id(env.get("ARTICLEBOT_ADMIN_CHAT_ID")),
             api_base_url=_parse_base_url(env.get("TELEGRAM_API_BASE_URL")),

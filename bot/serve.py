@@ -1,12 +1,11 @@
 """Entry points for the bot: ``articlebot run`` (Telegram) and ``articlebot chat`` (terminal).
 
 Both are click commands that ``bot.cli`` registers; they read the environment (and ``.env``),
-open the library and then hand over to the same reply logic.
+open the library (``bot.launch`` does both) and then hand over to the same reply logic.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import re
@@ -14,39 +13,23 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import click
-from dotenv import load_dotenv
 from telegram import Update
 
 from bot import handlers, replies
 from bot.app import build_application, open_library, protect_logs
-from bot.cli import db_option
 from bot.config import ConfigError, Settings
+from bot.launch import BotCommand, db_option, load_settings
 from bot.replies import Reply
-from knowledge import KnowledgeError, Library
+from knowledge import Library
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["chat", "run"]
 
 
-def load_settings(db_path: Path | None) -> Settings:
-    """Settings from the environment and a ``.env`` file, as a click error if invalid."""
-    load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
-    try:
-        settings = Settings.from_env()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
-    if db_path is not None:
-        settings = dataclasses.replace(settings, db_path=db_path)
-    return settings
-
-
 def _open(settings: Settings) -> Library:
-
-    try:
-        return open_library(settings)
-    except KnowledgeError as error:
-        raise click.ClickException(str(error)) from error
+    """The library the bot serves (``chat``'s name for ``bot.app.open_library``)."""
+    return open_library(settings)
 
 
 def _log_at_info() -> None:
@@ -59,7 +42,7 @@ def _log_at_info() -> None:
         root.setLevel(logging.INFO)
 
 
-@click.command()
+@click.command(cls=BotCommand)
 @db_option
 @click.option("--webhook", "webhook_url", metavar="URL", help="Receive updates at this HTTPS URL.")
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Webhook: address to bind.")
@@ -71,7 +54,7 @@ def _log_at_info() -> None:
     "(or $ARTICLEBOT_WEBHOOK_SECRET). Required with --webhook.",
 )
 def run(
-    db_path: Path | None,
+    db_path: Path,
     webhook_url: str | None,
     listen: str,
     port: int,
@@ -93,7 +76,7 @@ def run(
         _check_webhook(webhook_url, secret_token)
     _log_at_info()
     protect_logs(settings.require_token())
-    library = _open(settings)
+    library = open_library(settings)
     application = build_application(settings, library)
     # Telegram sends only the kinds asked for (and keeps the last list when none is given).
     updates = [

@@ -1,12 +1,9 @@
-"""News feeds (RSS, Atom), OPML lists of feeds and article pages on the web -> ``Article`` records.
+"""Parse news feeds (RSS, Atom), OPML lists of feeds and fetched article pages into entries and
+``Article`` records; ``knowledge.web_reading`` fetches them and decides what to read.
 
 A feed item is keyed by its entry's id (or link), dated by its entry, named after its feed, and
-its ``path`` is the feed (URL or file), so reports can name it. An item whose entry holds only a
-summary gets the main text of its linked page, extracted like a saved ``.html`` file. An entry
-that is the one already stored is not read again, and its page not fetched again.
-
-Nothing here raises for bad input: a feed or page that fails (timeout, HTTP error, not a feed,
-no article text) becomes a ``FileError`` in the result and the rest goes on.
+its ``path`` is the feed (URL or file), so reports can name it. A page's text is extracted like
+a saved ``.html`` file's. What cannot be parsed raises ``SourceError``.
 """
 
 from __future__ import annotations
@@ -23,26 +20,15 @@ import xml.etree.ElementTree as ElementTree
 import xml.sax
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .fetch import (
-    NO_VALIDATORS,
-    Fetched,
-    Fetcher,
-    FetchError,
-    FetchOptions,
-    Validators,
-    is_url,
-)
-from .records import Article, FileError, FileSignature, ReadResult, WebMemory
-from .sources import SourceError, build_article, decode, extract_html, split_paragraphs
+from .fetch import Fetched, is_url
+from .readers.html import extract_html
+from .records import Article, FileError
+from .sources import SourceError, build_article, decode, split_paragraphs
 
 logger = logging.getLogger(__name__)
-
-MIN_SUMMARY_WORDS = 50
-"""A summary this long stands in for an item's page when the page cannot be had."""
 
 
 @dataclass(frozen=True)
@@ -342,224 +328,3 @@ def decode_page(fetched: Fetched) -> str:
 def _one_line(value: object) -> str | None:
     text = " ".join(str(value or "").split())
     return text or None
-
-
-# -- reading the web sources of an ingest ---------------------------------------------------------
-
-
-def read_web(
-    urls: list[str],
-    files: list[tuple[Path, FileSignature, bool]],
-    memory: WebMemory,
-    options: FetchOptions | None,
-    result: ReadResult,
-) -> None:
-    """Read feed and OPML ``files`` (path, signature, whether it may be trusted next time) and
-    fetch ``urls`` (feeds, OPML lists, pages), adding what they hold to ``result``."""
-    # The hosts named by the operator may be private (an intranet feed); what they lead to not.
-    fetcher = Fetcher(options, trusted_hosts=_hosts(urls))
-    _WebReading(memory, fetcher, result).run(urls, files)
-
-
-def _hosts(urls: list[str]) -> set[str]:
-    hosts = set()
-    for url in urls:
-        try:
-            hosts.add(urlsplit(url).hostname or "")
-        except ValueError:
-            continue  # not a valid URL: its fetch says so
-    return hosts - {""}
-
-
-class _WebReading:
-    """One ingest's web sources. Items are taken from sources in the order given, each key
-    once: an item that two feeds list belongs to the first."""
-
-    def __init__(self, memory: WebMemory, fetcher: Fetcher, result: ReadResult) -> None:
-        self.memory = memory
-        self.fetcher = fetcher
-        self.result = result
-        self.keys: set[str] = set()
-        self.waiting: list[tuple[Feed, Entry]] = []
-        """Items whose page is to be fetched."""
-        self.unsettled: set[str] = set()
-        """Sources with an item that failed or that its summary stood in for: read again in
-        full next time, so that the item is tried again."""
-        self.settle_files: dict[str, FileSignature] = {}
-        self.settle_urls: dict[str, tuple[Validators, list[str]]] = {}
-        """Web sources read whole: their validators and the keys they list."""
-
-    def run(self, urls: list[str], files: list[tuple[Path, FileSignature, bool]]) -> None:
-        listed: list[str] = []
-        for path, signature, settles in files:
-            listed += self._read_file(path, signature, settles)
-        fetched = set(urls)
-        listed += self._fetch_sources(urls, lists_allowed=True)
-        self._fetch_sources([u for u in dict.fromkeys(listed) if u not in fetched], False)
-        self._fetch_pages()
-        for path, signature in self.settle_files.items():
-            if path not in self.unsettled:
-                self.result.settled[path] = signature
-        for url, (validators, listing) in self.settle_urls.items():
-            if url not in self.unsettled:
-                self.result.validators[url] = validators
-                self.result.listings[url] = listing
-
-    def _read_file(self, path: Path, signature: FileSignature, settles: bool) -> list[str]:
-        """Take the items of a feed file; the feed URLs of an OPML file."""
-        name = str(path)
-        try:
-            data = path.read_bytes()
-            if path.suffix.lower() == ".opml":
-                urls, problems = parse_opml(data, name)
-                self.result.failed.extend(problems)
-                self.result.files[name] = signature
-                return urls
-            self._take_feed(parse_feed(data, name))
-        except OSError as error:
-            self.result.failed.append(FileError(name, f"cannot read the file: {error.strerror}"))
-            return []
-        except SourceError as error:
-            self.result.failed.append(FileError(name, str(error)))
-            return []
-        self.result.files[name] = signature
-        self.result.feeds.add(name)
-        if settles:
-            self.settle_files[name] = signature
-        return []
-
-    def _fetch_sources(self, urls: list[str], lists_allowed: bool) -> list[str]:
-        """Fetch feeds, pages and (when ``lists_allowed``) OPML lists; the URLs they list."""
-        requests = [(url, self.memory.validators.get(url, NO_VALIDATORS)) for url in urls]
-        listed: list[str] = []
-        for url, response in self.fetcher.fetch_all(requests).items():
-            if isinstance(response, FetchError):
-                self.result.failed.append(FileError(url, str(response)))
-            elif response.not_modified:  # what it listed last time counts as unchanged
-                self.result.unchanged_keys.update(self.memory.listings.get(url, []))
-            else:
-                try:
-                    listed += self._take_source(response, lists_allowed)
-                except SourceError as error:
-                    self.result.failed.append(FileError(url, str(error)))
-        return listed
-
-    def _take_source(self, response: Fetched, lists_allowed: bool) -> list[str]:
-        kind = _sniff(response)
-        if kind == "opml":
-            if not lists_allowed:
-                raise SourceError("an OPML list inside an OPML list is not followed")
-            urls, problems = parse_opml(response.content, response.url)
-            self.result.failed.extend(problems)
-            return urls
-        if kind == "feed":
-            media = response.content_type
-            if response.charset:
-                media += f"; charset={response.charset}"
-            feed = parse_feed(response.content, response.url, media)
-            self._take_feed(feed)
-            listing = [entry.key for entry in feed.entries]
-        else:
-            article = page_article(response)
-            if article.key not in self.keys:  # else an earlier feed listed this page
-                self.keys.add(article.key)
-                self.result.articles.append(article)
-            listing = [article.key]
-        self.settle_urls[response.url] = (response.validators, listing)
-        return []
-
-    def _take_feed(self, feed: Feed) -> None:
-        self.result.failed.extend(feed.problems)
-        if feed.problems:
-            self.unsettled.add(feed.origin)
-        for entry in feed.entries:
-            if entry.key in self.keys:
-                continue  # listed by an earlier source too
-            self.keys.add(entry.key)
-            if self.memory.entries.get(entry.key) == entry.fingerprint:
-                self.result.unchanged_keys.add(entry.key)
-            elif entry.paragraphs:
-                self._take_entry(feed, entry, entry.paragraphs, None, remember=True)
-            elif entry.link:
-                self.waiting.append((feed, entry))
-            else:  # a summary without a page to complete it: all there is
-                self._stand_in(feed, entry, "no link to the full article", retry=False)
-
-    def _fetch_pages(self) -> None:
-        links = [(entry.link, NO_VALIDATORS) for _, entry in self.waiting if entry.link]
-        pages = self.fetcher.fetch_all(links)
-        for feed, entry in self.waiting:
-            page = pages[entry.link or ""]
-            try:
-                if isinstance(page, FetchError):
-                    raise SourceError(str(page))
-                meta, paragraphs = extract_html(decode_page(page))
-            except SourceError as error:
-                self._page_failed(feed, entry, str(error))
-                continue
-            self._take_entry(feed, entry, paragraphs, meta, remember=True)
-
-    def _take_entry(
-        self, feed: Feed, entry: Entry, paragraphs: list[str], page: dict | None, remember: bool
-    ) -> None:
-        """Add an item's article; with ``remember``, its entry's fingerprint too, so that its
-        page is not fetched again while the entry stays the same."""
-        try:
-            article = entry_article(feed, entry, paragraphs, page)
-        except SourceError as error:
-            self.unsettled.add(feed.origin)
-            self.result.failed.append(FileError(entry.link or entry.key, str(error)))
-            return
-        self.result.articles.append(article)
-        if remember:
-            self.result.entries[entry.key] = entry.fingerprint
-
-    def _page_failed(self, feed: Feed, entry: Entry, reason: str) -> None:
-        """An item's page could not be had. A stored article read whole from it stays as it is
-        (a passing outage must not replace it with a summary) and the page is tried again next
-        time; a new item may get its summary instead."""
-        if entry.key not in self.memory.entries:
-            self._stand_in(feed, entry, reason, retry=True)
-            return
-        self.unsettled.add(feed.origin)
-        self.result.unchanged_keys.add(entry.key)
-        self.result.failed.append(
-            FileError(
-                entry.link or entry.key,
-                f"{reason} (an item of {feed.origin}, whose stored version is kept)",
-            )
-        )
-
-    def _stand_in(self, feed: Feed, entry: Entry, reason: str, *, retry: bool) -> None:
-        """Store an item's summary instead of its page if it is long enough to be worth quoting,
-        else report the item. With ``retry``, the page is tried again next time."""
-        if sum(len(p.split()) for p in entry.summary) < MIN_SUMMARY_WORDS:
-            self.unsettled.add(feed.origin)  # read again, and the item reported again
-            self.result.failed.append(
-                FileError(
-                    entry.link or entry.key,
-                    f"{reason} (an item of {feed.origin}, whose summary is too short to stand in)",
-                )
-            )
-            return
-        logger.info("%s: %s; its feed's summary stands in", entry.link or entry.key, reason)
-        if retry:
-            self.unsettled.add(feed.origin)
-        self._take_entry(feed, entry, entry.summary, None, remember=not retry)
-
-
-def _sniff(response: Fetched) -> str:
-    """ "feed", "opml" or "page": by the document's first tags, else its content type."""
-    head = response.content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")):
-        return "page"
-    if b"<opml" in head:
-        return "opml"
-    if any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")):
-        return "feed"
-    media = response.content_type
-    if "html" in media:
-        return "page"
-    if any(word in media for word in ("xml", "rss", "atom")):
-        return "feed"
-    raise SourceError(f"neither an article page nor a feed (content type {media or 'unknown'})")

@@ -59,8 +59,8 @@ def user_agent() -> str:
     except importlib.metadata.PackageNotFoundError:
         return "articlebot"
     urls = [u.split(",", 1)[-1].strip() for u in metadata.get_all("Project-URL") or []]
-    homepage = metadata.get("Home-page") or next(iter(urls), None)
-    version = metadata.get("Version")
+    homepage = next(iter(metadata.get_all("Home-page") or urls), None)
+    version = next(iter(metadata.get_all("Version") or []), None)
     return f"articlebot/{version}" + (f" (+{homepage})" if homepage else "")
 
 

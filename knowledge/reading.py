@@ -1,16 +1,19 @@
-"""Read the sources of an ingest: files and folders through ``sources``, feeds, OPML lists and
-web pages through ``feeds``, into one ``ReadResult``."""
+"""Read the sources of an ingest into one ``ReadResult``: walk folders for files, read each
+file with its format's reader (``knowledge.readers``), and hand feeds, OPML lists and web pages
+to ``knowledge.web_reading``."""
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .fetch import is_url
+from .readers import WEB_SUFFIXES, read_file_reporting
 from .records import FileError, FileSignature, ReadResult, WebMemory
-from .sources import WEB_SUFFIXES, SourceError, iter_files, read_file_reporting
+from .sources import SourceError
 
 if TYPE_CHECKING:
     from .fetch import FetchOptions
@@ -55,10 +58,40 @@ def read_paths(
         if not problems and _settles(stat.st_mtime_ns):
             result.settled[str(path)] = signature
     if urls or web_files:
-        from .feeds import read_web  # feedparser is loaded only when a feed is read
+        from .web_reading import read_web  # feedparser is loaded only when a feed is read
 
         read_web(urls, web_files, web or WebMemory(), fetch, result)
     return result
+
+
+def iter_files(paths: Iterable[str | Path], failed: list[FileError]) -> Iterator[Path]:
+    """The files under ``paths``, each once, in a stable order. Missing paths and folders that
+    cannot be listed are added to ``failed`` (so that a sync keeps their articles)."""
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser().resolve()
+        if path.is_dir():
+            files = _walk(path, failed)
+        elif path.is_file():
+            files = [path]
+        else:
+            failed.append(FileError(str(path), "no such file or folder"))
+            continue
+        for file in files:
+            if file not in seen:
+                seen.add(file)
+                yield file
+
+
+def _walk(root: Path, failed: list[FileError]) -> list[Path]:
+    def unreadable(error: OSError) -> None:
+        failed.append(FileError(str(error.filename), f"cannot list the folder: {error.strerror}"))
+
+    files: list[Path] = []
+    for folder, subfolders, names in os.walk(root, onerror=unreadable, followlinks=True):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
+        files.extend(Path(folder, n) for n in names if not n.startswith((".", "_")))
+    return sorted(files)
 
 
 _SETTLED_NS = 2_000_000_000

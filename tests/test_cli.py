@@ -51,6 +51,48 @@ def test_ask_uses_the_env_database_by_default(
     assert (tmp_path / "env.db").exists()
 
 
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_env_database_is_the_data_folders(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ARTICLEBOT_DB", value)
+    assert _invoke(runner, "ask", SEED_QUESTION).exit_code == 0
+    assert (tmp_path / "xdg" / "articlebot" / "articlebot.db").exists()
+
+
+def test_db_option_beats_the_env_and_expands_the_home_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARTICLEBOT_DB", str(tmp_path / "env.db"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert _invoke(runner, "ask", "--db", str(tmp_path / "option.db"), SEED_QUESTION).exit_code == 0
+    assert (tmp_path / "option.db").exists() and not (tmp_path / "env.db").exists()
+    monkeypatch.setenv("ARTICLEBOT_DB", "~/lib.db")
+    assert _invoke(runner, "ask", SEED_QUESTION).exit_code == 0
+    assert (tmp_path / "home" / "lib.db").exists()
+
+
+def test_a_bot_command_reads_the_database_from_a_dotenv_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import click
+
+    from bot.launch import BotCommand, db_option
+
+    @click.command(cls=BotCommand)
+    @db_option
+    def show(db_path: Path) -> None:
+        click.echo(db_path)
+
+    # recorded as unset, so that the value the .env file sets is removed after the test
+    monkeypatch.setenv("ARTICLEBOT_DB", "")
+    monkeypatch.delenv("ARTICLEBOT_DB")
+    write(tmp_path / ".env", f"ARTICLEBOT_DB={tmp_path / 'dotenv.db'}\n")
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(show, []).output.strip() == str(tmp_path / "dotenv.db")
+    assert runner.invoke(show, ["--db", "x.db"]).output.strip() == "x.db"
+
+
 def test_ask_json_shape(runner: CliRunner, db: Path) -> None:
     result = _invoke(runner, "ask", "--db", str(db), "--json", "-k", "2", SEED_QUESTION)
     answer = json.loads(result.output)

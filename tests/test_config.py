@@ -59,6 +59,13 @@ def test_bad_admin_ids_and_base_url_are_clear_errors() -> None:
         Settings.from_env({"TELEGRAM_API_BASE_URL": "127.0.0.1:8081"})
 
 
+def test_the_database_path_is_given_not_read_from_the_env(tmp_path: Path) -> None:
+    env = {"ARTICLEBOT_DB": str(tmp_path / "env.db")}
+    given = Settings.from_env(env, db_path=tmp_path / "given.db")
+    assert given.db_path == tmp_path / "given.db"
+    assert Settings.from_env(env).db_path == tmp_path / "xdg" / "articlebot" / "articlebot.db"
+
+
 def test_language_choices_of_the_old_pickle_file_move_into_the_library(
     library: Library, tmp_path: Path
 ) -> None:

@@ -10,8 +10,9 @@ import pytest
 from bot.config import ConfigError, Settings
 from knowledge import Library
 from knowledge import store as store_module
-from knowledge.feeds import MIN_SUMMARY_WORDS, html_paragraphs
+from knowledge.feeds import html_paragraphs
 from knowledge.fetch import FetchOptions
+from knowledge.web_reading import MIN_SUMMARY_WORDS
 
 from .conftest import write
 from .web_helpers import ATOM, HTML, Site
