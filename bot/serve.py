@@ -17,11 +17,11 @@ import click
 from dotenv import load_dotenv
 from telegram import Update
 
-from bot import handlers, replies
+from bot import handlers, i18n, markup, messages, replies
 from bot.app import build_application, open_library, protect_logs
 from bot.cli import db_option
 from bot.config import ConfigError, Settings
-from bot.replies import Reply
+from bot.messages import Reply
 from knowledge import KnowledgeError, Library
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def _check_webhook(url: str, secret: str | None) -> None:
 
 @click.command()
 @db_option
-@click.option("--lang", type=click.Choice(replies.LANGS), default=None, help="Reply language.")
+@click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help="Reply language.")
 def chat(db_path: Path | None, lang: str | None) -> None:
     """Chat with the bot in the terminal, without Telegram.
 
@@ -165,11 +165,11 @@ class ChatSession:
     def __init__(self, library: Library, settings: Settings, lang: str | None = None) -> None:
         self.library, self.settings, self.override = library, settings, lang
         self.question: str | None = None
-        self.buttons: list[replies.Button] = []
+        self.buttons: list[messages.Button] = []
         self.client_lang = os.environ.get("LANG", "en")[:2]
 
     def lang(self, question: str | None = None) -> str:
-        return replies.choose_lang(self.override, self.client_lang, question)
+        return i18n.choose_lang(self.override, self.client_lang, question)
 
     def handle(self, line: str) -> list[Reply]:
         """The replies to one line typed by the user."""
@@ -188,7 +188,7 @@ class ChatSession:
             return []
         button = self.buttons[number - 1]
         if button.url:
-            return [Reply(replies.escape(button.url))]
+            return [Reply(markup.escape(button.url))]
         lang = self.lang(self.question)
         question_id = replies.feedback_question(b.data for b in self.buttons)
         return handlers.on_button(self.library, button.data, lang, self.question, question_id)
@@ -206,8 +206,8 @@ class ChatSession:
             choice = handlers.language_arg(rest.split())
             if choice:
                 self.override = choice
-                return [Reply(replies.t(choice, "language_set"))]
-            return [Reply(replies.t(lang, "language_choose") + " /language ar | /language en")]
+                return [Reply(i18n.t(choice, "language_set"))]
+            return [Reply(i18n.t(lang, "language_choose") + " /language ar | /language en")]
         if name == "reload":
             return handlers.reload(self.library, self.settings.sources, lang)
         if name == "stats":
@@ -223,7 +223,7 @@ class ChatSession:
         if items:
             self.buttons = []
         for reply in items:
-            click.echo(replies.html_to_text(reply.text))
+            click.echo(markup.html_to_text(reply.text))
             click.echo()
             if reply.buttons:
                 self.buttons = [b for row in reply.buttons for b in row]
