@@ -36,7 +36,7 @@ space, so the point inside "2.2" or "www.example.com" never ends one."""
 _BARE_SENTENCE_END = re.compile(r"(?<=[.!?؟؛…])(?=\s)")
 _SPACE_RUN = re.compile(r"\s+")
 
-_TRAILING = " ,.،؛:-—"
+_TRAILING = " ,.،؛:"
 """What a cut text may not end on before its ellipsis."""
 
 

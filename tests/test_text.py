@@ -50,8 +50,8 @@ def test_shorten_cuts_at_a_word_within_the_limit(text: str, limit: int, expected
 
 def test_shorten_can_keep_white_space_and_choose_what_to_trim() -> None:
     assert shorten("a  b", 10, collapse=False) == "a  b"
-    assert shorten("alpha - beta gamma", 10) == "alpha…"
-    assert shorten("alpha - beta gamma", 10, trailing=" ") == "alpha -…"
+    assert shorten("alpha - beta gamma", 10) == "alpha -…"
+    assert shorten("alpha - beta gamma", 10, trailing=" -") == "alpha…"
 
 
 def test_sentence_end_is_after_closing_quotes_and_never_inside_a_number() -> None:
