@@ -25,7 +25,6 @@ from bot import (
     admin_replies,
     answers,
     bidi,
-    examples,
     follow_replies,
     i18n,
     listings,
@@ -33,6 +32,7 @@ from bot import (
     replies,
 )
 from bot import alerts as alerting
+from bot.examples import example_questions as headline_questions
 from bot.i18n import t
 from bot.limits import LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
 from bot.messages import Button, Reply
@@ -128,7 +128,7 @@ def start(library: Library, lang: str, name: str | None = None) -> Reply:
 def example_questions(library: Library, lang: str = "ar", count: int = 2) -> list[str]:
     """Questions about the newest articles that the library does answer, in ``lang`` first,
     one per article before a second from the same one."""
-    per_article = [examples.example_questions(info.title) for info in library.latest(10)]
+    per_article = [headline_questions(info.title) for info in library.latest(10)]
     depth = max(map(len, per_article), default=0)
     ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
     # Stable: the user's language first, newest articles first within it.

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 LANGS = ("ar", "en")
-"""The languages the bot speaks; the first that a string is missing in falls back to English."""
+"""The languages the bot speaks; any other language gets the English strings."""
 
 Entry: TypeAlias = "str | dict[str, str]"
 
