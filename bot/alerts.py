@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from telegram.error import Forbidden, TelegramError
 
-from bot import replies
+from bot import follow_replies
 from bot.messaging import send
 from knowledge import KnowledgeError, LibraryBusy
 
@@ -103,7 +103,7 @@ async def _send_chat_alerts(context: HasBot, library: Library, plan: ChatAlerts)
     plan = await asyncio.to_thread(library.mark_sent, plan)
     if not plan.alerts:
         return 0
-    reply = replies.format_alerts(plan, plan.lang or "en")
+    reply = follow_replies.format_alerts(plan, plan.lang or "en")
     try:
         message = await send(context, plan.chat_id, reply)
     except Forbidden as error:  # blocked by the user, or removed from the group

@@ -23,8 +23,9 @@ from telegram.request import BaseRequest
 
 from bot import alerts, channels, inline, launch
 from bot import handlers as h
+from bot.i18n import LANGS
 from bot.messaging import cosmetic
-from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
+from bot.replies import ADMIN_COMMANDS, COMMANDS
 
 if TYPE_CHECKING:
     from bot.config import Settings

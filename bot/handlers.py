@@ -21,11 +21,24 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import (
+    admin_replies,
+    answers,
+    bidi,
+    follow_replies,
+    i18n,
+    listings,
+    markup,
+    replies,
+)
 from bot import alerts as alerting
-from bot import replies
+from bot.examples import example_questions as headline_questions
+from bot.i18n import t
+from bot.limits import LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
+from bot.messages import Button, Reply
 from bot.messaging import cosmetic, edit, send, send_all
-from bot.replies import LATEST_MAX, MAX_RESULTS, PAGE_SIZE, Reply, t
 from knowledge import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS, LibraryBusy
+from knowledge.text import clean_text
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -62,7 +75,7 @@ def answer(
     if not result.answered or len(result.hits) <= page * PAGE_SIZE:
         return None
     votes = library.votes(question_id) if question_id is not None else None
-    return replies.format_answer(result, lang, page, question_id=question_id, votes=votes)
+    return answers.format_answer(result, lang, page, question_id=question_id, votes=votes)
 
 
 def ask(library: Library, question: str, lang: str) -> Reply:
@@ -74,13 +87,13 @@ def ask(library: Library, question: str, lang: str) -> Reply:
     example = example_question(library, lang) if result.reason == "empty" else None
     if not result.answered:
         question_id = None
-    return replies.format_answer(result, lang, 0, example, question_id=question_id)
+    return answers.format_answer(result, lang, 0, example, question_id=question_id)
 
 
 def example_question(library: Library, lang: str) -> str:
     """One question the library answers, for hints; a generic one if it has none."""
     examples = example_questions(library, lang, 1)
-    return examples[0] if examples else replies.t_plain(lang, "example_question")
+    return examples[0] if examples else i18n.t_plain(lang, "example_question")
 
 
 def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply | None:
@@ -89,37 +102,37 @@ def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply | 
     items = library.latest(n + 1, offset)
     if not items and offset > 0:
         return None
-    return replies.format_latest(items[:n], lang, offset, n, has_more=len(items) > n)
+    return listings.format_latest(items[:n], lang, offset, n, has_more=len(items) > n)
 
 
 def show_article(library: Library, article_id: int, lang: str) -> list[Reply]:
     article = library.article(article_id)
     if article is None:
         return [Reply(t(lang, "article_gone"))]
-    return replies.format_article(article, lang)
+    return listings.format_article(article, lang)
 
 
 def start(library: Library, lang: str, name: str | None = None) -> Reply:
     """The greeting: what the library holds and two questions it can answer."""
     stats = library.stats()
-    articles = replies.count_articles(stats.articles, lang)
+    articles = i18n.count_articles(stats.articles, lang)
     text = t(lang, "start", name=f", {name}" if name else "", articles=articles)
     examples = example_questions(library, lang)
     if examples:
         text += "\n\n" + t(lang, "start_examples")
-        text += "".join(f"\n• <code>{replies.escape(q)}</code>" for q in examples)
+        text += "".join(f"\n• <code>{markup.escape(q)}</code>" for q in examples)
     text += "\n\n" + t(lang, "help").split("\n\n", 1)[-1]
-    return Reply(replies.apply_bidi(text, lang == "ar"))
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
 
 
 def example_questions(library: Library, lang: str = "ar", count: int = 2) -> list[str]:
     """Questions about the newest articles that the library does answer, in ``lang`` first,
     one per article before a second from the same one."""
-    per_article = [replies.example_questions(info.title) for info in library.latest(10)]
+    per_article = [headline_questions(info.title) for info in library.latest(10)]
     depth = max(map(len, per_article), default=0)
     ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
     # Stable: the user's language first, newest articles first within it.
-    ranked.sort(key=lambda q: replies.is_arabic(q) != (lang == "ar"))
+    ranked.sort(key=lambda q: i18n.is_arabic(q) != (lang == "ar"))
     found: list[str] = []
     for question in ranked:
         if question not in found and library.search(question, k=1).answered:
@@ -131,16 +144,16 @@ def example_questions(library: Library, lang: str = "ar", count: int = 2) -> lis
 
 def help_reply(lang: str, admin: bool) -> Reply:
     text = t(lang, "help") + (t(lang, "help_admin") if admin else "")
-    return Reply(replies.apply_bidi(text, lang == "ar"))
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
 
 
 def stats(library: Library, lang: str) -> Reply:
-    return replies.format_stats(library.stats(), lang)
+    return admin_replies.format_stats(library.stats(), lang)
 
 
 def coverage(library: Library, lang: str) -> Reply:
     """/sources: where the articles come from and when the library last changed."""
-    return replies.format_coverage(library.coverage(), lang)
+    return listings.format_coverage(library.coverage(), lang)
 
 
 @dataclass(frozen=True)
@@ -159,7 +172,7 @@ class ReloadOutcome:
     def replies(self, lang: str) -> list[Reply]:
         if self.report is None:
             return [Reply(t(lang, "reload_failed", reason=self.error or "?"))]
-        return replies.format_reload_report(self.report, lang)
+        return admin_replies.format_reload_report(self.report, lang)
 
 
 def reload_sources(library: Library, sources: Sequence[str | Path]) -> ReloadOutcome:
@@ -185,15 +198,15 @@ def follow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
     except LibraryBusy:
         return Reply(t(lang, "busy"))
     limit = MAX_FOLLOWS if status == "limit" else MAX_PHRASE_CHARS
-    example = replies.t_plain(lang, "follow_example")
-    text = replies.follow_status(status, phrase, lang, example, ALERTS_PER_CHAT, limit)
-    return Reply(replies.apply_bidi(text, lang == "ar"))
+    example = i18n.t_plain(lang, "follow_example")
+    text = follow_replies.follow_status(status, phrase, lang, example, ALERTS_PER_CHAT, limit)
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
 
 
 def following(library: Library, chat_id: int, lang: str, lead: str = "") -> Reply:
     """``/following``: the chat's phrases, each with a button to stop it."""
-    example = replies.t_plain(lang, "follow_example")
-    return replies.format_follows(library.follows(chat_id), lang, example, lead)
+    example = i18n.t_plain(lang, "follow_example")
+    return follow_replies.format_follows(library.follows(chat_id), lang, example, lead)
 
 
 def unfollow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
@@ -211,7 +224,7 @@ def unfollow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
         text = t(lang, "unfollow_all_done", count=len(removed))
     else:
         text = t(lang, "unfollow_done", phrase=removed[0].phrase)
-    return Reply(replies.apply_bidi(text, lang == "ar"))
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
 
 
 def vote(library: Library, args: Sequence[int | str], user_id: int) -> Votes | None:
@@ -252,7 +265,7 @@ def extract_question(text: str, bot_username: str | None) -> str:
     text = re.sub(r"^/\w+(@\w+)?", "", text.strip())
     if bot_username:
         text = re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.IGNORECASE)
-    return replies.clean_question(text)
+    return clean_text(text, MAX_QUESTION, typed=True)
 
 
 # --- throttling ---------------------------------------------------------------------------------
@@ -320,7 +333,7 @@ def user_lang(
     user = update.effective_user
     # One indexed read: the choice lives in the library, so every bot instance on it agrees.
     override = _library(context).language(user.id) if user else None
-    return replies.choose_lang(override, user.language_code if user else None, question)
+    return i18n.choose_lang(override, user.language_code if user else None, question)
 
 
 async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -461,7 +474,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send(context, update.effective_chat.id, reply)
         return
     lang = user_lang(update, context)
-    buttons = ((replies.Button("العربية", "g|ar"), replies.Button("English", "g|en")),)
+    buttons = ((Button("العربية", "g|ar"), Button("English", "g|en")),)
     await send(context, update.effective_chat.id, Reply(t(lang, "language_choose"), buttons))
 
 
@@ -719,7 +732,7 @@ def _with_votes(markup: InlineKeyboardMarkup, votes: Votes) -> InlineKeyboardMar
         for button in row:
             kind, args = replies.parse_callback(button.callback_data)
             if kind == "f":
-                label = replies.feedback_label(args[1] == 1, votes)
+                label = answers.feedback_label(args[1] == 1, votes)
                 button = InlineKeyboardButton(label, callback_data=button.callback_data)
             new_row.append(button)
         rows.append(new_row)
@@ -759,7 +772,7 @@ async def _on_unfollow_button(
 
 async def answer_query(query: CallbackQuery, html_text: str = "", alert: bool = False) -> None:
     """Answer a callback query; failing (a query too old after a restart) is only logged."""
-    text = replies.visible_text(html_text)[:200] or None
+    text = markup.visible_text(html_text)[:200] or None
     await cosmetic(query.answer(text, show_alert=alert), "answerCallbackQuery")
 
 
@@ -768,7 +781,7 @@ def _question_of(message: Message, bot_username: str | None) -> str | None:
     original = message.reply_to_message
     if original is not None and original.text:
         return extract_question(original.text, bot_username) or None
-    return replies.question_from_answer(message.text)
+    return answers.question_from_answer(message.text)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

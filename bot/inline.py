@@ -23,10 +23,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import answers, i18n
 from bot import handlers as h
-from bot import replies
+from bot.limits import MAX_QUESTION
+from bot.messages import InlineItem
 from bot.messaging import NO_PREVIEW
-from bot.replies import InlineItem
+from knowledge.text import clean_text
 
 if TYPE_CHECKING:
     from knowledge import Hit, Library
@@ -59,7 +61,7 @@ class InlinePage:
 def inline_page(library: Library, query: str, offset: int, lang: str) -> InlinePage:
     """The results from ``offset`` on: the best-matching articles for a question, the newest
     articles for an empty query."""
-    question = replies.clean_question(query)
+    question = clean_text(query, MAX_QUESTION, typed=True)
     if not 0 <= offset < MAX_RESULTS:
         return InlinePage([])
     if not question:
@@ -69,7 +71,7 @@ def inline_page(library: Library, query: str, offset: int, lang: str) -> InlineP
         return InlinePage([], unanswered=offset == 0)
     hits, query_shown = found
     page = hits[offset : min(offset + PAGE, MAX_RESULTS)]
-    items = [replies.format_inline_hit(hit, query_shown, lang) for hit in page]
+    items = [answers.format_inline_hit(hit, query_shown, lang) for hit in page]
     return InlinePage(items, _next_offset(offset, len(page), len(hits)))
 
 
@@ -98,7 +100,7 @@ def _newest(library: Library, offset: int, lang: str) -> InlinePage:
     infos = library.latest(PAGE + 1, offset)
     page = infos[: min(PAGE, MAX_RESULTS - offset)]
     articles = [library.article(info.id) for info in page]
-    items = [replies.format_inline_article(a, lang) for a in articles if a is not None]
+    items = [answers.format_inline_article(a, lang) for a in articles if a is not None]
     return InlinePage(items, _next_offset(offset, len(page), offset + len(infos)))
 
 
@@ -110,7 +112,7 @@ def _next_offset(offset: int, shown: int, available: int) -> str:
 
 def query_lang(query: str) -> str:
     """Arabic for a question in Arabic script, else English."""
-    return "ar" if replies.is_arabic(query) else "en"
+    return "ar" if i18n.is_arabic(query) else "en"
 
 
 # --- Telegram ----------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     page = await asyncio.to_thread(inline_page, library, query.query, offset, lang)
     button = None
     if page.unanswered:
-        text = replies.t_plain(lang, "inline_no_answer")
+        text = i18n.t_plain(lang, "inline_no_answer")
         button = InlineQueryResultsButton(text, start_parameter=START_PARAMETER)
     try:
         await query.answer(

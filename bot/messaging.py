@@ -23,8 +23,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TimedOut
 
-from bot import replies
-from bot.replies import Reply
+from bot import splitting
+from bot.messages import Reply
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -123,7 +123,7 @@ async def send(
         if not _is_entity_error(error):
             raise
         logger.warning("HTML refused (%s); sending plain text", error)
-    pieces = replies.plain_pieces(reply.text)
+    pieces = splitting.plain_pieces(reply.text)
     message = None
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
@@ -176,7 +176,7 @@ async def edit(context: HasBot, message: Message, reply: Reply) -> None:
         if not _is_entity_error(error):
             raise
         logger.warning("HTML refused (%s); editing as plain text", error)
-        await _retrying(lambda: edit_message(replies.plain_pieces(reply.text)[0], False))
+        await _retrying(lambda: edit_message(splitting.plain_pieces(reply.text)[0], False))
 
 
 async def cosmetic(call: Awaitable[object], what: str) -> None:

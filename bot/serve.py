@@ -15,11 +15,11 @@ from urllib.parse import urlparse
 import click
 from telegram import Update
 
-from bot import handlers, replies
+from bot import handlers, i18n, markup, messages, replies
 from bot.app import build_application, open_library, protect_logs
 from bot.config import ConfigError, Settings
 from bot.launch import BotCommand, db_option, load_settings
-from bot.replies import Reply
+from bot.messages import Reply
 from knowledge import Library
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def _check_webhook(url: str, secret: str | None) -> None:
 
 @click.command()
 @db_option
-@click.option("--lang", type=click.Choice(replies.LANGS), default=None, help="Reply language.")
+@click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help="Reply language.")
 def chat(db_path: Path | None, lang: str | None) -> None:
     """Chat with the bot in the terminal, without Telegram.
 
@@ -148,11 +148,11 @@ class ChatSession:
     def __init__(self, library: Library, settings: Settings, lang: str | None = None) -> None:
         self.library, self.settings, self.override = library, settings, lang
         self.question: str | None = None
-        self.buttons: list[replies.Button] = []
+        self.buttons: list[messages.Button] = []
         self.client_lang = os.environ.get("LANG", "en")[:2]
 
     def lang(self, question: str | None = None) -> str:
-        return replies.choose_lang(self.override, self.client_lang, question)
+        return i18n.choose_lang(self.override, self.client_lang, question)
 
     def handle(self, line: str) -> list[Reply]:
         """The replies to one line typed by the user."""
@@ -171,7 +171,7 @@ class ChatSession:
             return []
         button = self.buttons[number - 1]
         if button.url:
-            return [Reply(replies.escape(button.url))]
+            return [Reply(markup.escape(button.url))]
         lang = self.lang(self.question)
         question_id = replies.feedback_question(b.data for b in self.buttons)
         return handlers.on_button(self.library, button.data, lang, self.question, question_id)
@@ -189,8 +189,8 @@ class ChatSession:
             choice = handlers.language_arg(rest.split())
             if choice:
                 self.override = choice
-                return [Reply(replies.t(choice, "language_set"))]
-            return [Reply(replies.t(lang, "language_choose") + " /language ar | /language en")]
+                return [Reply(i18n.t(choice, "language_set"))]
+            return [Reply(i18n.t(lang, "language_choose") + " /language ar | /language en")]
         if name == "reload":
             return handlers.reload(self.library, self.settings.sources, lang)
         if name == "stats":
@@ -206,7 +206,7 @@ class ChatSession:
         if items:
             self.buttons = []
         for reply in items:
-            click.echo(replies.html_to_text(reply.text))
+            click.echo(markup.html_to_text(reply.text))
             click.echo()
             if reply.buttons:
                 self.buttons = [b for row in reply.buttons for b in row]

@@ -17,11 +17,9 @@ from itertools import chain
 
 import Stemmer
 
-ANALYSER_VERSION = "ar-light10+alef+plurals-en-snowball-4"
+from .text import strip_bidi
 
-# Bidi controls are invisible but change how a word compares: strip them before anything else.
-BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
-_BIDI_TABLE = str.maketrans("", "", BIDI_CONTROLS)
+ANALYSER_VERSION = "ar-light10+alef+plurals-en-snowball-4"
 
 # Arabic diacritics (harakat, tanween, shadda, sukun, superscript alef, Quranic marks) and tatweel.
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
@@ -79,7 +77,7 @@ _english = Stemmer.Stemmer("english")
 
 def normalise(word: str) -> str:
     """NFKC, no bidi controls, diacritics or tatweel, folded letters and digits, case-folded."""
-    text = unicodedata.normalize("NFKC", word.translate(_BIDI_TABLE))
+    text = unicodedata.normalize("NFKC", strip_bidi(word))
     return _STRIP_MARKS.sub("", text).translate(_FOLD).casefold()
 
 
@@ -314,8 +312,3 @@ def analyse_spans(text: str) -> Iterator[tuple[str, int, int]]:
     for match in RAW_WORD.finditer(text):
         for term in analyse_word(match.group()):
             yield term, match.start(), match.end()
-
-
-def strip_bidi(text: str) -> str:
-    """``text`` without Unicode bidi control characters."""
-    return text.translate(_BIDI_TABLE)

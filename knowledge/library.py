@@ -25,7 +25,7 @@ import numpy as np
 import sqlite_utils
 
 from . import store
-from .analysis import ANALYSER_VERSION, analyse_query, analyse_spans, strip_bidi
+from .analysis import ANALYSER_VERSION, analyse_query, analyse_spans
 from .fetch import FetchOptions, is_url
 from .index import BM25Index, BM25Params, IndexFileError
 from .passages import sentence_spans
@@ -50,6 +50,7 @@ from .records import (
     Votes,
     WebMemory,
 )
+from .text import strip_bidi
 
 logger = logging.getLogger(__name__)
 

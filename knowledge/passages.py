@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .records import Passage
+from .text import SENTENCE_END
 
 MIN_WORDS = 12
 """A paragraph shorter than this joins its neighbour."""
@@ -20,9 +21,6 @@ MAX_CHARS = 1500
 """Hard cap, well under Telegram's 4096, for a sentence that never ends."""
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-# A sentence ends at . ! ? ؟ ؛ … (and any closing quotes) followed by white space, so the point
-# inside "2.2" or "www.example.com" never ends one.
-_SENTENCE_END = re.compile(r"""(?<=[.!?؟؛…])["'»”’)\]]*(?=\s)""")
 _WORD = re.compile(r"\S+")
 
 Span = tuple[int, int]
@@ -43,7 +41,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     """Offsets of the sentences of ``text[start:end]``, stripped of white space."""
     end = len(text) if end is None else end
     spans = []
-    for match in _SENTENCE_END.finditer(text, start, end):
+    for match in SENTENCE_END.finditer(text, start, end):
         spans.append((start, match.end()))
         start = match.end()
     spans.append((start, end))

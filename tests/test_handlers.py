@@ -161,7 +161,7 @@ def bot_message(call_params: dict, reply_to: dict | None = None, message_id: int
 
 
 def _plain(html_text: str) -> str:
-    from bot.replies import visible_text
+    from bot.markup import visible_text
 
     return visible_text(html_text)
 
@@ -801,7 +801,7 @@ async def test_sources_lists_origins_for_everyone(bot: Bot) -> None:
 
 
 async def test_sources_caps_the_list(bot: Bot, library: Library) -> None:
-    from bot.replies import SOURCES_SHOWN
+    from bot.listings import SOURCES_SHOWN
     from knowledge import Article
 
     library.add_articles(
@@ -1309,7 +1309,7 @@ async def ask_inline(bot: Bot, query: str, offset: str = "", **kwargs: Any) -> d
 
 def check_results(params: dict, library: Library) -> None:
     """Valid results: one per article, each message valid HTML quoting only the library."""
-    from bot.replies import visible_text
+    from bot.markup import visible_text
 
     results = params["results"]
     assert len({r["id"] for r in results}) == len(results) <= 50

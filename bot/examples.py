@@ -1,0 +1,80 @@
+"""Example questions made from headlines: what a reader might type about an article (a speaker's
+words, a name in «», the headline's first clause). The caller keeps those the library answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.i18n import is_arabic
+from knowledge.text import clean_text
+
+__all__ = ["example_questions"]
+
+# Headline labels that look like a speaker ("عاجل: ...") but are not one.
+_LABELS = {
+    "عاجل", "فيديو", "بالفيديو", "بالصور", "صور", "تقرير", "خاص", "حصري", "مباشر", "رأي",
+    "تحليل", "إنفوغراف", "breaking", "video", "watch", "live", "update", "exclusive", "opinion",
+    "analysis", "photos", "explainer", "report",
+}  # fmt: skip
+# Words that open a new clause in a headline: a topic stops before them.
+_CLAUSE = {
+    "بعد", "قبل", "خلال", "رغم", "منذ", "عقب", "إثر", "اثر", "وسط", "حتى", "لأن", "بينما",
+    "after", "before", "amid", "despite", "following", "while", "since", "as", "because",
+    "during", "says", "said",
+}  # fmt: skip
+# Words a topic should not end on.
+_DANGLING = {
+    "في", "من", "على", "إلى", "الى", "عن", "مع", "بين", "أن", "إن", "ان", "التي", "الذي", "و",
+    "أو", "ثم", "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "and", "or",
+    "from", "by", "its", "his", "her", "their",
+}  # fmt: skip
+_SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
+_GUILLEMETS = re.compile(r"«\s*([^«»]{2,40}?)\s*»")
+
+
+def example_questions(title: str) -> list[str]:
+    """What a reader might type about an article, made from its headline, best first.
+
+    A headline that quotes someone ("Name: ...") gives "What did Name say?", a name in «» gives
+    "ما «...»؟", and the headline's first clause is a short topic. The caller keeps those the
+    library does answer.
+    """
+    title = clean_text(title, 300, typed=True).strip(" .")
+    arabic = is_arabic(title)
+    found: list[str] = []
+    topic = _topic(title)
+    speaker = _SPEAKER.fullmatch(title)
+    if speaker:
+        who = speaker[1].strip()
+        # A quoted or numbered lead ("«X»: ...", "2021: ...") names a topic, not a speaker.
+        plain = not re.search("[\\d«»\"“”']", who)
+        if plain and 1 <= len(who.split()) <= 4 and who.lower() not in _LABELS:
+            found.append(f"ماذا قال {who}؟" if arabic else f"What did {who} say?")
+            topic = ""  # what follows is their words, not a topic
+        else:
+            topic = _topic(speaker[2])
+    if arabic:
+        for name in _GUILLEMETS.findall(title):
+            if 1 <= len(name.split()) <= 4:
+                found.append(f"ما «{name}»؟")
+    if topic:
+        found.append(topic)
+    return found
+
+
+def _topic(headline: str, max_words: int = 6) -> str:
+    """The first clause of a headline, at most ``max_words`` words, ending on a content word."""
+    words: list[str] = []
+    for word in re.split(r"\s+", re.split(r"[.:;!?؛؟،,|—–]", headline, maxsplit=1)[0].strip()):
+        bare = word.strip("\"'«»“”()[]").lower()
+        if not bare or (words and bare in _CLAUSE) or len(words) == max_words:
+            break
+        words.append(word)
+    while words and words[-1].strip("\"'«»“”()[]").lower() in _DANGLING:
+        words.pop()
+    topic = " ".join(words)
+    # An unbalanced quote mark left by the cut would look broken.
+    if topic.count("«") != topic.count("»") or topic.count('"') % 2:
+        topic = re.sub('[«»"]', "", topic)
+    return topic if len(words) >= 2 else ""

@@ -1,0 +1,124 @@
+"""The bot's languages: strings by key from a file per language, plurals and dates through Babel,
+and which language a reply should be in.
+
+The strings live in ``bot/strings/<lang>.yaml`` (package data), read once. A string is an HTML
+template with ``{placeholders}``; a mapping is a plural, its forms by Babel's plural category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from importlib import resources
+from typing import TypeAlias
+
+import yaml
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+
+from bot.bidi import ARABIC, LATIN
+from bot.markup import escape
+
+__all__ = [
+    "LANGS",
+    "choose_lang",
+    "count_articles",
+    "format_date",
+    "is_arabic",
+    "plural",
+    "strings",
+    "t",
+    "t_plain",
+]
+
+LANGS = ("ar", "en")
+"""The languages the bot speaks; any other language gets the English strings."""
+
+Entry: TypeAlias = "str | dict[str, str]"
+
+
+@cache
+def strings(lang: str) -> dict[str, Entry]:
+    """The strings of ``lang`` (one of ``LANGS``) by key, read once from its file."""
+    text = (resources.files("bot") / "strings" / f"{lang}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"bot/strings/{lang}.yaml is not a mapping of keys to strings")
+    return data
+
+
+def _template(lang: str, key: str) -> str:
+    entry = strings(lang if lang in LANGS else "en").get(key) or strings("en")[key]
+    if not isinstance(entry, str):
+        raise TypeError(f"string {key!r} is a plural: use plural()")
+    return entry
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The localized HTML template ``key``, with ``values`` escaped and filled in."""
+    return _template(lang, key).format(**{k: escape(str(v)) for k, v in values.items()})
+
+
+def t_plain(lang: str, key: str, **values: object) -> str:
+    """A localized string for a button label (plain text, no HTML)."""
+    return _template(lang, key).format(**{k: str(v) for k, v in values.items()})
+
+
+def plural(lang: str, key: str, n: int) -> str:
+    """The form of plural ``key`` that ``lang``'s grammar wants for ``n`` (plain text), with
+    ``{count}`` the number with thousands separators."""
+    lang = lang if lang in LANGS else "en"
+    forms = strings(lang)[key]
+    if not isinstance(forms, dict):
+        raise TypeError(f"string {key!r} is not a plural")
+    form = forms.get(_locale(lang).plural_form(n)) or forms["other"]
+    return form.format(count=f"{n:,}")
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale(lang)
+
+
+def count_articles(n: int, lang: str) -> str:
+    """``n`` news articles, with the noun in the form the language's grammar wants for ``n``."""
+    return plural(lang, "articles", n)
+
+
+def format_date(published: str | None, lang: str) -> str:
+    """``2021-05-21`` -> ``21 May 2021`` / ``21 مايو 2021``; unknown forms are shown as given."""
+    if not published:
+        return ""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", published)
+    try:
+        day = dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:  # no such day
+        day = None
+    if day is None:
+        return published[:25]
+    # "yyyy": the year as written, four digits (CLDR's "y" would drop a leading zero).
+    return babel_format_date(day, "d MMMM yyyy", locale=lang if lang in LANGS else "en")
+
+
+# --- which language ---------------------------------------------------------------------------
+
+
+def is_arabic(text: str) -> bool:
+    """Whether most letters in ``text`` are Arabic."""
+    arabic = len(re.findall(f"[{ARABIC}]", text))
+    latin = len(re.findall(f"[{LATIN}]", text))
+    return arabic > 0 and arabic >= latin
+
+
+def choose_lang(
+    override: str | None, language_code: str | None, question: str | None = None
+) -> str:
+    """The reply language: the user's choice; else Arabic for an Arabic client or an Arabic
+    question; else English."""
+    if override in LANGS:
+        return override
+    primary = (language_code or "").split("-")[0].split("_")[0].lower()
+    if primary == "ar" or (question and is_arabic(question)):
+        return "ar"
+    return "en"

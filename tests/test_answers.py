@@ -1,0 +1,142 @@
+"""bot.answers: answer pages, no-answer replies and feedback buttons; HTML that Telegram accepts,
+within limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import answers, markup, replies
+from bot.answers import format_answer
+from bot.markup import visible_len
+from bot.replies import parse_callback
+from knowledge import Hit, SearchResult
+from tests.reply_helpers import hit, labels, result
+from tests.telegram_helpers import assert_telegram_html
+
+
+def test_answer_bolds_matches_and_links_the_title() -> None:
+    reply = format_answer(result([hit()]), "ar")
+    assert_telegram_html(reply.text)
+    assert "<b>سيف</b> القدس" in reply.text
+    assert 'href="https://example.com/a?x=1&amp;y=2"' in reply.text
+    assert "21 مايو 2021" in reply.text
+    assert "a|1" in labels(reply)
+
+
+def test_best_sentence_comes_first() -> None:
+    text = "First sentence about cats. The answer about Gaza is here. Last one."
+    start = text.index("The answer")
+    h = hit(text, span=(start, text.index("Last")), matches=((text.index("Gaza"), start + 20),))
+    reply = format_answer(result([h], "gaza"), "en")
+    assert_telegram_html(reply.text)
+    quote = reply.text.index("<blockquote>")
+    assert reply.text.index("The answer", quote) < reply.text.index("First sentence")
+
+
+def test_every_dynamic_string_is_escaped() -> None:
+    evil = "<script>&amp; & </b>"
+    h = hit("Text with <tags> & ampersands. More <b>text</b>.", title=evil, url="javascript:x()")
+    h = Hit(**{**h.__dict__, "source": evil})
+    reply = format_answer(result([h], query=evil), "en")
+    assert_telegram_html(reply.text)
+    assert "<script>" not in reply.text
+    assert "javascript" not in reply.text  # not a link Telegram accepts
+
+
+def test_hits_of_one_article_are_grouped_under_one_title() -> None:
+    hits = [hit(passage_id=1), hit(article_id=2, passage_id=2, title="Other"), hit(passage_id=3)]
+    reply = format_answer(result(hits), "ar")
+    assert reply.text.count("سيف القدس</a>") == 1
+    shown = markup.visible_text(reply.text)
+    assert shown.index("2. ") < shown.index("Other") < shown.index("3. ")
+    assert labels(reply) == ["a|1", "a|2"]
+
+
+def test_more_button_only_when_there_is_more() -> None:
+    hits = [hit(passage_id=i) for i in range(1, 5)]
+    first = format_answer(result(hits), "en", page=0)
+    assert "m|1" in labels(first)
+    second = format_answer(result(hits), "en", page=1)
+    assert "m|1" not in labels(second)
+    assert "m|0" in labels(second)
+    assert "4. " in markup.visible_text(second.text)
+
+
+def test_huge_passages_still_fit_in_one_message() -> None:
+    long_text = ("كلمة طويلة جدا في نص المقال " * 400).strip()
+    hits = [hit(long_text, passage_id=i, span=(0, len(long_text))) for i in range(3)]
+    reply = format_answer(result(hits), "ar")
+    assert_telegram_html(reply.text)
+    assert visible_len(reply.text) <= 4096
+
+
+@pytest.mark.parametrize("reason", ["empty", "stopwords", "no_match", "off_topic"])
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_no_answer_is_kind_and_offers_latest(reason: str, lang: str) -> None:
+    res = SearchResult(query="<?>", answered=False, reason=reason)
+    reply = format_answer(res, lang)
+    assert_telegram_html(reply.text)
+    assert labels(reply) == ["l|0|5"]
+    assert ("/latest" in reply.text) == (reason in ("no_match", "off_topic"))
+
+
+def test_unanswered_result_never_shows_a_passage() -> None:
+    res = SearchResult(query="weather", answered=False, hits=[hit()], reason="off_topic")
+    reply = format_answer(res, "en")
+    assert "قاسم" not in reply.text
+
+
+def test_question_can_be_read_back_from_the_answer() -> None:
+    reply = format_answer(result([hit()], query="ما هي <معركة> سيف القدس؟"), "ar")
+    plain = markup.visible_text(reply.text)
+    assert answers.question_from_answer(plain) == "ما هي <معركة> سيف القدس؟"
+    assert answers.question_from_answer("hello") is None
+
+
+def test_bidi_controls_in_articles_are_dropped() -> None:
+    h = hit("نص \u202eمقلوب\u202c هنا.", matches=())
+    reply = format_answer(result([h]), "ar")
+    assert "\u202e" not in reply.text
+
+
+def test_fold_does_not_repeat_a_best_sentence_that_opens_the_passage() -> None:
+    text = "The answer about Gaza is here. Then some context follows. And more."
+    h = hit(text, span=(0, text.index(" Then")), matches=((text.index("Gaza"), 20),))
+    reply = format_answer(result([h], "gaza"), "en")
+    assert_telegram_html(reply.text)
+    fold = reply.text.split("<blockquote expandable>")[1]
+    assert "The answer" not in fold and fold.startswith("… Then some context")
+    # In the middle, the fold is the whole passage, in order.
+    start = text.index("Then")
+    h = hit(text, span=(start, text.index(" And")), matches=())
+    fold = format_answer(result([h], "gaza"), "en").text.split("<blockquote expandable>")[1]
+    assert fold.startswith("The answer") and "And more." in fold
+
+
+def test_callback_data_fits_64_bytes() -> None:
+    hits = [hit(article_id=10**9 - i, passage_id=i) for i in range(4)]
+    for b in (b for row in format_answer(result(hits), "ar").buttons for b in row):
+        assert len(b.data.encode()) <= 64
+
+
+def test_feedback_buttons_fit_64_bytes_or_are_left_out() -> None:
+    biggest = 10**9 - 1
+    hits = [hit(article_id=biggest - i, passage_id=biggest - i) for i in range(4)]
+    reply = format_answer(result(hits), "ar", question_id=biggest)
+    votes = [b for row in reply.buttons for b in row if b.data.startswith("f|")]
+    assert [b.label for b in votes] == ["👍", "👎"]
+    assert all(len(b.data.encode()) <= 64 and parse_callback(b.data)[0] == "f" for b in votes)
+    assert replies.feedback_question(b.data for row in reply.buttons for b in row) == biggest
+    too_big = format_answer(result(hits), "ar", question_id=10**9)
+    assert not any(b.data.startswith("f|") for row in too_big.buttons for b in row)
+
+
+def test_feedback_labels_count_the_votes() -> None:
+    from knowledge import Votes
+
+    reply = format_answer(result([hit()]), "en", question_id=5, votes=Votes(2, 0))
+    labels = [b.label for row in reply.buttons for b in row if b.data.startswith("f|")]
+    assert labels == ["👍 2", "👎"]
+    assert not any(
+        b.data.startswith("f|") for row in format_answer(result([hit()]), "en").buttons for b in row
+    )

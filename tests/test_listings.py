@@ -1,0 +1,71 @@
+"""bot.listings: /latest pages, whole articles over several messages, /sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import i18n, listings, markup
+from knowledge import ArticleInfo, Coverage, Origin
+from tests.reply_helpers import article, labels
+from tests.telegram_helpers import assert_telegram_html
+
+
+def test_long_article_is_split_between_paragraphs_into_valid_messages() -> None:
+    paragraphs = [f"الفقرة رقم {i}: " + "جملة قصيرة في النص. " * 30 for i in range(40)]
+    messages = listings.format_article(article("\n\n".join(paragraphs)), "ar")
+    assert 1 < len(messages) <= listings.MAX_ARTICLE_MESSAGES
+    for m in messages:
+        assert_telegram_html(m.text)
+    # No paragraph is cut in two when paragraphs are small enough to fit.
+    joined = "\n\n".join(markup.visible_text(m.text) for m in messages)
+    assert joined.count("الفقرة رقم 3:") == 1
+    assert messages[-1].buttons[0][0].url == "https://example.com/x"
+
+
+def test_one_giant_paragraph_is_split_on_sentences() -> None:
+    text = "هذه جملة تامة في المقال. " * 600
+    messages = listings.format_article(article(text, url=None), "ar")
+    for m in messages:
+        assert_telegram_html(m.text)
+        body = markup.visible_text(m.text).rstrip()
+        assert body.endswith((".", ")", "…", "المقال"))
+    assert messages[-1].buttons == ()
+
+
+def test_word_without_spaces_is_still_split() -> None:
+    messages = listings.format_article(article("x" * 20000), "en")
+    for m in messages:
+        assert_telegram_html(m.text)
+
+
+def test_latest_lists_articles_with_buttons_and_paging() -> None:
+    infos = [
+        ArticleInfo(i, f"k{i}", f"Title {i} & co", "2024-01-0" + str(i), None, "src", "en", "", 1)
+        for i in range(1, 4)
+    ]
+    reply = listings.format_latest(infos, "en", offset=3, n=3, has_more=True)
+    assert_telegram_html(reply.text)
+    assert "Title 1 &amp; co" in reply.text
+    assert labels(reply) == ["a|1", "a|2", "a|3", "l|0|3", "l|6|3"]
+    assert "4." in markup.visible_text(reply.text)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_coverage_lists_origins_escaped_and_within_the_limit(lang: str) -> None:
+    origins = [
+        Origin(
+            "قناة <الأخبار> & co " + "طويل " * 40, 12, "2024-03-05T10:00:00+00:00", "A <b> title"
+        )
+    ]
+    origins += [Origin("", 1, None)] + [Origin(f"S{i}", 1, None) for i in range(100)]
+    coverage = Coverage(113, origins, "2026-01-02T03:04:05+00:00")
+    text = listings.format_coverage(coverage, lang).text
+    assert_telegram_html(text)
+    assert "&lt;الأخبار&gt; &amp; co" in text and "…</b>" in text  # shortened at a word
+    assert "\n   «A &lt;b&gt; title»\n" in text  # the newest title, on a line of its own
+    assert "2026-01-02 03:04 UTC" in text and "5 " in text and ("March" in text) == (lang == "en")
+    assert text.count("• ") == listings.SOURCES_SHOWN and "82" in text.rsplit("\n", 1)[-1]
+    assert f"<b>{i18n.t_plain(lang, 'unnamed')}</b>" in text
+    assert listings.format_coverage(Coverage(0, [], None), lang).text == i18n.t(
+        lang, "latest_empty"
+    )
