@@ -17,9 +17,10 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot import channels, handlers
+from bot import channels, following
 from bot.app import build_application
 from bot.config import Settings
+from bot.throttle import Throttle
 from knowledge import Article, Library
 from tests.telegram_helpers import (
     BOT_ID,
@@ -91,7 +92,7 @@ class Bot:
 
     @property
     def posts(self) -> channels.PostQueue:
-        return self.app.bot_data[channels.POSTS]
+        return self.app.bot_data.posts
 
     async def post(self, text: str, message_id: int, edited: bool = False, **kw: Any) -> None:
         """A channel post (or its edit) arrives; wait until it is stored."""
@@ -109,7 +110,7 @@ class Bot:
 
     async def alerts_sent(self) -> None:
         """Wait until the alert rounds asked for so far have run; fail after 10 s."""
-        await asyncio.wait_for(self.app.bot_data[handlers.ALERT_ROUNDS].idle(), 10)
+        await asyncio.wait_for(self.app.bot_data.alert_rounds.idle(), 10)
 
 
 @pytest.fixture
@@ -523,9 +524,7 @@ async def test_a_message_without_words_gets_an_example_from_the_library(bot: Bot
 
 async def test_flood_from_one_user_does_not_delay_others(bot: Bot) -> None:
     now = [0.0]
-    bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(
-        capacity=3, rate=0.5, clock=lambda: now[0]
-    )
+    bot.app.bot_data.throttle = Throttle(capacity=3, rate=0.5, clock=lambda: now[0])
     for _ in range(10):
         await bot.say("غزة", from_user=user(1, "ar"))
     to_one = [c for c in bot.sent("sendMessage") if c.params["chat_id"] == 1]
@@ -732,9 +731,7 @@ async def test_too_long_html_degrades_to_plain_text_with_its_buttons(
 
 async def test_group_chatter_does_not_use_up_the_allowance(bot: Bot) -> None:
     now = [0.0]
-    bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(
-        capacity=2, rate=0.5, clock=lambda: now[0]
-    )
+    bot.app.bot_data.throttle = Throttle(capacity=2, rate=0.5, clock=lambda: now[0])
     group = group_chat(-20)
     for _ in range(10):  # people talking among themselves (privacy mode off)
         await bot.say("ما عدد الضحايا في غزة؟", chat=group, from_user=user(5, "ar"))
@@ -862,7 +859,7 @@ async def test_scheduled_reload_ingests_changes_and_reports_new_failures_once(
 async def test_a_scheduled_reload_skips_while_one_runs(
     make_bot: Callable[..., Any], library: Library, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="bot.handlers")
+    caplog.set_level("INFO", logger="bot.admin")
     spy = SpyLibrary(library)
     b = await make_bot(lib=spy, ARTICLEBOT_RELOAD_EVERY="0.2s")
     await b.app.start()
@@ -976,7 +973,7 @@ async def test_new_articles_reach_articles_arrived_from_posts_and_reloads(
     async def spy(context: Any, report: Any) -> None:
         reports.append(report)
 
-    monkeypatch.setattr(handlers, "articles_arrived", spy)
+    monkeypatch.setattr(following, "articles_arrived", spy)
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
     await b.send(update("channel_post", channel_post(POST)))
     await b.posts_stored()
@@ -1017,13 +1014,13 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def arrivals(monkeypatch: pytest.MonkeyPatch) -> list:
-    """The reports ``handlers.articles_arrived`` is called with."""
+    """The reports ``following.articles_arrived`` is called with."""
     reports = []
 
     async def spy(context: Any, report: Any) -> None:
         reports.append(report)
 
-    monkeypatch.setattr(handlers, "articles_arrived", spy)
+    monkeypatch.setattr(following, "articles_arrived", spy)
     return reports
 
 
@@ -1287,7 +1284,7 @@ async def test_the_queue_outlives_a_failure_after_storing(
         if len(calls) == 1:
             raise RuntimeError("a bug after storing")
 
-    monkeypatch.setattr(handlers, "articles_arrived", arrived_then_fail)
+    monkeypatch.setattr(following, "articles_arrived", arrived_then_fail)
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
     await b.post(POST, 86)
     later = POST.replace("العقبة", "أيلة")
@@ -1351,7 +1348,7 @@ async def test_inline_question_pages_through_articles(
         assert len(params["results"]) == expected
         assert params["is_personal"] is False and params["cache_time"] == 30
         seen += [r["id"] for r in params["results"]]
-        offset = params["next_offset"]
+        offset = params.get("next_offset", "")  # none on the last page
         assert offset == (str(len(seen)) if expected == 10 else "")
     assert len(set(seen)) == 26 and set(map(int, seen)) >= set(many)
 
@@ -1379,7 +1376,7 @@ async def test_an_empty_inline_query_lists_the_newest_articles(bot: Bot, library
     params = await ask_inline(bot, "  ", from_user=user(4, "en"))
     check_results(params, library)
     assert [r["title"] for r in params["results"]] == [a.title for a in library.latest(3)]
-    assert params["next_offset"] == ""
+    assert "next_offset" not in params  # no next page
     assert params["results"][0]["description"].startswith("10 July 2021 · Space Desk: The space")
     assert params["is_personal"] is True  # its labels are in the asker's language
     arabic = await ask_inline(bot, "", from_user=user(5, "ar"))
@@ -1405,7 +1402,7 @@ async def test_newest_articles_page_inline(bot: Bot, library: Library, many: lis
 
 async def test_an_unanswered_inline_question_offers_the_bot(bot: Bot) -> None:
     params = await ask_inline(bot, "what's the weather in London?", from_user=user(4, "en"))
-    assert params["results"] == [] and params["next_offset"] == ""
+    assert params["results"] == [] and "next_offset" not in params
     assert params["button"] == {
         "text": "🤔 No answer in the library · open the bot",
         "start_parameter": "inline",
@@ -1423,8 +1420,8 @@ async def test_a_bad_or_past_the_end_offset(bot: Bot) -> None:
 
 async def test_inline_floods_have_their_own_allowance(bot: Bot) -> None:
     now = [0.0]
-    bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(capacity=1, clock=lambda: now[0])
-    bot.app.bot_data[handlers.INLINE_THROTTLE] = handlers.Throttle(capacity=3, clock=lambda: now[0])
+    bot.app.bot_data.throttle = Throttle(capacity=1, clock=lambda: now[0])
+    bot.app.bot_data.inline_throttle = Throttle(capacity=3, clock=lambda: now[0])
     await bot.say("غزة", from_user=user(6, "ar"))  # the chat allowance is used up
     answers = [await ask_inline(bot, "غزة", from_user=user(6, "ar")) for _ in range(4)]
     assert [bool(a["results"]) for a in answers] == [True, True, True, False]
@@ -1452,7 +1449,7 @@ lang: ar
 
 
 async def test_follow_commands(bot: Bot, library: Library) -> None:
-    bot.app.bot_data[handlers.THROTTLE] = None  # one user sends many commands here
+    bot.app.bot_data.throttle = None  # one user sends many commands here
     ar = user(1, "ar")
     await bot.say("/follow", from_user=ar)
     assert "<code>/follow غزة</code>" in bot.last()["text"]
@@ -1707,7 +1704,6 @@ async def test_a_command_line_ingest_is_announced(
 async def test_alerts_that_find_the_library_busy_go_out_next_round(
     make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from telegram.ext import CallbackContext
 
     from knowledge import library as library_module
     from tests.test_follows import ingest_writing
@@ -1717,13 +1713,13 @@ async def test_alerts_that_find_the_library_busy_go_out_next_round(
     library.follow(2, "الوسطاء", "en")
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
     b = await make_bot()
-    context = CallbackContext(b.app)
+    context = b.app.context_types.context(b.app)
     with ingest_writing(library.path):  # longer than a follower's write waits
-        await handlers.send_due_alerts(context)
+        await following.send_due_alerts(context)
     assert b.sent("sendMessage") == []
-    await handlers.send_due_alerts(context)
+    await following.send_due_alerts(context)
     assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2]
-    await handlers.send_due_alerts(context)
+    await following.send_due_alerts(context)
     assert len(b.sent("sendMessage")) == 2
 
 
@@ -1747,19 +1743,18 @@ class BusyMarks(SpyLibrary):
 async def test_an_alert_round_stops_at_the_first_chat_it_cannot_record(
     make_bot: Callable[..., Any], library: Library
 ) -> None:
-    from telegram.ext import CallbackContext
 
     for chat in (1, 2, 3):
         library.follow(chat, "غزة", "ar")
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
     spy = BusyMarks(library)
     b = await make_bot(lib=spy)
-    context = CallbackContext(b.app)
-    await handlers.send_due_alerts(context)
+    context = b.app.context_types.context(b.app)
+    await following.send_due_alerts(context)
     assert spy.marks == 1 and b.sent("sendMessage") == []  # not 3 waits of 5 s
     assert library.due_alerts().through is not None  # the mark stayed
     spy.busy = False
-    await handlers.send_due_alerts(context)
+    await following.send_due_alerts(context)
     assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2, 3]
     assert library.due_alerts().through is None
 
@@ -1770,7 +1765,7 @@ async def test_channel_posts_and_reloads_do_not_wait_for_an_alert_round(
     library.follow(5, "محطة العقبة", "ar")
     library.follow(6, "الهدنة", "ar")
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
-    round_running = b.app.bot_data[handlers.ALERTS_LOCK]
+    round_running = b.app.bot_data.alerts_lock
     async with round_running:  # a long round (many chats, a slow network)
         await b.send(update("channel_post", channel_post(POST, message_id=90)))
         await asyncio.wait_for(b.posts.join(), 10)
