@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from telegram.ext import CommandHandler
+
+from bot import commands, replies
+from bot.chat import ChatSession
+from bot.commands import COMMANDS, bot_commands, help_reply
+from bot.config import Settings
 from knowledge import Library
 from tests.bot.helpers import (
     ADMIN,
@@ -65,3 +73,63 @@ async def test_menus_are_set_and_failures_ignored(make_bot: Callable[..., Any]) 
     assert admin and all(c.params["scope"]["chat_id"] == ADMIN for c in admin)
     assert "reload" in str(admin[0].params["commands"])
     await b.app.shutdown()
+
+
+PUBLIC = [c.name for c in COMMANDS if not c.admin]
+ADMIN_ONLY = [c.name for c in COMMANDS if c.admin]
+
+
+def _listed(text: str) -> list[str]:
+    """The commands a /help text lists, in order."""
+    text = re.sub("[\u200e\u200f\u061c\u2066-\u2069]", "", text)  # bidi marks
+    return re.findall(r"(?:^|· )/(\w+) - ", text, flags=re.MULTILINE)
+
+
+def test_each_command_once() -> None:
+    names = [c.name for c in COMMANDS]
+    assert len(names) == len(set(names)) and ADMIN_ONLY == ["reload", "stats"]
+
+
+async def test_the_handlers_are_the_table(bot: Bot) -> None:
+    registered = [
+        name
+        for handler in bot.app.handlers[0]
+        if isinstance(handler, CommandHandler)
+        for name in sorted(handler.commands)
+    ]
+    assert registered == [c.name for c in COMMANDS]
+
+
+@pytest.mark.parametrize("lang", replies.LANGS)
+def test_menus_help_and_the_table_list_the_same_commands(lang: str) -> None:
+    assert [c.command for c in bot_commands(lang)] == PUBLIC
+    assert [c.command for c in bot_commands(lang, True)] == PUBLIC + ADMIN_ONLY
+    guided = [c.name for c in COMMANDS if c.guide is not None]
+    assert _listed(help_reply(lang, False).text) == [n for n in guided if n not in ADMIN_ONLY]
+    assert _listed(help_reply(lang, True).text) == guided
+    for name in ADMIN_ONLY:  # admin commands only in admins' menus and /help
+        assert f"/{name}" not in help_reply(lang, False).text
+    assert all(c.description for c in bot_commands(lang, True))
+
+
+@pytest.mark.parametrize("lang", replies.LANGS)
+def test_help_reads_as_before(lang: str) -> None:
+    """The table gives the same /help (and /start's list) as the text it replaced."""
+    before = replies.t(lang, "help")
+    assert help_reply(lang, False).text == replies.apply_bidi(before, lang == "ar")
+    with_admin = before + replies.t(lang, "help_admin")
+    assert help_reply(lang, True).text == replies.apply_bidi(with_admin, lang == "ar")
+    assert commands.command_guide(lang) == before.split("\n\n", 1)[-1]
+
+
+def test_the_terminal_chat_knows_only_commands_of_the_table(library: Library) -> None:
+    session = ChatSession(library, library, Settings(), "en")
+    assert set(session.commands) <= {c.name for c in COMMANDS}
+    assert session.command("/follow Gaza") == session.command("/help")  # not in a terminal
+
+
+async def test_admin_commands_are_refused_to_others(bot: Bot) -> None:
+    for name in ADMIN_ONLY:
+        bot.clear()
+        await bot.say(f"/{name}", from_user=user(1, "en"))
+        assert bot.last()["text"] == replies.t("en", "not_admin")
