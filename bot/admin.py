@@ -35,8 +35,9 @@ ADMIN_CHAT_LANG = "en"
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
-def admin_only(callback: Callback) -> Callback:
-    """``callback`` for the bot's admins; anyone else is told it is for admins."""
+def admin_only(callback: Callback, command: str) -> Callback:
+    """``callback`` of ``/command`` for the bot's admins; anyone else is told it is for
+    admins."""
 
     @functools.wraps(callback)
     async def guarded(update: Update, context: BotContext) -> None:
@@ -45,7 +46,7 @@ def admin_only(callback: Callback) -> Callback:
         if context.settings.is_admin(user.id if user else None):
             await callback(update, context)
         elif chat is not None:
-            logger.info("refused %s from user %s", callback.__name__, user.id if user else None)
+            logger.info("refused /%s from user %s", command, user.id if user else None)
             await send(context, chat.id, Reply(t(user_lang(update, context), "not_admin")))
 
     return guarded

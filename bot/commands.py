@@ -156,7 +156,7 @@ def command_handlers() -> list[CommandHandler[BotContext, None]]:
     return [
         CommandHandler(
             command.name,
-            admin.admin_only(command.callback) if command.admin else command.callback,
+            admin.admin_only(command.callback, command.name) if command.admin else command.callback,
             filters=filters.UpdateType.MESSAGE,
         )
         for command in COMMANDS

@@ -16,6 +16,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from telegram.constants import MessageLimit
+
 # --- Telegram HTML validation ----------------------------------------------------------------
 
 ALLOWED = {
@@ -36,7 +38,7 @@ ALLOWED = {
     "blockquote": {"expandable"},
     "tg-emoji": {"emoji-id"},
 }
-LIMIT = 4096
+LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
 
 class _Checker(html.parser.HTMLParser):
