@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot import callbacks
 from bot.bidi import RLM, apply_bidi
 from bot.blocks import SEARCH_ICON, article_header, one_line, question_header, render_hit, trim_span
 from bot.i18n import format_date, t, t_plain
@@ -88,7 +89,7 @@ def format_no_answer(result: SearchResult, lang: str, example: str | None = None
         text = t(lang, "stopwords")
     else:
         text = question_header(result.query) + "\n\n" + t(lang, "no_answer")
-    latest = (Button(t_plain(lang, "latest_button"), "l|0|5"),)
+    latest = (Button(t_plain(lang, "latest_button"), callbacks.latest_page(0, 5)),)
     return Reply(apply_bidi(text, lang == "ar"), (latest,))
 
 
@@ -125,13 +126,18 @@ def _answer_buttons(
     for group in _group_by_article(hits):
         title = one_line(group[0].title, 40)
         rows.append(
-            (Button(t_plain(lang, "show_article", title=title), f"a|{group[0].article_id}"),)
+            (
+                Button(
+                    t_plain(lang, "show_article", title=title),
+                    callbacks.article(group[0].article_id),
+                ),
+            )
         )
     nav = []
     if page > 0:
-        nav.append(Button(t_plain(lang, "previous"), f"m|{page - 1}"))
+        nav.append(Button(t_plain(lang, "previous"), callbacks.answer_page(page - 1)))
     if len(result.hits) > (page + 1) * PAGE_SIZE and (page + 1) * PAGE_SIZE < MAX_RESULTS:
-        nav.append(Button(t_plain(lang, "more"), f"m|{page + 1}"))
+        nav.append(Button(t_plain(lang, "more"), callbacks.answer_page(page + 1)))
     if nav:
         rows.append(tuple(nav))
     return tuple(rows)
@@ -144,12 +150,10 @@ def _feedback_row(
     restart), within 64 bytes."""
     if any(n >= 10**MAX_ID_DIGITS for n in (question_id, *passage_ids)):
         return ()  # ids this long would not fit: no buttons rather than broken ones
-    ids = "|".join(map(str, passage_ids))
     return (
         tuple(
             Button(
-                feedback_label(helpful, votes),
-                f"f|{question_id}|{int(helpful)}|{ids}",
+                feedback_label(helpful, votes), callbacks.vote(question_id, helpful, passage_ids)
             )
             for helpful in (True, False)
         ),

@@ -1,19 +1,20 @@
-"""Build the Telegram ``Application``: handlers, rate limiter, error handler, command menus."""
+"""Build the Telegram ``Application``: its typed context and state, defaults, handlers, jobs,
+rate limiter, error handler and command menus."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
-    CommandHandler,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -21,11 +22,23 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import alerts, channels, inline, launch
-from bot import handlers as h
+from bot import (
+    alerts,
+    browsing,
+    callbacks,
+    channels,
+    commands,
+    following,
+    inline,
+    launch,
+    questions,
+)
+from bot.admin import scheduled_reload
+from bot.context import CONTEXT_TYPES, BotApplication
+from bot.errors import on_error
 from bot.i18n import LANGS
 from bot.messaging import cosmetic
-from bot.replies import ADMIN_COMMANDS, COMMANDS
+from bot.throttle import Throttle, guard
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -37,7 +50,13 @@ ALERTS_CHECK_SECONDS = 60.0
 """How often the bot looks for new articles to alert about that it did not add itself (a
 command-line ingest's) and for alerts that had to wait."""
 
-__all__ = ["RedactToken", "build_application", "open_library", "protect_logs"]
+__all__ = ["DEFAULTS", "RedactToken", "build_application", "open_library", "protect_logs"]
+
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+"""Every message is HTML without link previews, unless a call says otherwise (the plain-text
+fallback sends with ``parse_mode=None``)."""
 
 
 def open_library(settings: Settings) -> Library:
@@ -107,13 +126,15 @@ def build_application(
     library: Library,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-) -> Application:
+) -> BotApplication:
     """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests."""
     # Request URLs contain the token: keep httpx's per-request logging out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     builder = (
         Application.builder()
         .token(settings.require_token())
+        .context_types(CONTEXT_TYPES)
+        .defaults(DEFAULTS)
         # Retries after RetryAfter and keeps outgoing messages within Telegram's flood limits.
         .rate_limiter(AIORateLimiter(max_retries=3))
         # A slow search or a running /reload must not hold up other users' updates.
@@ -131,95 +152,97 @@ def build_application(
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    application = builder.build()
-    application.bot_data.update(
-        {
-            h.LIBRARY: library,
-            h.SETTINGS: settings,
-            h.THROTTLE: h.Throttle(),
-            # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
-            h.INLINE_THROTTLE: h.Throttle(capacity=30, rate=2),
-            h.RELOAD_LOCK: asyncio.Lock(),
-            h.ALERTS_LOCK: asyncio.Lock(),
-        }
-    )
-    application.bot_data[h.ALERT_ROUNDS] = _alert_rounds(application)
-    application.bot_data[channels.POSTS] = channels.post_queue(application)
+    application: BotApplication = builder.build()
+    data = application.bot_data
+    data.library, data.settings = library, settings
+    # The people's state is still kept by the library; a bot-side People object replaces it.
+    data.people = library
+    data.throttle = Throttle()
+    # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
+    data.inline_throttle = Throttle(capacity=30, rate=2)
+    data.alert_rounds = _alert_rounds(application)
+    data.posts = channels.post_queue(application)
     _add_handlers(application)
-    # Alerts held up by a restart go out at start-up, however long the start takes (a run
-    # "missed" by more than APScheduler's default second would be skipped); then now and again.
-    jobs = application.job_queue
-    no_limit = {"misfire_grace_time": None}
-    jobs.run_once(h.send_due_alerts, 0, name="alerts at start-up", job_kwargs=no_limit)
-    jobs.run_repeating(h.send_due_alerts, ALERTS_CHECK_SECONDS, name="alerts")
-    if settings.reload_every:
-        # The first run after one interval: the library was filled from the sources at start
-        # if it was empty.
-        application.job_queue.run_repeating(
-            h.scheduled_reload, settings.reload_every, first=settings.reload_every, name="reload"
-        )
+    _add_jobs(application, settings)
     return application
 
 
-def _alert_rounds(application: Application) -> alerts.Rounds:
+def _add_jobs(application: BotApplication, settings: Settings) -> None:
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError("python-telegram-bot[job-queue] is required")
+    # Alerts held up by a restart go out at start-up, however long the start takes (a run
+    # "missed" by more than APScheduler's default second would be skipped); then now and again.
+    no_limit = {"misfire_grace_time": None}
+    send_due_alerts = following.send_due_alerts
+    jobs.run_once(send_due_alerts, 0, name="alerts at start-up", job_kwargs=no_limit)
+    jobs.run_repeating(send_due_alerts, ALERTS_CHECK_SECONDS, name="alerts")
+    if settings.reload_every:
+        # The first run after one interval: the library was filled from the sources at start
+        # if it was empty.
+        jobs.run_repeating(
+            scheduled_reload, settings.reload_every, first=settings.reload_every, name="reload"
+        )
+
+
+def _alert_rounds(application: BotApplication) -> alerts.Rounds:
     """The alert rounds that ingests (reloads, channel posts) ask for."""
     context = application.context_types.context(application)
-    return alerts.Rounds(lambda: h.send_due_alerts(context))
+    return alerts.Rounds(lambda: following.send_due_alerts(context))
 
 
-async def _post_stop(application: Application) -> None:
+async def _post_stop(application: BotApplication) -> None:
     """Store the channel posts still queued, then send the alerts that asked for."""
     await channels.store_queued_posts(application)
-    await application.bot_data[h.ALERT_ROUNDS].idle()
+    await application.bot_data.alert_rounds.idle()
 
 
-def _add_handlers(app: Application) -> None:
+BUTTONS = (
+    (callbacks.ANSWER_PAGE, questions.on_answer_page),
+    (callbacks.VOTE, questions.on_vote),
+    (callbacks.ARTICLE, browsing.on_article),
+    (callbacks.LATEST_PAGE, browsing.on_latest_page),
+    (callbacks.LANGUAGE, browsing.on_language_button),
+    (callbacks.UNFOLLOW, following.on_unfollow_button),
+)
+"""Each kind of button and its callback."""
+
+
+def _add_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE  # edited messages are ignored
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
-    app.add_handler(TypeHandler(Update, h.guard), group=-1)
+    app.add_handler(TypeHandler(Update, guard), group=-1)
     # A group that became a supergroup: its follows move to the new chat id.
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, h.on_chat_migrated))
-    commands = {
-        "start": h.on_start,
-        "help": h.on_help,
-        "ask": h.on_ask,
-        "latest": h.on_latest,
-        "language": h.on_language,
-        "sources": h.on_sources,
-        "follow": h.on_follow,
-        "following": h.on_following,
-        "unfollow": h.on_unfollow,
-        "reload": h.on_reload,
-        "stats": h.on_stats,
-    }
-    for name, callback in commands.items():
-        app.add_handler(CommandHandler(name, callback, filters=new))
-    app.add_handler(CallbackQueryHandler(h.on_callback))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, following.on_chat_migrated))
+    app.add_handlers(commands.command_handlers())
+    for pattern, callback in BUTTONS:
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # Last: a button no pattern knows (old or forged data) is answered all the same.
+    app.add_handler(CallbackQueryHandler(questions.on_unknown_button))
     app.add_handler(InlineQueryHandler(inline.on_inline_query))
-    app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, h.on_question))
-    app.add_handler(MessageHandler(new & private & filters.COMMAND, h.on_unknown_command))
     app.add_handler(
-        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, h.on_group_message)
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, questions.on_question)
+    )
+    app.add_handler(MessageHandler(new & private & filters.COMMAND, commands.on_unknown_command))
+    app.add_handler(
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, questions.on_group_message)
     )
     # A photo or file sent with a caption: the caption is the question.
-    app.add_handler(MessageHandler(new & private & filters.CAPTION, h.on_caption))
+    app.add_handler(MessageHandler(new & private & filters.CAPTION, questions.on_caption))
     app.add_handler(
-        MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.on_not_text)
+        MessageHandler(
+            new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, questions.on_not_text
+        )
     )
     # Posts and their edits in the channels of ARTICLEBOT_CHANNELS become articles.
     app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, channels.on_channel_post))
-    app.add_error_handler(h.on_error)
+    app.add_error_handler(on_error)
 
 
-def bot_commands(lang: str, admin: bool = False) -> list[BotCommand]:
-    """The command menu in ``lang``, with the admin commands for admins."""
-    table = {**COMMANDS, **(ADMIN_COMMANDS if admin else {})}
-    return [BotCommand(name, texts[lang]) for name, texts in table.items()]
-
-
-async def _post_init(app: Application) -> None:
+async def _post_init(app: BotApplication) -> None:
     """Set the command menus per language, and the admin menu in admins' chats (cosmetic)."""
-    settings: Settings = app.bot_data[h.SETTINGS]
+    settings = app.bot_data.settings
+    bot_commands = commands.bot_commands
     for lang in LANGS:
         code = "ar" if lang == "ar" else None  # English is the default menu
         await cosmetic(app.bot.set_my_commands(bot_commands(lang), language_code=code), "menu")

@@ -22,18 +22,17 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram import Message, Update
-from telegram.ext import Application, ContextTypes
 
-from bot import handlers as h
+from bot import following
 from knowledge import Article, LibraryBusy
 
 if TYPE_CHECKING:
+    from bot.context import BotApplication, BotContext
     from knowledge import IngestReport, Library
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "POSTS",
     "Backoff",
     "PostQueue",
     "on_channel_post",
@@ -44,8 +43,6 @@ __all__ = [
 ]
 
 TITLE_CHARS = 120
-POSTS = "channel_posts"
-"""The ``bot_data`` key of the application's ``PostQueue``."""
 
 
 def post_article(post: Message) -> Article | None:
@@ -95,37 +92,38 @@ def _shorten(line: str, limit: int) -> str:
     return line[: cut if cut > 0 else limit - 1].rstrip(" ,.،؛:-—") + "…"
 
 
-async def on_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_channel_post(update: Update, context: BotContext) -> None:
     """A new or edited channel post: queued to be stored as an article when its channel is
     listed."""
     post = update.effective_message
+    if post is None:
+        return
     chat = post.chat
-    settings = context.bot_data[h.SETTINGS]
-    if not settings.listens_to(chat.id, chat.username):
+    if not context.settings.listens_to(chat.id, chat.username):
         logger.debug("post of channel %s (@%s) ignored: not listed", chat.id, chat.username)
         return
     article = post_article(post)
     if article is None:
         logger.debug("post %s of channel %s ignored: no text", post.message_id, chat.id)
         return
-    context.bot_data[POSTS].put(article)
+    context.bot_data.posts.put(article)
 
 
-def post_queue(application: Application) -> PostQueue:
+def post_queue(application: BotApplication) -> PostQueue:
     """A queue that stores the posts in the application's library and, after each batch,
-    calls ``handlers.articles_arrived`` (the followers' alerts)."""
+    calls ``following.articles_arrived`` (the followers' alerts)."""
     context = application.context_types.context(application)
 
     async def arrived(report: IngestReport) -> None:
-        await h.articles_arrived(context, report)
+        await following.articles_arrived(context, report)
 
-    return PostQueue(application.bot_data[h.LIBRARY], arrived)
+    return PostQueue(application.bot_data.library, arrived)
 
 
-async def store_queued_posts(application: Application) -> None:
+async def store_queued_posts(application: BotApplication) -> None:
     """At shutdown (``post_stop``: the bot can still send alerts): stop the queue's task and
     try once more to store what is queued."""
-    await application.bot_data[POSTS].close()
+    await application.bot_data.posts.close()
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@ and the bot's commands (``run``, ``chat``), imported only when used."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -23,16 +24,15 @@ class _Commands(click.Group):
     """The library commands, plus the bot's ``run`` and ``chat``, imported only when used so
     that ``ask`` does not pay for importing Telegram."""
 
-    lazy = ("run", "chat")
+    lazy: ClassVar[dict[str, str]] = {"run": "bot.serve", "chat": "bot.chat"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
-            from bot import serve
-
-            self.add_command(getattr(serve, name))
+            module = importlib.import_module(self.lazy[name])
+            self.add_command(getattr(module, name))
         return super().get_command(ctx, name)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot import callbacks
 from bot.bidi import apply_bidi
 from bot.blocks import article_header, one_line, render_hit
 from bot.i18n import t, t_plain
@@ -43,7 +44,12 @@ def format_follows(follows: Sequence[Follow], lang: str, example: str, lead: str
     text = "\n".join(lines) + "\n\n" + t(lang, "following_hint")
     text = apply_bidi("\n\n".join(x for x in (lead, text) if x), lang == "ar")
     buttons = tuple(
-        (Button(t_plain(lang, "unfollow_button", phrase=shorten(f.phrase, 40)), f"u|{f.id}"),)
+        (
+            Button(
+                t_plain(lang, "unfollow_button", phrase=shorten(f.phrase, 40)),
+                callbacks.unfollow(f.id),
+            ),
+        )
         for f in follows
     )
     return Reply(text, buttons)
@@ -69,7 +75,7 @@ def format_alerts(plan: ChatAlerts, lang: str) -> Reply:
         (
             Button(
                 t_plain(lang, "show_article", title=one_line(a.hit.title, 40)),
-                f"a|{a.hit.article_id}",
+                callbacks.article(a.hit.article_id),
             ),
         )
         for a in plan.alerts

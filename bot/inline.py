@@ -2,7 +2,7 @@
 per article, paged; choosing one sends its best passage quoted, with the article's title and link.
 An empty query lists the newest articles. BotFather's /setinline must be on.
 
-The first half is Telegram-free (library + query in, results out), like ``bot.handlers``.
+The first half is Telegram-free (library + query in, results out), like ``bot.conversation``.
 """
 
 from __future__ import annotations
@@ -19,18 +19,17 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import InlineQueryLimit
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import answers, i18n
-from bot import handlers as h
+from bot.context import user_lang
 from bot.limits import MAX_QUESTION
 from bot.messages import InlineItem
-from bot.messaging import NO_PREVIEW
 from knowledge.text import clean_text
 
 if TYPE_CHECKING:
+    from bot.context import BotContext
     from knowledge import Hit, Library
 
 logger = logging.getLogger(__name__)
@@ -39,8 +38,8 @@ __all__ = ["InlinePage", "inline_page", "on_inline_query", "query_lang"]
 
 PAGE = 10
 """Results per answer (Telegram allows 50); scrolling down asks for the next page."""
-MAX_RESULTS = 50
-"""Results over all pages of one query."""
+MAX_RESULTS = InlineQueryLimit.RESULTS
+"""Results over all pages of one query (as many as one answer may have)."""
 MAX_PASSAGES = 400
 """How deep a search may go to find ``MAX_RESULTS`` different articles."""
 CACHE_SECONDS = 30
@@ -118,7 +117,7 @@ def query_lang(query: str) -> str:
 # --- Telegram ----------------------------------------------------------------------------------
 
 
-async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline_query(update: Update, context: BotContext) -> None:
     """``@bot question``: a page of results, the same for everyone (no personal results).
 
     Telegram reuses an answer for everyone who types the same query, so the language of the
@@ -126,11 +125,12 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query, which everyone sends, lists the newest articles in the asker's language: that answer
     alone is personal."""
     query = update.inline_query
+    if query is None:
+        return
     personal = not query.query.strip()
-    lang = h.user_lang(update, context) if personal else query_lang(query.query)
+    lang = user_lang(update, context) if personal else query_lang(query.query)
     offset = int(query.offset) if query.offset.isdigit() else 0
-    library = context.bot_data[h.LIBRARY]
-    page = await asyncio.to_thread(inline_page, library, query.query, offset, lang)
+    page = await asyncio.to_thread(inline_page, context.library, query.query, offset, lang)
     button = None
     if page.unanswered:
         text = i18n.t_plain(lang, "inline_no_answer")
@@ -140,7 +140,9 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             [_result(item) for item in page.items],
             cache_time=CACHE_SECONDS,
             is_personal=personal,
-            next_offset=page.next_offset,
+            # None, never "": with Defaults, PTB 22 sends an empty string as "[]" (taking it
+            # for an empty list of poll options); no next_offset means no next page too.
+            next_offset=page.next_offset or None,
             button=button,
         )
     except BadRequest as error:
@@ -156,7 +158,6 @@ def _result(item: InlineItem) -> InlineQueryResultArticle:
         title=item.title,
         description=item.description,
         url=item.url,
-        input_message_content=InputTextMessageContent(
-            item.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-        ),
+        # HTML without a link preview: the application's defaults.
+        input_message_content=InputTextMessageContent(item.text),
     )

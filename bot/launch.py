@@ -58,8 +58,7 @@ class BotCommand(click.Command):
 
 def load_settings(db_path: Path) -> Settings:
     """The bot's settings from the environment (and ``.env``), with the library at
-    ``db_path``; a click error if they are invalid."""
-    load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
+    ``db_path``; a click error if they are invalid. ``BotCommand`` has read ``.env``."""
     try:
         return Settings.from_env(db_path=db_path)
     except ConfigError as error:

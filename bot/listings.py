@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot import callbacks
 from bot.bidi import apply_bidi
 from bot.blocks import article_header, one_line, stamp
 from bot.i18n import count_articles, format_date, is_arabic, t, t_plain
@@ -50,13 +51,15 @@ def format_latest(
     text = apply_bidi("\n\n".join(blocks), lang == "ar")
     if visible_len(text) > MAX_MESSAGE:  # only with absurd titles: keep what fits
         text = split_html_blocks([apply_bidi(b, lang == "ar") for b in blocks])[0]
-    open_buttons = [Button(f"📄 {i}", f"a|{info.id}") for i, info in enumerate(items, offset + 1)]
+    open_buttons = [
+        Button(f"📄 {i}", callbacks.article(info.id)) for i, info in enumerate(items, offset + 1)
+    ]
     rows = [tuple(open_buttons[i : i + 5]) for i in range(0, len(open_buttons), 5)]
     nav = []
     if offset > 0:
-        nav.append(Button(t_plain(lang, "newer"), f"l|{max(0, offset - n)}|{n}"))
+        nav.append(Button(t_plain(lang, "newer"), callbacks.latest_page(max(0, offset - n), n)))
     if has_more:
-        nav.append(Button(t_plain(lang, "older"), f"l|{offset + n}|{n}"))
+        nav.append(Button(t_plain(lang, "older"), callbacks.latest_page(offset + n, n)))
     if nav:
         rows.append(tuple(nav))
     return Reply(text, tuple(rows))

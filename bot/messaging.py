@@ -10,36 +10,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 import httpx
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    ReplyParameters,
-)
-from telegram.constants import ParseMode
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TimedOut
 
 from bot import splitting
 from bot.messages import Reply
 
-if TYPE_CHECKING:
-    from typing import TypeAlias
-
-    from telegram.ext import Application, ContextTypes
-
-    HasBot: TypeAlias = ContextTypes.DEFAULT_TYPE | Application
-    """A handler's or a job's context, or the application: anything with the bot."""
-
 logger = logging.getLogger(__name__)
 
-__all__ = ["NO_PREVIEW", "RETRY_DELAYS", "cosmetic", "edit", "keyboard", "send", "send_all"]
+__all__ = ["RETRY_DELAYS", "HasBot", "cosmetic", "edit", "keyboard", "send", "send_all"]
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 T = TypeVar("T")
+
+
+class HasBot(Protocol):
+    """A handler's or a job's context, or the application: anything with the bot."""
+
+    @property
+    def bot(self) -> Bot: ...
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -99,7 +90,8 @@ async def send(
     reply: Reply,
     reply_to: int | None = None,
 ) -> Message | None:
-    """Send ``reply`` as HTML; if Telegram refuses the markup, send it as plain text instead.
+    """Send ``reply`` as HTML (the application's default, without link previews); if Telegram
+    refuses the markup, send it as plain text instead.
     A group that became a supergroup gets it under its new id: the message returned then has
     that chat id, for whoever keeps the old one."""
     params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
@@ -108,9 +100,7 @@ async def send(
         return context.bot.send_message(
             chat_id,
             reply.text,
-            parse_mode=ParseMode.HTML,
             reply_markup=keyboard(reply),
-            link_preview_options=NO_PREVIEW,
             reply_parameters=params,
         )
 
@@ -126,16 +116,20 @@ async def send(
     pieces = splitting.plain_pieces(reply.text)
     message = None
     for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        message = await _retrying(
-            lambda piece=piece, last=last: context.bot.send_message(
+        markup = keyboard(reply) if i == len(pieces) - 1 else None
+
+        def plain_message(
+            piece: str = piece, markup: InlineKeyboardMarkup | None = markup
+        ) -> Awaitable[Message]:
+            return context.bot.send_message(
                 chat_id,
                 piece,
-                reply_markup=keyboard(reply) if last else None,
-                link_preview_options=NO_PREVIEW,
+                parse_mode=None,  # plain text, whatever the default
+                reply_markup=markup,
                 reply_parameters=params,
             )
-        )
+
+        message = await _retrying(plain_message)
     return message
 
 
@@ -154,13 +148,14 @@ async def edit(context: HasBot, message: Message, reply: Reply) -> None:
     message that can no longer be edited gets the page as a new message."""
 
     def edit_message(text: str, as_html: bool) -> Awaitable[object]:
+        # HTML is the default; plain text must say so.
+        plain: dict[str, None] = {} if as_html else {"parse_mode": None}
         return context.bot.edit_message_text(
             text,
             chat_id=message.chat.id,
             message_id=message.message_id,
-            parse_mode=ParseMode.HTML if as_html else None,
             reply_markup=keyboard(reply),
-            link_preview_options=NO_PREVIEW,
+            **plain,
         )
 
     try:

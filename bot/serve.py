@@ -1,13 +1,11 @@
-"""Entry points for the bot: ``articlebot run`` (Telegram) and ``articlebot chat`` (terminal).
-
-Both are click commands that ``bot.cli`` registers; they read the environment (and ``.env``),
-open the library (``bot.launch`` does both) and then hand over to the same reply logic.
+"""Entry point for the bot: ``articlebot run`` (Telegram), a click command that ``bot.cli``
+registers; it reads the environment (and ``.env``), opens the library and runs the bot. The
+terminal chat (``articlebot chat``, in ``bot.chat``) reads its settings the same way.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,21 +13,13 @@ from urllib.parse import urlparse
 import click
 from telegram import Update
 
-from bot import handlers, i18n, markup, messages, replies
 from bot.app import build_application, open_library, protect_logs
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError
 from bot.launch import BotCommand, db_option, load_settings
-from bot.messages import Reply
-from knowledge import Library
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["chat", "run"]
-
-
-def _open(settings: Settings) -> Library:
-    """The library the bot serves (``chat``'s name for ``bot.app.open_library``)."""
-    return open_library(settings)
+__all__ = ["run"]
 
 
 def _log_at_info() -> None:
@@ -114,102 +104,3 @@ def _check_webhook(url: str, secret: str | None) -> None:
             "a secret of 1-256 letters, digits, _ or - is required with --webhook",
             param_hint="--secret-token",
         )
-
-
-@click.command()
-@db_option
-@click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help="Reply language.")
-def chat(db_path: Path | None, lang: str | None) -> None:
-    """Chat with the bot in the terminal, without Telegram.
-
-    Type a question, a command (/start, /help, /latest [n], /sources, /language ar|en, /reload,
-    /stats) or the number of a button. The local user is an admin. Ctrl-D or /quit ends.
-    """
-    settings = load_settings(db_path)
-    library = _open(settings)
-    session = ChatSession(library, settings, lang)
-    try:
-        session.echo(session.handle("/start"))
-        while True:
-            try:
-                line = input("> ")
-            except EOFError:
-                break
-            if line.strip() in ("/quit", "/exit"):
-                break
-            session.echo(session.handle(line))
-    finally:
-        library.close()
-
-
-class ChatSession:
-    """The terminal chat's state: the language choice, the last question and its buttons."""
-
-    def __init__(self, library: Library, settings: Settings, lang: str | None = None) -> None:
-        self.library, self.settings, self.override = library, settings, lang
-        self.question: str | None = None
-        self.buttons: list[messages.Button] = []
-        self.client_lang = os.environ.get("LANG", "en")[:2]
-
-    def lang(self, question: str | None = None) -> str:
-        return i18n.choose_lang(self.override, self.client_lang, question)
-
-    def handle(self, line: str) -> list[Reply]:
-        """The replies to one line typed by the user."""
-        line = line.strip()
-        if not line:
-            return []
-        if line.isdigit() and self.buttons:
-            return self.press(int(line))
-        if line.startswith("/"):
-            return self.command(line)
-        self.question = handlers.extract_question(line, None)
-        return [handlers.ask(self.library, self.question, self.lang(self.question))]
-
-    def press(self, number: int) -> list[Reply]:
-        if not 1 <= number <= len(self.buttons):
-            return []
-        button = self.buttons[number - 1]
-        if button.url:
-            return [Reply(markup.escape(button.url))]
-        lang = self.lang(self.question)
-        question_id = replies.feedback_question(b.data for b in self.buttons)
-        return handlers.on_button(self.library, button.data, lang, self.question, question_id)
-
-    def command(self, line: str) -> list[Reply]:
-        name, _, rest = line[1:].partition(" ")
-        name = name.split("@")[0].lower()
-        lang = self.lang()
-        if name == "start":
-            return [handlers.start(self.library, lang)]
-        if name == "latest":
-            n = int(rest) if rest.strip().isdigit() else 5
-            return [handlers.latest(self.library, lang, n, 0)]
-        if name == "language":
-            choice = handlers.language_arg(rest.split())
-            if choice:
-                self.override = choice
-                return [Reply(i18n.t(choice, "language_set"))]
-            return [Reply(i18n.t(lang, "language_choose") + " /language ar | /language en")]
-        if name == "reload":
-            return handlers.reload(self.library, self.settings.sources, lang)
-        if name == "stats":
-            return [handlers.stats(self.library, lang)]
-        if name == "sources":
-            return [handlers.coverage(self.library, lang)]
-        if name == "ask" and rest.strip():
-            return self.handle(rest)
-        return [handlers.help_reply(lang, admin=True)]
-
-    def echo(self, items: list[Reply]) -> None:
-        """Print replies as readable text, buttons numbered so they can be pressed."""
-        if items:
-            self.buttons = []
-        for reply in items:
-            click.echo(markup.html_to_text(reply.text))
-            click.echo()
-            if reply.buttons:
-                self.buttons = [b for row in reply.buttons for b in row]
-                labels = [f"[{i}] {b.label}" for i, b in enumerate(self.buttons, 1)]
-                click.echo("  ".join(labels))
-                click.echo()

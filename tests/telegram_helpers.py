@@ -16,6 +16,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from telegram.constants import MessageLimit
+
 # --- Telegram HTML validation ----------------------------------------------------------------
 
 ALLOWED = {
@@ -36,7 +38,7 @@ ALLOWED = {
     "blockquote": {"expandable"},
     "tg-emoji": {"emoji-id"},
 }
-LIMIT = 4096
+LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
 
 class _Checker(html.parser.HTMLParser):
@@ -507,7 +509,8 @@ class FakeBotAPI:
             return 200, {"ok": True, "result": self._get_updates(params)}
         with self._cond:
             self.calls.append(Call(method, params))
-            if params.get("parse_mode") == "HTML":
+            # The methods whose text is HTML (with Defaults, PTB sends parse_mode with others too).
+            if method in ("sendMessage", "editMessageText") and params.get("parse_mode") == "HTML":
                 self.errors += telegram_html_errors(params.get("text", ""))
             if method in self.refuse:
                 self._cond.notify_all()

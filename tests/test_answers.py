@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import answers, markup, replies
+from bot import answers, callbacks, markup
 from bot.answers import format_answer
+from bot.callbacks import parse_callback
 from bot.markup import visible_len
-from bot.replies import parse_callback
 from knowledge import Hit, SearchResult
 from tests.reply_helpers import hit, labels, result
 from tests.telegram_helpers import assert_telegram_html
@@ -126,7 +126,7 @@ def test_feedback_buttons_fit_64_bytes_or_are_left_out() -> None:
     votes = [b for row in reply.buttons for b in row if b.data.startswith("f|")]
     assert [b.label for b in votes] == ["👍", "👎"]
     assert all(len(b.data.encode()) <= 64 and parse_callback(b.data)[0] == "f" for b in votes)
-    assert replies.feedback_question(b.data for row in reply.buttons for b in row) == biggest
+    assert callbacks.feedback_question(b.data for row in reply.buttons for b in row) == biggest
     too_big = format_answer(result(hits), "ar", question_id=10**9)
     assert not any(b.data.startswith("f|") for row in too_big.buttons for b in row)
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.serve import chat, run
+from bot.chat import chat
+from bot.serve import run
 from tests.telegram_helpers import (
     Call,
     FakeBotAPI,
@@ -382,13 +383,13 @@ def test_chat_goes_through_the_same_replies(
 
 
 def test_chat_votes_as_the_local_user(tmp_path: Path) -> None:
+    from bot.chat import ChatSession
     from bot.config import Settings
-    from bot.serve import ChatSession
     from knowledge import Library
 
     sources = write_articles(tmp_path / "articles")
     with Library.open(tmp_path / "c.db", default_sources=[sources]) as library:
-        session = ChatSession(library, Settings(sources=(sources,)), "en")
+        session = ChatSession(library, library, Settings(sources=(sources,)), "en")
         session.echo(session.handle("ما عدد الضحايا في غزة؟"))
         up = next(i for i, b in enumerate(session.buttons, 1) if b.label == "👍")
         question_id = int(session.buttons[up - 1].data.split("|")[1])

@@ -3,6 +3,7 @@
 import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,11 +37,13 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path, modules: set[str]) -> set[str]:
-    """The project modules ``path`` imports, anywhere in it (lazy imports are dependencies too)."""
+    """The project modules ``path`` imports when it runs, anywhere in it (lazy imports are
+    dependencies too). Imports under ``if TYPE_CHECKING:`` never run: they name types for the
+    type checker, as a container of the application's state names those of what it holds."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -63,6 +66,16 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
             if target and target != name:
                 found.add(target)
     return found
+
+
+def _runtime_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and all below it, but for the bodies of ``if TYPE_CHECKING:``."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and ast.unparse(child.test).endswith("TYPE_CHECKING"):
+            yield from (n for stmt in child.orelse for n in _runtime_nodes(stmt))
+        else:
+            yield from _runtime_nodes(child)
 
 
 def test_no_import_cycles() -> None:

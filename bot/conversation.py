@@ -1,0 +1,253 @@
+"""The replies to what people say, without Telegram: library, people and language in,
+``Reply`` out. The Telegram handlers and the terminal chat (``articlebot chat``) both go
+through these functions, so they answer alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot import admin_replies, answers, bidi, examples, follow_replies, i18n, listings, markup
+from bot.i18n import t
+from bot.limits import LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
+from bot.messages import Reply
+from knowledge import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS, LibraryBusy
+from knowledge.text import clean_text
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from knowledge import IngestReport, Library, Votes
+
+    # The people's state (follows, votes, questions asked, language choices) is still kept by
+    # the Library; a bot-side People object with the same methods replaces it.
+    People: TypeAlias = Library
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ReloadOutcome",
+    "answer",
+    "ask",
+    "coverage",
+    "example_question",
+    "example_questions",
+    "extract_question",
+    "follow",
+    "following",
+    "language_arg",
+    "latest",
+    "reload",
+    "reload_sources",
+    "set_language",
+    "show_article",
+    "start",
+    "stats",
+    "unfollow",
+    "vote",
+]
+
+
+def answer(
+    library: Library,
+    people: People,
+    question: str,
+    lang: str,
+    page: int = 0,
+    question_id: int | None = None,
+) -> Reply | None:
+    """Page ``page`` of the answer to ``question`` (one hit more than shown, to know if there
+    is a next page); None when the library no longer answers it or has nothing on that page.
+    ``question_id``: the logged question, for the 👍 / 👎 buttons."""
+    k = min((page + 1) * PAGE_SIZE + 1, MAX_RESULTS + 1)
+    result = library.search(question, k=k)
+    if not result.answered or len(result.hits) <= page * PAGE_SIZE:
+        return None
+    votes = people.votes(question_id) if question_id is not None else None
+    return answers.format_answer(result, lang, page, question_id=question_id, votes=votes)
+
+
+def ask(library: Library, people: People, question: str, lang: str) -> Reply:
+    """Answer a new question and log it for /stats (an answer gets 👍 / 👎 buttons)."""
+    result = library.search(question, k=PAGE_SIZE + 1)
+    question_id = None
+    if result.reason not in ("empty", "stopwords"):
+        question_id = people.record_question(question, result.answered)
+    example = example_question(library, lang) if result.reason == "empty" else None
+    if not result.answered:
+        question_id = None
+    return answers.format_answer(result, lang, 0, example, question_id=question_id)
+
+
+def example_question(library: Library, lang: str) -> str:
+    """One question the library answers, for hints; a generic one if it has none."""
+    examples = example_questions(library, lang, 1)
+    return examples[0] if examples else i18n.t_plain(lang, "example_question")
+
+
+def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply | None:
+    """A page of the newest articles; None for a later page that is empty now (after a reload)."""
+    n = max(1, min(n, LATEST_MAX))
+    items = library.latest(n + 1, offset)
+    if not items and offset > 0:
+        return None
+    return listings.format_latest(items[:n], lang, offset, n, has_more=len(items) > n)
+
+
+def show_article(library: Library, article_id: int, lang: str) -> list[Reply]:
+    article = library.article(article_id)
+    if article is None:
+        return [Reply(t(lang, "article_gone"))]
+    return listings.format_article(article, lang)
+
+
+def start(library: Library, lang: str, name: str | None = None, guide: str = "") -> Reply:
+    """The greeting: what the library holds and two questions it can answer, then ``guide``
+    (the list of commands)."""
+    stats = library.stats()
+    articles = i18n.count_articles(stats.articles, lang)
+    text = t(lang, "start", name=f", {name}" if name else "", articles=articles)
+    examples = example_questions(library, lang)
+    if examples:
+        text += "\n\n" + t(lang, "start_examples")
+        text += "".join(f"\n• <code>{markup.escape(q)}</code>" for q in examples)
+    if guide:
+        text += "\n\n" + guide
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
+
+
+def example_questions(library: Library, lang: str = "ar", count: int = 2) -> list[str]:
+    """Questions about the newest articles that the library does answer, in ``lang`` first,
+    one per article before a second from the same one."""
+    per_article = [examples.example_questions(info.title) for info in library.latest(10)]
+    depth = max(map(len, per_article), default=0)
+    ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
+    # Stable: the user's language first, newest articles first within it.
+    ranked.sort(key=lambda q: i18n.is_arabic(q) != (lang == "ar"))
+    found: list[str] = []
+    for question in ranked:
+        if question not in found and library.search(question, k=1).answered:
+            found.append(question)
+            if len(found) == count:
+                break
+    return found
+
+
+def stats(library: Library, lang: str) -> Reply:
+    return admin_replies.format_stats(library.stats(), lang)
+
+
+def coverage(library: Library, lang: str) -> Reply:
+    """/sources: where the articles come from and when the library last changed."""
+    return listings.format_coverage(library.coverage(), lang)
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What a reload did: its report, or why it failed (the old library then serves on)."""
+
+    report: IngestReport | None = None
+    error: str | None = None
+
+    def failures(self) -> frozenset[tuple[str, str]]:
+        """(path, reason) of each source that failed; ("", reason) for a failed reload."""
+        if self.report is None:
+            return frozenset({("", self.error or "?")})
+        return frozenset((f.path, f.reason) for f in self.report.failed)
+
+    def replies(self, lang: str) -> list[Reply]:
+        if self.report is None:
+            return [Reply(t(lang, "reload_failed", reason=self.error or "?"))]
+        return admin_replies.format_reload_report(self.report, lang)
+
+
+def reload_sources(library: Library, sources: Sequence[str | Path]) -> ReloadOutcome:
+    """Re-ingest ``sources`` with sync; a failure leaves the old library and says why."""
+    try:
+        return ReloadOutcome(library.ingest(sources, sync=True))
+    except Exception as error:  # any failure must reach the admin as a message, not a crash
+        logger.exception("reload failed")
+        return ReloadOutcome(error=str(error) or type(error).__name__)
+
+
+def reload(library: Library, sources: Sequence[str | Path], lang: str) -> list[Reply]:
+    """Re-ingest ``sources`` and say what happened (the terminal chat's /reload)."""
+    return reload_sources(library, sources).replies(lang)
+
+
+def follow(people: People, chat_id: int, phrase: str, lang: str) -> Reply:
+    """``/follow phrase``: follow it in this chat, or say why not (no phrase: how to)."""
+    status = "empty"
+    try:
+        if phrase:
+            status = people.follow(chat_id, phrase, lang)
+    except LibraryBusy:
+        return Reply(t(lang, "busy"))
+    limit = MAX_FOLLOWS if status == "limit" else MAX_PHRASE_CHARS
+    example = i18n.t_plain(lang, "follow_example")
+    text = follow_replies.follow_status(status, phrase, lang, example, ALERTS_PER_CHAT, limit)
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
+
+
+def following(people: People, chat_id: int, lang: str, lead: str = "") -> Reply:
+    """``/following``: the chat's phrases, each with a button to stop it."""
+    example = i18n.t_plain(lang, "follow_example")
+    return follow_replies.format_follows(people.follows(chat_id), lang, example, lead)
+
+
+def unfollow(people: People, chat_id: int, phrase: str, lang: str) -> Reply:
+    """``/unfollow phrase`` or ``/unfollow all``; without words, the list to pick from."""
+    if not phrase:
+        return following(people, chat_id, lang)
+    everything = phrase.lower() in ("all", "الكل", "كل")
+    try:
+        removed = people.unfollow(chat_id, None if everything else phrase)
+    except LibraryBusy:
+        return Reply(t(lang, "busy"))
+    if not removed and not everything:
+        return following(people, chat_id, lang, t(lang, "unfollow_not_found", phrase=phrase))
+    if everything:
+        text = t(lang, "unfollow_all_done", count=len(removed))
+    else:
+        text = t(lang, "unfollow_done", phrase=removed[0].phrase)
+    return Reply(bidi.apply_bidi(text, lang == "ar"))
+
+
+def vote(
+    people: People, question_id: int, helpful: bool, passage_ids: Sequence[int], user_id: int
+) -> Votes | None:
+    """A 👍 / 👎 press: store it; the answer's votes, or None if the question is unknown.
+    Raises ``LibraryBusy``."""
+    return people.record_feedback(question_id, user_id, helpful, list(passage_ids))
+
+
+def set_language(people: People, user_id: int, choice: str) -> Reply:
+    """Remember the user's reply language; the confirmation, in that language."""
+    try:
+        people.set_language(user_id, choice)
+    except LibraryBusy:
+        return Reply(t(choice, "busy"))
+    return Reply(t(choice, "language_set"))
+
+
+def language_arg(args: Sequence[str] | None) -> str | None:
+    """The language a /language argument names, if any."""
+    word = (args[0] if args else "").lower()
+    if word in ("ar", "arabic", "عربي", "العربية"):
+        return "ar"
+    if word in ("en", "english", "انجليزي", "الإنجليزية"):
+        return "en"
+    return None
+
+
+def extract_question(text: str, bot_username: str | None) -> str:
+    """The question in a message: without a leading /command and without mentions of the bot."""
+    text = re.sub(r"^/\w+(@\w+)?", "", text.strip())
+    if bot_username:
+        text = re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.IGNORECASE)
+    return clean_text(text, MAX_QUESTION, typed=True)

@@ -1,0 +1,210 @@
+"""Questions: a message in a private chat, a caption, /ask, a mention or a reply in a group;
+the pages of an answer and the 👍 / 👎 votes under it; and what is not text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction
+
+from bot import answers, callbacks
+from bot.context import BotContext, answer_query, query_message, user_lang
+from bot.conversation import answer, ask, example_question, extract_question, vote
+from bot.i18n import t
+from bot.messages import Reply
+from bot.messaging import cosmetic, edit, send
+from knowledge import LibraryBusy
+
+if TYPE_CHECKING:
+    from knowledge import Votes
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "addresses_bot",
+    "on_answer_page",
+    "on_ask",
+    "on_caption",
+    "on_group_message",
+    "on_not_text",
+    "on_question",
+    "on_unknown_button",
+    "on_vote",
+    "question_of",
+]
+
+
+async def on_question(update: Update, context: BotContext) -> None:
+    """A text message in a private chat is a question."""
+    message = update.effective_message
+    if message is None:
+        return
+    await _answer(
+        update, context, message, extract_question(message.text or "", context.bot.username)
+    )
+
+
+async def on_caption(update: Update, context: BotContext) -> None:
+    """A photo or file with a caption in a private chat: the caption is the question."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = extract_question(message.caption or "", context.bot.username)
+    await _answer(update, context, message, question)
+
+
+async def on_group_message(update: Update, context: BotContext) -> None:
+    """In groups, answer only when addressed: a mention of the bot or a reply to it."""
+    message = update.effective_message
+    if message is not None and addresses_bot(message, context.bot.id, context.bot.username):
+        await _answer(
+            update, context, message, extract_question(message.text or "", context.bot.username)
+        )
+
+
+def addresses_bot(message: Message, bot_id: int, username: str | None) -> bool:
+    """Whether ``message`` is for the bot: a reply to it, or a mention of it."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return True
+    mentions = message.parse_entities(["mention", "text_mention"])
+    for entity, text in mentions.items():
+        if entity.user is not None and entity.user.id == bot_id:
+            return True
+        if username and text.lower() == f"@{username.lower()}":
+            return True
+    return False
+
+
+async def on_ask(update: Update, context: BotContext) -> None:
+    """/ask question: how questions are asked in groups (works in private chats too)."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = extract_question(message.text or "", context.bot.username)
+    if not question:
+        lang = user_lang(update, context)
+        example = await asyncio.to_thread(example_question, context.library, lang)
+        await send(context, message.chat_id, Reply(t(lang, "ask_usage", example=example)))
+        return
+    await _answer(update, context, message, question)
+
+
+async def _answer(update: Update, context: BotContext, message: Message, question: str) -> None:
+    lang = user_lang(update, context, question)
+    typing = context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    await cosmetic(typing, "sendChatAction")
+    reply = await asyncio.to_thread(ask, context.library, context.people, question, lang)
+    # A reply to the question: the paging buttons find the question there again, even after a
+    # restart, so their callback data stays tiny.
+    await send(context, message.chat_id, reply, reply_to=message.message_id)
+
+
+async def on_not_text(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice notes, files: say that only text is read."""
+    if update.effective_chat is None:
+        return
+    lang = user_lang(update, context)
+    await send(context, update.effective_chat.id, Reply(t(lang, "not_text")))
+
+
+def question_of(message: Message, bot_username: str | None) -> str | None:
+    """The question an answer message answers: the message it replies to, else its header."""
+    original = message.reply_to_message
+    if original is not None and original.text:
+        return extract_question(original.text, bot_username) or None
+    return answers.question_from_answer(message.text)
+
+
+async def on_answer_page(update: Update, context: BotContext) -> None:
+    """More results / Previous under an answer: that page, in place of the shown one; a page
+    that no longer exists (the library changed) says so in an alert."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query_message(query)
+    question = question_of(message, context.bot.username) if message else None
+    lang = user_lang(update, context, question)
+    reply = None
+    if message is not None and question:
+        page = int(context.button[1])
+        question_id = callbacks.feedback_question(_callback_datas(message))
+        reply = await asyncio.to_thread(
+            answer, context.library, context.people, question, lang, page, question_id
+        )
+    if message is None or reply is None:
+        await answer_query(query, t(lang, "expired"), alert=True)
+        return
+    await answer_query(query)
+    await edit(context, message, reply)
+
+
+async def on_vote(update: Update, context: BotContext) -> None:
+    """👍 / 👎: store the vote, thank the voter, and show the counts on the buttons."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query_message(query)
+    question = question_of(message, context.bot.username) if message else None
+    lang = user_lang(update, context, question)
+    question_id, helpful, passage_ids = callbacks.vote_args(context.button)
+    try:
+        votes = await asyncio.to_thread(
+            vote, context.people, question_id, helpful, passage_ids, query.from_user.id
+        )
+    except LibraryBusy:
+        await answer_query(query, t(lang, "busy"), alert=True)
+        return
+    if votes is None:
+        await answer_query(query, t(lang, "expired"), alert=True)
+        return
+    await answer_query(query, t(lang, "feedback_thanks"))
+    await _show_votes(context, message, votes)
+
+
+async def _show_votes(context: BotContext, message: Message | None, votes: Votes) -> None:
+    if message is None or message.reply_markup is None:
+        return
+    markup = _with_votes(message.reply_markup, votes)
+    edit_markup = context.bot.edit_message_reply_markup(
+        message.chat_id, message.message_id, reply_markup=markup
+    )
+    await cosmetic(edit_markup, "editMessageReplyMarkup")  # "not modified" is fine too
+
+
+def _with_votes(markup: InlineKeyboardMarkup, votes: Votes) -> InlineKeyboardMarkup:
+    """``markup`` with its 👍 / 👎 buttons relabelled with the vote counts."""
+    rows = []
+    for row in markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            data = button.callback_data
+            match = callbacks.VOTE.match(data) if isinstance(data, str) else None
+            if match is not None:
+                label = answers.feedback_label(match[2] == "1", votes)
+                button = InlineKeyboardButton(label, callback_data=data)
+            new_row.append(button)
+        rows.append(new_row)
+    return InlineKeyboardMarkup(rows)
+
+
+def _callback_datas(message: Message) -> list[str | None]:
+    markup = message.reply_markup
+    if markup is None:
+        return []
+    datas = (b.callback_data for row in markup.inline_keyboard for b in row)
+    return [data if isinstance(data, str) else None for data in datas]
+
+
+async def on_unknown_button(update: Update, context: BotContext) -> None:
+    """A button whose data no pattern knows (an old or forged one): the spinner stops, with a
+    note that the button has expired."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query_message(query)
+    question = question_of(message, context.bot.username) if message else None
+    await answer_query(query, t(user_lang(update, context, question), "expired"))
