@@ -25,6 +25,7 @@ from telegram import Message, Update
 
 from bot import following
 from knowledge import Article, LibraryBusy
+from knowledge.text import shorten
 
 if TYPE_CHECKING:
     from bot.context import BotApplication, BotContext
@@ -58,7 +59,7 @@ def post_article(post: Message) -> Article | None:
         return None
     # A first line of emoji or symbols only is decoration, not a title.
     first = next(i for i, line in enumerate(paragraphs) if any(ch.isalnum() for ch in line))
-    title = _shorten(paragraphs[first], TITLE_CHARS)
+    title = shorten(paragraphs[first], TITLE_CHARS, collapse=False, trailing=" ,.،؛:-—")
     rest = paragraphs[first + 1 :]
     body = rest if rest and title == paragraphs[first] else paragraphs
     chat = post.chat
@@ -82,14 +83,6 @@ def post_url(chat_id: int, username: str | None, message_id: int) -> str | None:
     if str(chat_id).startswith("-100"):
         return f"https://t.me/c/{str(chat_id)[4:]}/{message_id}"
     return None
-
-
-def _shorten(line: str, limit: int) -> str:
-    """``line`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
-    if len(line) <= limit:
-        return line
-    cut = line.rfind(" ", limit // 2, limit)
-    return line[: cut if cut > 0 else limit - 1].rstrip(" ,.،؛:-—") + "…"
 
 
 async def on_channel_post(update: Update, context: BotContext) -> None:
