@@ -24,6 +24,7 @@ from telegram.request import BaseRequest
 from bot import alerts, channels, inline
 from bot import handlers as h
 from bot.messaging import cosmetic
+from bot.people import People
 from bot.replies import ADMIN_COMMANDS, COMMANDS, LANGS
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ def open_library(settings: Settings) -> Library:
     from knowledge import Library
 
     library = Library.open(settings.db_path, default_sources=settings.sources)
-    import_language_choices(settings.db_path, library)
+    with People(settings.db_path) as people:
+        import_language_choices(settings.db_path, people)
     stats = library.stats()
     logger.info(
         "serving %d articles in %d passages from %s", stats.articles, stats.passages, stats.path
@@ -52,9 +54,9 @@ def open_library(settings: Settings) -> Library:
     return library
 
 
-def import_language_choices(db_path: Path, library: Library) -> int:
+def import_language_choices(db_path: Path, people: People) -> int:
     """Move the /language choices an earlier version kept in a pickle file beside the database
-    (python-telegram-bot's PicklePersistence) into the library, once; returns how many."""
+    (python-telegram-bot's PicklePersistence) into ``people``, once; returns how many."""
     old = db_path.with_name(db_path.name + ".users.pickle")
     if not old.exists():
         return 0
@@ -67,8 +69,8 @@ def import_language_choices(db_path: Path, library: Library) -> int:
     moved = 0
     for user_id, data in users.items():
         lang = data.get("lang") if isinstance(data, dict) else None
-        if lang in LANGS and library.language(int(user_id)) is None:
-            library.set_language(int(user_id), lang)
+        if lang in LANGS and people.language(int(user_id)) is None:
+            people.set_language(int(user_id), lang)
             moved += 1
     old.rename(old.with_name(old.name + ".imported"))
     logger.info("moved %d language choices from %s into the library", moved, old)
@@ -108,8 +110,10 @@ def build_application(
     library: Library,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    people: People | None = None,
 ) -> Application:
-    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests."""
+    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests.
+    ``people``: people's state, by default kept in the library's file."""
     # Request URLs contain the token: keep httpx's per-request logging out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     builder = (
@@ -136,6 +140,7 @@ def build_application(
     application.bot_data.update(
         {
             h.LIBRARY: library,
+            h.PEOPLE: people or People(library.path),
             h.SETTINGS: settings,
             h.THROTTLE: h.Throttle(),
             # Telegram sends an inline query as the user types: a bigger burst, a faster refill.

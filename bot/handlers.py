@@ -24,17 +24,20 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import alerts as alerting
 from bot import replies
 from bot.messaging import cosmetic, edit, send, send_all
+from bot.people import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
 from bot.replies import LATEST_MAX, MAX_RESULTS, PAGE_SIZE, Reply, t
-from knowledge import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS, LibraryBusy
+from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from knowledge import IngestReport, Library, Votes
+    from bot.people import People, Votes
+    from knowledge import IngestReport, Library
 
 logger = logging.getLogger(__name__)
 
 # bot_data keys
 LIBRARY = "library"
+PEOPLE = "people"
 SETTINGS = "settings"
 THROTTLE = "throttle"
 INLINE_THROTTLE = "inline_throttle"
@@ -52,7 +55,12 @@ ADMIN_CHAT_LANG = "en"
 
 
 def answer(
-    library: Library, question: str, lang: str, page: int = 0, question_id: int | None = None
+    library: Library,
+    people: People,
+    question: str,
+    lang: str,
+    page: int = 0,
+    question_id: int | None = None,
 ) -> Reply | None:
     """Page ``page`` of the answer to ``question`` (one hit more than shown, to know if there
     is a next page); None when the library no longer answers it or has nothing on that page.
@@ -61,16 +69,16 @@ def answer(
     result = library.search(question, k=k)
     if not result.answered or len(result.hits) <= page * PAGE_SIZE:
         return None
-    votes = library.votes(question_id) if question_id is not None else None
+    votes = people.votes(question_id) if question_id is not None else None
     return replies.format_answer(result, lang, page, question_id=question_id, votes=votes)
 
 
-def ask(library: Library, question: str, lang: str) -> Reply:
+def ask(library: Library, people: People, question: str, lang: str) -> Reply:
     """Answer a new question and log it for /stats (an answer gets 👍 / 👎 buttons)."""
     result = library.search(question, k=PAGE_SIZE + 1)
     question_id = None
     if result.reason not in ("empty", "stopwords"):
-        question_id = library.record_question(question, result.answered)
+        question_id = people.record_question(question, result.answered)
     example = example_question(library, lang) if result.reason == "empty" else None
     if not result.answered:
         question_id = None
@@ -134,8 +142,8 @@ def help_reply(lang: str, admin: bool) -> Reply:
     return Reply(replies.apply_bidi(text, lang == "ar"))
 
 
-def stats(library: Library, lang: str) -> Reply:
-    return replies.format_stats(library.stats(), lang)
+def stats(library: Library, people: People, lang: str) -> Reply:
+    return replies.format_stats(library.stats(), people.stats(library), lang)
 
 
 def coverage(library: Library, lang: str) -> Reply:
@@ -176,12 +184,12 @@ def reload(library: Library, sources: Sequence[str | Path], lang: str) -> list[R
     return reload_sources(library, sources).replies(lang)
 
 
-def follow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
+def follow(people: People, chat_id: int, phrase: str, lang: str) -> Reply:
     """``/follow phrase``: follow it in this chat, or say why not (no phrase: how to)."""
     status = "empty"
     try:
         if phrase:
-            status = library.follow(chat_id, phrase, lang)
+            status = people.follow(chat_id, phrase, lang)
     except LibraryBusy:
         return Reply(t(lang, "busy"))
     limit = MAX_FOLLOWS if status == "limit" else MAX_PHRASE_CHARS
@@ -190,23 +198,23 @@ def follow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
     return Reply(replies.apply_bidi(text, lang == "ar"))
 
 
-def following(library: Library, chat_id: int, lang: str, lead: str = "") -> Reply:
+def following(people: People, chat_id: int, lang: str, lead: str = "") -> Reply:
     """``/following``: the chat's phrases, each with a button to stop it."""
     example = replies.t_plain(lang, "follow_example")
-    return replies.format_follows(library.follows(chat_id), lang, example, lead)
+    return replies.format_follows(people.follows(chat_id), lang, example, lead)
 
 
-def unfollow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
+def unfollow(people: People, chat_id: int, phrase: str, lang: str) -> Reply:
     """``/unfollow phrase`` or ``/unfollow all``; without words, the list to pick from."""
     if not phrase:
-        return following(library, chat_id, lang)
+        return following(people, chat_id, lang)
     everything = phrase.lower() in ("all", "الكل", "كل")
     try:
-        removed = library.unfollow(chat_id, None if everything else phrase)
+        removed = people.unfollow(chat_id, None if everything else phrase)
     except LibraryBusy:
         return Reply(t(lang, "busy"))
     if not removed and not everything:
-        return following(library, chat_id, lang, t(lang, "unfollow_not_found", phrase=phrase))
+        return following(people, chat_id, lang, t(lang, "unfollow_not_found", phrase=phrase))
     if everything:
         text = t(lang, "unfollow_all_done", count=len(removed))
     else:
@@ -214,15 +222,16 @@ def unfollow(library: Library, chat_id: int, phrase: str, lang: str) -> Reply:
     return Reply(replies.apply_bidi(text, lang == "ar"))
 
 
-def vote(library: Library, args: Sequence[int | str], user_id: int) -> Votes | None:
+def vote(people: People, args: Sequence[int | str], user_id: int) -> Votes | None:
     """A 👍 / 👎 press (``f`` callback arguments): store it; the answer's votes, or None if the
     question is unknown. Raises ``LibraryBusy``."""
     question_id, helpful, *passage_ids = (int(a) for a in args)
-    return library.record_feedback(question_id, user_id, bool(helpful), passage_ids)
+    return people.record_feedback(question_id, user_id, bool(helpful), passage_ids)
 
 
 def on_button(
     library: Library,
+    people: People,
     data: str | None,
     lang: str,
     question: str | None,
@@ -233,10 +242,10 @@ def on_button(
     kind, args = replies.parse_callback(data)
     reply: Reply | None = None
     if kind == "m" and question:
-        reply = answer(library, question, lang, int(args[0]), question_id)
+        reply = answer(library, people, question, lang, int(args[0]), question_id)
     elif kind == "f":
         try:
-            votes = vote(library, args, 0)
+            votes = vote(people, args, 0)
         except LibraryBusy:
             return [Reply(t(lang, "busy"))]
         reply = Reply(t(lang, "feedback_thanks")) if votes is not None else None
@@ -310,6 +319,10 @@ def _library(context: ContextTypes.DEFAULT_TYPE) -> Library:
     return context.bot_data[LIBRARY]
 
 
+def _people(context: ContextTypes.DEFAULT_TYPE) -> People:
+    return context.bot_data[PEOPLE]
+
+
 def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
     return context.bot_data[SETTINGS]
 
@@ -319,7 +332,7 @@ def user_lang(
 ) -> str:
     user = update.effective_user
     # One indexed read: the choice lives in the library, so every bot instance on it agrees.
-    override = _library(context).language(user.id) if user else None
+    override = _people(context).language(user.id) if user else None
     return replies.choose_lang(override, user.language_code if user else None, question)
 
 
@@ -431,7 +444,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     message = update.effective_message
     lang = user_lang(update, context, question)
     await _typing(context, message.chat_id)
-    reply = await asyncio.to_thread(ask, _library(context), question, lang)
+    reply = await asyncio.to_thread(ask, _library(context), _people(context), question, lang)
     # A reply to the question: the paging buttons find the question there again, even after a
     # restart, so their callback data stays tiny.
     await send(context, message.chat_id, reply, reply_to=message.message_id)
@@ -457,7 +470,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/language [ar|en]: choose the reply language."""
     choice = language_arg(context.args)
     if choice:
-        reply = await asyncio.to_thread(set_language, _library(context), update, choice)
+        reply = await asyncio.to_thread(set_language, _people(context), update, choice)
         await send(context, update.effective_chat.id, reply)
         return
     lang = user_lang(update, context)
@@ -465,10 +478,10 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send(context, update.effective_chat.id, Reply(t(lang, "language_choose"), buttons))
 
 
-def set_language(library: Library, update: Update, choice: str) -> Reply:
+def set_language(people: People, update: Update, choice: str) -> Reply:
     """Remember the user's reply language; the confirmation, in that language."""
     try:
-        library.set_language(update.effective_user.id, choice)
+        people.set_language(update.effective_user.id, choice)
     except LibraryBusy:
         return Reply(t(choice, "busy"))
     return Reply(t(choice, "language_set"))
@@ -569,7 +582,7 @@ async def send_due_alerts(context: ContextTypes.DEFAULT_TYPE) -> None:
     minute: it finds what another process (a command-line ingest) added, and the alerts that
     had to wait."""
     async with context.bot_data[ALERTS_LOCK]:
-        await alerting.send_alerts(context, _library(context))
+        await alerting.send_alerts(context, _library(context), _people(context))
 
 
 async def on_chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -580,7 +593,7 @@ async def on_chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         old, new = message.chat_id, message.migrate_to_chat_id
     else:
         old, new = message.migrate_from_chat_id, message.chat_id
-    await alerting.move_chat(_library(context), old, new)
+    await alerting.move_chat(_people(context), old, new)
 
 
 async def tell_admin_chat(context: ContextTypes.DEFAULT_TYPE, items: Iterable[Reply]) -> None:
@@ -609,7 +622,7 @@ async def on_following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """/following: what this chat follows, with buttons to stop."""
     chat_id, lang = update.effective_chat.id, user_lang(update, context)
     await send(
-        context, chat_id, await asyncio.to_thread(following, _library(context), chat_id, lang)
+        context, chat_id, await asyncio.to_thread(following, _people(context), chat_id, lang)
     )
 
 
@@ -621,13 +634,13 @@ async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _on_phrase_command(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    action: Callable[[Library, int, str, str], Reply],
+    action: Callable[[People, int, str, str], Reply],
 ) -> None:
-    """Run ``action(library, chat id, phrase, lang)`` off the event loop and send its reply."""
+    """Run ``action(people, chat id, phrase, lang)`` off the event loop and send its reply."""
     message = update.effective_message
     phrase = extract_question(message.text or "", context.bot.username)
     lang = user_lang(update, context, phrase)
-    reply = await asyncio.to_thread(action, _library(context), message.chat_id, phrase, lang)
+    reply = await asyncio.to_thread(action, _people(context), message.chat_id, phrase, lang)
     await send(context, message.chat_id, reply)
 
 
@@ -638,7 +651,7 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not _settings(context).is_admin(user.id if user else None):
         await send(context, update.effective_chat.id, Reply(t(lang, "not_admin")))
         return
-    reply = await asyncio.to_thread(stats, _library(context), lang)
+    reply = await asyncio.to_thread(stats, _library(context), _people(context), lang)
     await send(context, update.effective_chat.id, reply)
 
 
@@ -652,7 +665,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     kind, args = replies.parse_callback(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if kind == "g":
-        reply = await asyncio.to_thread(set_language, _library(context), update, str(args[0]))
+        reply = await asyncio.to_thread(set_language, _people(context), update, str(args[0]))
         await answer_query(query, reply.text)
         if message is not None:
             await edit(context, message, reply)
@@ -675,7 +688,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message is not None and kind == "m" and question:
         question_id = replies.feedback_question(_callback_datas(message))
         reply = await asyncio.to_thread(
-            answer, _library(context), question, lang, int(args[0]), question_id
+            answer, _library(context), _people(context), question, lang, int(args[0]), question_id
         )
     elif message is not None and kind == "l":
         reply = await asyncio.to_thread(latest, _library(context), lang, int(args[1]), int(args[0]))
@@ -695,7 +708,7 @@ async def _on_vote(
 ) -> None:
     """👍 / 👎: store the vote, thank the voter, and show the counts on the buttons."""
     try:
-        votes = await asyncio.to_thread(vote, _library(context), args, query.from_user.id)
+        votes = await asyncio.to_thread(vote, _people(context), args, query.from_user.id)
     except LibraryBusy:
         await answer_query(query, t(lang, "busy"), alert=True)
         return
@@ -741,10 +754,10 @@ async def _on_unfollow_button(
     lang: str,
 ) -> None:
     """🔕 under the list of follows: stop that one and show the list as it is now."""
-    library = _library(context)
+    people = _people(context)
     chat_id = message.chat_id if message else query.from_user.id
     try:
-        removed = await asyncio.to_thread(library.unfollow, chat_id, None, follow_id)
+        removed = await asyncio.to_thread(people.unfollow, chat_id, None, follow_id)
     except LibraryBusy:
         await answer_query(query, t(lang, "busy"), alert=True)
         return
@@ -753,7 +766,7 @@ async def _on_unfollow_button(
     await answer_query(query, done)
     if message is not None:
         await edit(
-            context, message, await asyncio.to_thread(following, library, chat_id, lang, done)
+            context, message, await asyncio.to_thread(following, people, chat_id, lang, done)
         )
 
 

@@ -21,6 +21,7 @@ from bot import handlers, replies
 from bot.app import build_application, open_library, protect_logs
 from bot.cli import db_option
 from bot.config import ConfigError, Settings
+from bot.people import People
 from bot.replies import Reply
 from knowledge import KnowledgeError, Library
 
@@ -164,6 +165,7 @@ class ChatSession:
 
     def __init__(self, library: Library, settings: Settings, lang: str | None = None) -> None:
         self.library, self.settings, self.override = library, settings, lang
+        self.people = People(library.path)
         self.question: str | None = None
         self.buttons: list[replies.Button] = []
         self.client_lang = os.environ.get("LANG", "en")[:2]
@@ -181,7 +183,7 @@ class ChatSession:
         if line.startswith("/"):
             return self.command(line)
         self.question = handlers.extract_question(line, None)
-        return [handlers.ask(self.library, self.question, self.lang(self.question))]
+        return [handlers.ask(self.library, self.people, self.question, self.lang(self.question))]
 
     def press(self, number: int) -> list[Reply]:
         if not 1 <= number <= len(self.buttons):
@@ -191,7 +193,9 @@ class ChatSession:
             return [Reply(replies.escape(button.url))]
         lang = self.lang(self.question)
         question_id = replies.feedback_question(b.data for b in self.buttons)
-        return handlers.on_button(self.library, button.data, lang, self.question, question_id)
+        return handlers.on_button(
+            self.library, self.people, button.data, lang, self.question, question_id
+        )
 
     def command(self, line: str) -> list[Reply]:
         name, _, rest = line[1:].partition(" ")
@@ -211,7 +215,7 @@ class ChatSession:
         if name == "reload":
             return handlers.reload(self.library, self.settings.sources, lang)
         if name == "stats":
-            return [handlers.stats(self.library, lang)]
+            return [handlers.stats(self.library, self.people, lang)]
         if name == "sources":
             return [handlers.coverage(self.library, lang)]
         if name == "ask" and rest.strip():

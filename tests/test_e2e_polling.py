@@ -393,4 +393,4 @@ def test_chat_votes_as_the_local_user(tmp_path: Path) -> None:
         up = next(i for i, b in enumerate(session.buttons, 1) if b.label == "👍")
         question_id = int(session.buttons[up - 1].data.split("|")[1])
         assert "Thanks" in session.handle(str(up))[0].text
-        assert library.votes(question_id).helpful == 1
+        assert session.people.votes(question_id).helpful == 1

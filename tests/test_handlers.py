@@ -20,6 +20,7 @@ from telegram.ext import Application
 from bot import channels, handlers
 from bot.app import build_application
 from bot.config import Settings
+from bot.people import People
 from knowledge import Article, Library
 from tests.telegram_helpers import (
     BOT_ID,
@@ -119,13 +120,16 @@ async def make_bot(
     """Builds initialised bots; afterwards checks that all they sent as HTML was valid."""
     bots: list[Bot] = []
 
-    async def factory(responder: Callable | None = None, lib: Any = None, **env: str) -> Bot:
+    async def factory(
+        responder: Callable | None = None, lib: Any = None, people: Any = None, **env: str
+    ) -> Bot:
         request = make_recording_request(responder)
         app = build_application(
             make_settings(tmp_path, sources, **env),
             lib or library,
             request=request,
             get_updates_request=make_recording_request(),
+            people=people,
         )
         await app.initialize()
         bots.append(Bot(app, request))
@@ -207,10 +211,10 @@ async def test_off_topic_question_gets_kind_no_answer(bot: Bot) -> None:
     assert buttons(bot.last()) == ["l|0|5"]
 
 
-async def test_questions_are_logged_for_stats(bot: Bot, library: Library) -> None:
+async def test_questions_are_logged_for_stats(people: People, bot: Bot, library: Library) -> None:
     await bot.say("ما عدد الضحايا في غزة؟")
     await bot.say("what's the weather in London?")
-    stats = library.stats()
+    stats = people.stats(library)
     assert stats.questions == 2 and stats.unanswered == 1
 
 
@@ -385,7 +389,7 @@ async def test_the_language_choice_is_shared_by_every_instance_and_kept(
     await first.say("/language ar", from_user=user(7, "en"))
     await second.say("what's the weather in London?", from_user=user(7, "en"))
     assert "لم أجد" in second.last()["text"]
-    with Library.open(library.path) as reopened:  # kept in the database, across restarts
+    with People(library.path) as reopened:  # kept in the database, across restarts
         assert reopened.language(7) == "ar" and reopened.language(8) is None
     await second.say("/language en", from_user=user(7, "ar"))
     await first.say("ما الطقس في لندن؟", from_user=user(7, "ar"))
@@ -730,7 +734,7 @@ async def test_too_long_html_degrades_to_plain_text_with_its_buttons(
     await b.app.shutdown()
 
 
-async def test_group_chatter_does_not_use_up_the_allowance(bot: Bot) -> None:
+async def test_group_chatter_does_not_use_up_the_allowance(people: People, bot: Bot) -> None:
     now = [0.0]
     bot.app.bot_data[handlers.THROTTLE] = handlers.Throttle(
         capacity=2, rate=0.5, clock=lambda: now[0]
@@ -1451,7 +1455,7 @@ lang: ar
 """
 
 
-async def test_follow_commands(bot: Bot, library: Library) -> None:
+async def test_follow_commands(people: People, bot: Bot, library: Library) -> None:
     bot.app.bot_data[handlers.THROTTLE] = None  # one user sends many commands here
     ar = user(1, "ar")
     await bot.say("/follow", from_user=ar)
@@ -1463,11 +1467,11 @@ async def test_follow_commands(bot: Bot, library: Library) -> None:
     await bot.say("/follow من في على", from_user=ar)
     assert "شائعة" in bot.last()["text"]
     await bot.say("/follow Lunar mission", from_user=user(1, "en"))
-    assert [f.phrase for f in library.follows(1)] == ["غزة", "Lunar mission"]
-    assert library.follows(1)[1].lang == "en"
+    assert [f.phrase for f in people.follows(1)] == ["غزة", "Lunar mission"]
+    assert people.follows(1)[1].lang == "en"
     await bot.say("/following", from_user=user(1, "en"))
     listing = bot.last()
-    ids = [f"u|{f.id}" for f in library.follows(1)]
+    ids = [f"u|{f.id}" for f in people.follows(1)]
     assert buttons(listing) == ids and "Lunar mission" in listing["text"]
     await bot.say("/unfollow", from_user=user(1, "en"))  # no words: the list to pick from
     assert buttons(bot.last()) == ids
@@ -1476,45 +1480,45 @@ async def test_follow_commands(bot: Bot, library: Library) -> None:
     await bot.say("/unfollow lunar MISSION", from_user=user(1, "en"))
     assert "no longer follow <b>Lunar mission</b>" in bot.last()["text"]
     await bot.say("/unfollow all", from_user=user(1, "en"))
-    assert "1 removed" in bot.last()["text"] and library.follows(1) == []
+    assert "1 removed" in bot.last()["text"] and people.follows(1) == []
     await bot.say("/following", from_user=user(1, "en"))
     assert "follow nothing yet" in bot.last()["text"] and buttons(bot.last()) == []
 
 
-async def test_follow_limit_is_explained(bot: Bot, library: Library) -> None:
-    from knowledge import MAX_FOLLOWS
+async def test_follow_limit_is_explained(people: People, bot: Bot, library: Library) -> None:
+    from bot.people import MAX_FOLLOWS
 
     for i in range(MAX_FOLLOWS):
-        library.follow(1, f"topic{i}")
+        people.follow(1, f"topic{i}")
     await bot.say("/follow one more", from_user=user(1, "en"))
     assert f"You follow {MAX_FOLLOWS} phrases" in bot.last()["text"]
     await bot.say("/follow " + "x" * 200, from_user=user(2, "en"))
-    assert "too long" in bot.last()["text"] and library.follows(2) == []
+    assert "too long" in bot.last()["text"] and people.follows(2) == []
 
 
-async def test_a_group_follows_for_the_group(bot: Bot, library: Library) -> None:
+async def test_a_group_follows_for_the_group(people: People, bot: Bot, library: Library) -> None:
     group = group_chat(-30)
     await bot.say(f"/follow@{BOT_USERNAME} غزة", chat=group, from_user=user(5, "ar"))
-    assert [f.phrase for f in library.follows(-30)] == ["غزة"] and library.follows(5) == []
+    assert [f.phrase for f in people.follows(-30)] == ["غزة"] and people.follows(5) == []
     assert bot.last()["chat_id"] == -30
 
 
-async def test_unfollow_button_edits_the_list(bot: Bot, library: Library) -> None:
-    library.follow(1, "غزة", "en")
-    library.follow(1, "lunar", "en")
+async def test_unfollow_button_edits_the_list(people: People, bot: Bot, library: Library) -> None:
+    people.follow(1, "غزة", "en")
+    people.follow(1, "lunar", "en")
     await bot.say("/following", from_user=user(1, "en"))
     listing = bot.last()
-    gaza = library.follows(1)[0]
+    gaza = people.follows(1)[0]
     bot.clear()
     await bot.send(callback(f"u|{gaza.id}", bot_message(listing)))
     assert "no longer follow" in bot.sent("answerCallbackQuery")[0].params["text"]
     edited = bot.sent("editMessageText")[0].params
-    assert buttons(edited) == [f"u|{library.follows(1)[0].id}"] and "lunar" in edited["text"]
+    assert buttons(edited) == [f"u|{people.follows(1)[0].id}"] and "lunar" in edited["text"]
     bot.clear()
     await bot.send(callback(f"u|{gaza.id}", bot_message(listing)))  # pressed again: gone
     assert len(bot.sent("answerCallbackQuery")) == 1
-    assert [f.phrase for f in library.follows(1)] == ["lunar"]
-    assert buttons(bot.sent("editMessageText")[0].params) == [f"u|{library.follows(1)[0].id}"]
+    assert [f.phrase for f in people.follows(1)] == ["lunar"]
+    assert buttons(bot.sent("editMessageText")[0].params) == [f"u|{people.follows(1)[0].id}"]
 
 
 async def admin_reload(bot: Bot) -> None:
@@ -1524,10 +1528,10 @@ async def admin_reload(bot: Bot) -> None:
 
 
 async def test_an_admin_reload_alerts_the_followers_of_new_articles(
-    bot: Bot, library: Library, sources: Path
+    people: People, bot: Bot, library: Library, sources: Path
 ) -> None:
-    library.follow(1, "غزة", "ar")
-    library.follow(2, "lunar", "en")  # matches an old article only
+    people.follow(1, "غزة", "ar")
+    people.follow(2, "lunar", "en")  # matches an old article only
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(bot)
     by_chat: dict[int, list[dict]] = {}
@@ -1546,7 +1550,7 @@ async def test_an_admin_reload_alerts_the_followers_of_new_articles(
 
 
 async def test_a_chat_that_blocked_the_bot_loses_its_follows(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     def responder(method: str, params: dict) -> dict | None:
         if method == "sendMessage" and int(params["chat_id"]) == 1:
@@ -1558,12 +1562,12 @@ async def test_a_chat_that_blocked_the_bot_loses_its_follows(
         return None
 
     b = await make_bot(responder)
-    library.follow(1, "غزة", "ar")
-    library.follow(3, "الوسطاء", "ar")
+    people.follow(1, "غزة", "ar")
+    people.follow(3, "الوسطاء", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
-    assert library.follows(1) == []
-    assert [f.phrase for f in library.follows(3)] == ["الوسطاء"]
+    assert people.follows(1) == []
+    assert [f.phrase for f in people.follows(3)] == ["الوسطاء"]
     sent = [(c.params["chat_id"], c.params["text"]) for c in b.sent("sendMessage")]
     assert "Reload finished" in [text for chat, text in sent if chat == ADMIN][-1]
     assert [chat for chat, _ in sent if chat != ADMIN] == [1, 3]  # tried 1, went on to 3
@@ -1571,11 +1575,11 @@ async def test_a_chat_that_blocked_the_bot_loses_its_follows(
 
 
 async def test_a_failed_reload_sends_no_alerts(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     spy = SpyLibrary.failing(library, RuntimeError("disk full"))
     b = await make_bot(lib=spy)
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
     assert "disk full" in b.last()["text"]
@@ -1606,6 +1610,7 @@ def refuse_reload_report(kind: str) -> Callable[[str, dict], dict | None]:
 
 @pytest.mark.parametrize("kind", ["blocked", "refused", "network"])
 async def test_alerts_go_out_when_the_reload_report_cannot(
+    people: People,
     make_bot: Callable[..., Any],
     library: Library,
     sources: Path,
@@ -1617,7 +1622,7 @@ async def test_alerts_go_out_when_the_reload_report_cannot(
 
     monkeypatch.setattr(messaging, "RETRY_DELAYS", (0.0, 0.0))
     b = await make_bot(refuse_reload_report(kind))
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
     tried = [c.params["text"] for c in b.sent("sendMessage") if c.params["chat_id"] == ADMIN]
@@ -1638,8 +1643,8 @@ def rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counted: list[int] = []
     real = alerts.send_alerts
 
-    async def counting(context: Any, library: Any) -> int:
-        counted.append(await real(context, library))
+    async def counting(context: Any, library: Any, people: Any) -> int:
+        counted.append(await real(context, library, people))
         return counted[-1]
 
     monkeypatch.setattr(alerts, "send_alerts", counting)
@@ -1647,9 +1652,9 @@ def rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 async def test_alerts_held_up_by_a_restart_go_out_at_start_up(
-    make_bot: Callable[..., Any], library: Library, rounds: list[int]
+    people: People, make_bot: Callable[..., Any], library: Library, rounds: list[int]
 ) -> None:
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     # Stored by a bot that stopped before sending its alerts.
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
     b = await make_bot()
@@ -1670,6 +1675,7 @@ async def test_alerts_held_up_by_a_restart_go_out_at_start_up(
 
 
 async def test_a_command_line_ingest_is_announced(
+    people: People,
     make_bot: Callable[..., Any],
     library: Library,
     tmp_path: Path,
@@ -1682,7 +1688,7 @@ async def test_a_command_line_ingest_is_announced(
     from bot import app as app_module
 
     monkeypatch.setattr(app_module, "ALERTS_CHECK_SECONDS", 0.2)
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     b = await make_bot()
     await b.app.start()
     try:
@@ -1705,16 +1711,16 @@ async def test_a_command_line_ingest_is_announced(
 
 
 async def test_alerts_that_find_the_library_busy_go_out_next_round(
-    make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
+    people: People, make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from telegram.ext import CallbackContext
 
-    from knowledge import library as library_module
+    from bot.people import facade
     from tests.test_follows import ingest_writing
 
-    monkeypatch.setattr(library_module, "USER_WRITE_SECONDS", 0.05)
-    library.follow(1, "غزة", "ar")
-    library.follow(2, "الوسطاء", "en")
+    monkeypatch.setattr(facade, "USER_WRITE_SECONDS", 0.05)
+    people.follow(1, "غزة", "ar")
+    people.follow(2, "الوسطاء", "en")
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
     b = await make_bot()
     context = CallbackContext(b.app)
@@ -1727,13 +1733,17 @@ async def test_alerts_that_find_the_library_busy_go_out_next_round(
     assert len(b.sent("sendMessage")) == 2
 
 
-class BusyMarks(SpyLibrary):
-    """A real library too busy to record alerts while ``busy`` is set; counts the attempts."""
+class BusyMarks:
+    """Real people's state, too busy to record alerts while ``busy`` is set; counts the
+    attempts."""
 
-    def __init__(self, library: Library) -> None:
-        super().__init__(library)
+    def __init__(self, people: People) -> None:
+        self._people = people
         self.busy = True
         self.marks = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._people, name)
 
     def mark_sent(self, plan: Any) -> Any:
         from knowledge import LibraryBusy
@@ -1741,34 +1751,34 @@ class BusyMarks(SpyLibrary):
         self.marks += 1
         if self.busy:
             raise LibraryBusy("the library is being updated")
-        return self._library.mark_sent(plan)
+        return self._people.mark_sent(plan)
 
 
 async def test_an_alert_round_stops_at_the_first_chat_it_cannot_record(
-    make_bot: Callable[..., Any], library: Library
+    people: People, make_bot: Callable[..., Any], library: Library
 ) -> None:
     from telegram.ext import CallbackContext
 
     for chat in (1, 2, 3):
-        library.follow(chat, "غزة", "ar")
+        people.follow(chat, "غزة", "ar")
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
-    spy = BusyMarks(library)
-    b = await make_bot(lib=spy)
+    spy = BusyMarks(people)
+    b = await make_bot(people=spy)
     context = CallbackContext(b.app)
     await handlers.send_due_alerts(context)
     assert spy.marks == 1 and b.sent("sendMessage") == []  # not 3 waits of 5 s
-    assert library.due_alerts().through is not None  # the mark stayed
+    assert people.due_alerts(library).through is not None  # the mark stayed
     spy.busy = False
     await handlers.send_due_alerts(context)
     assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2, 3]
-    assert library.due_alerts().through is None
+    assert people.due_alerts(library).through is None
 
 
 async def test_channel_posts_and_reloads_do_not_wait_for_an_alert_round(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
-    library.follow(5, "محطة العقبة", "ar")
-    library.follow(6, "الهدنة", "ar")
+    people.follow(5, "محطة العقبة", "ar")
+    people.follow(6, "الهدنة", "ar")
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
     round_running = b.app.bot_data[handlers.ALERTS_LOCK]
     async with round_running:  # a long round (many chats, a slow network)
@@ -1791,28 +1801,28 @@ MIGRATED = -1001234
 
 @pytest.mark.parametrize("notice_in", ["old group", "new supergroup"])
 async def test_a_group_that_became_a_supergroup_keeps_its_follows(
-    bot: Bot, library: Library, notice_in: str
+    people: People, bot: Bot, library: Library, notice_in: str
 ) -> None:
-    library.follow(-30, "غزة", "ar")
-    library.follow(-30, "الهدنة", "ar")
+    people.follow(-30, "غزة", "ar")
+    people.follow(-30, "الهدنة", "ar")
     supergroup = {"id": MIGRATED, "type": "supergroup", "title": "Group"}
     if notice_in == "old group":
         notice = message(None, chat=group_chat(-30), extra={"migrate_to_chat_id": MIGRATED})
     else:
         notice = message(None, chat=supergroup, extra={"migrate_from_chat_id": -30})
     await bot.send(update("message", notice))
-    assert library.follows(-30) == []
+    assert people.follows(-30) == []
     await bot.say(f"/following@{BOT_USERNAME}", chat=supergroup, from_user=user(5, "ar"))
     listing = bot.last()
     assert listing["chat_id"] == MIGRATED
-    assert buttons(listing) == [f"u|{f.id}" for f in library.follows(MIGRATED)]
+    assert buttons(listing) == [f"u|{f.id}" for f in people.follows(MIGRATED)]
     assert len(buttons(listing)) == 2
     await bot.say(f"/unfollow@{BOT_USERNAME} الكل", chat=supergroup, from_user=user(5, "ar"))
-    assert library.follows(MIGRATED) == []
+    assert people.follows(MIGRATED) == []
 
 
 async def test_alerts_to_a_migrated_group_move_its_follows(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     def responder(method: str, params: dict) -> dict | None:
         if method == "sendMessage" and int(params["chat_id"]) == -30:
@@ -1825,12 +1835,12 @@ async def test_alerts_to_a_migrated_group_move_its_follows(
         return None
 
     b = await make_bot(responder)
-    library.follow(-30, "غزة", "ar")
+    people.follow(-30, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
     alert = b.sent("sendMessage")[-1].params
     assert alert["chat_id"] == MIGRATED and "الهدنة في غزة صامدة" in alert["text"]
-    assert library.follows(-30) == [] and [f.phrase for f in library.follows(MIGRATED)] == ["غزة"]
+    assert people.follows(-30) == [] and [f.phrase for f in people.follows(MIGRATED)] == ["غزة"]
     await b.app.shutdown()
 
 
@@ -1847,7 +1857,9 @@ def votes_of(params: dict) -> list[tuple[str, str]]:
     ]
 
 
-async def test_feedback_buttons_store_votes_and_show_counts(bot: Bot, library: Library) -> None:
+async def test_feedback_buttons_store_votes_and_show_counts(
+    people: People, bot: Bot, library: Library
+) -> None:
     question, answer = await ask_and_get_answer(bot, "ما عدد الضحايا في غزة؟")
     (up_label, up), (down_label, down) = votes_of(answer)
     assert (up_label, down_label) == ("👍", "👎")
@@ -1867,8 +1879,8 @@ async def test_feedback_buttons_store_votes_and_show_counts(bot: Bot, library: L
     assert bot.sent("editMessageText", "sendMessage") == []  # the answer itself stays
     await bot.send(callback(up, msg, from_user=user(1, "ar")))  # changed
     await bot.send(callback(up, msg, from_user=user(2, "ar")))  # another voter
-    assert library.votes(int(question_id)).helpful == 2
-    assert library.votes(int(question_id)).unhelpful == 0
+    assert people.votes(int(question_id)).helpful == 2
+    assert people.votes(int(question_id)).unhelpful == 0
 
 
 async def test_unhelpful_passages_and_the_rate_reach_stats(bot: Bot, library: Library) -> None:
@@ -1908,9 +1920,9 @@ async def test_a_vote_for_an_unknown_question_is_expired(bot: Bot) -> None:
 
 
 async def test_a_channel_post_alerts_the_followers_of_its_words(
-    make_bot: Callable[..., Any], library: Library
+    people: People, make_bot: Callable[..., Any], library: Library
 ) -> None:
-    library.follow(5, "محطة العقبة", "ar")
+    people.follow(5, "محطة العقبة", "ar")
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
     await b.post(POST, 90)
     (alert,) = [c.params for c in b.sent("sendMessage") if c.params["chat_id"] == 5]
@@ -1921,9 +1933,9 @@ async def test_a_channel_post_alerts_the_followers_of_its_words(
 
 
 async def test_a_scheduled_reload_alerts_the_followers(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
-    library.follow(6, "الهدنة", "ar")
+    people.follow(6, "الهدنة", "ar")
     b = await make_bot(ARTICLEBOT_RELOAD_EVERY="0.2s")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await b.app.start()

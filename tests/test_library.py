@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from knowledge import BUNDLED_ARTICLES, Article, BM25Index, Library
-from knowledge import store as store_module
+from knowledge.store import articles as store_articles
+from knowledge.store import connection as store_connection
 
 from .conftest import write
 
@@ -65,25 +66,25 @@ def test_sync_keeps_articles_of_a_missing_source_folder(library: Library, tmp_pa
 def test_a_sync_never_removes_what_another_ingest_wrote_while_it_read(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import knowledge.library as library_module
+    import knowledge.ingest as ingest_module
 
     src = tmp_path / "src"
     _article(src, "a.md", title="a")
     gone = _article(src, "b.md", BODY + " ب", title="b")
     library.ingest([src])
     gone.unlink()
-    real_read = library_module.read_paths
+    real_read = ingest_module.read_paths
 
     def read_while_others_write(*args, **kwargs):
         result = real_read(*args, **kwargs)
         # a channel post, and a file this read missed, stored by another ingest meanwhile
-        patch.setattr(library_module, "read_paths", real_read)
+        patch.setattr(ingest_module, "read_paths", real_read)
         library.add_articles([Article(key="post", title="منشور", text=BODY + " منشور")])
         library.ingest([_article(src, "c.md", BODY + " ج", title="c")])
         return result
 
     with monkeypatch.context() as patch:
-        patch.setattr(library_module, "read_paths", read_while_others_write)
+        patch.setattr(ingest_module, "read_paths", read_while_others_write)
         assert library.ingest([src], sync=True).removed == 1  # b.md only: c.md is kept
     assert sorted(a.title for a in library.latest(10)) == ["a", "c", "منشور"]
     assert library.ingest([src], sync=True).removed == 0
@@ -98,13 +99,13 @@ def test_failed_ingest_leaves_the_previous_library(
     before = library.search("وقف إطلاق النار", 3)
     _article(src, "b.md", BODY + " جديد", title="b")
     _article(src, "c.md", BODY + " آخر", title="c")
-    real_write = store_module.ArticleWriter.write
+    real_write = store_articles.ArticleWriter.write
 
     def write_then_crash(self, articles):
         real_write(self, articles)  # the new articles and passages are written...
         raise RuntimeError("disk on fire")  # ...and the ingest dies before it commits
 
-    monkeypatch.setattr(store_module.ArticleWriter, "write", write_then_crash)
+    monkeypatch.setattr(store_articles.ArticleWriter, "write", write_then_crash)
     with pytest.raises(RuntimeError):
         library.ingest([src], sync=True)
     assert library.stats().articles == 1
@@ -188,13 +189,6 @@ def test_latest_article_passage_and_stats(library: Library, tmp_path: Path) -> N
     assert library.passage(10**9) is None
     stats = library.stats()
     assert (stats.articles, stats.passages, stats.dates_from_mtime) == (3, 3, 1)
-    library.record_question("ما هي عاصمة فرنسا؟", answered=False)
-    library.record_question("ما هي عاصمة فرنسا؟", answered=False)
-    library.record_question("غزة", answered=True)
-    stats = library.stats()
-    assert (stats.questions, stats.unanswered) == (3, 2)
-    assert stats.top_unanswered[0].question == "ما هي عاصمة فرنسا؟"
-    assert stats.top_unanswered[0].count == 2
     assert json.dumps(stats.as_json(), ensure_ascii=False)
 
 
@@ -222,7 +216,7 @@ def test_another_process_ingest_is_seen_by_a_running_library(
 def test_a_new_analyser_version_analyses_the_stored_articles_again(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import knowledge.library as module
+    import knowledge.analysis as module
 
     _article(tmp_path / "src", "a.md", title="a")
     library.ingest([tmp_path / "src"])
@@ -295,11 +289,11 @@ def test_a_second_process_ingesting_the_same_library_is_refused(
     library: Library, tmp_path: Path
 ) -> None:
     from knowledge import KnowledgeError
-    from knowledge.library import _exclusive
+    from knowledge.locking import exclusive
 
     _article(tmp_path / "src", "a.md", title="a")
     # as another process's ingest would hold it
-    with _exclusive(library.path), pytest.raises(KnowledgeError, match="another ingest"):
+    with exclusive(library.path), pytest.raises(KnowledgeError, match="another ingest"):
         library.ingest([tmp_path / "src"])
     assert library.ingest([tmp_path / "src"]).added == 1
 
@@ -339,7 +333,7 @@ def test_a_running_library_never_rebuilds_inside_a_search(
     monkeypatch.setattr(Library, "recheck_seconds", 0.0)
     with Library.open(library.path) as other:
         builds = []
-        monkeypatch.setattr(other, "_build_index", lambda db: builds.append(1))
+        monkeypatch.setattr(other._serving, "build", lambda db: builds.append(1))
         library.index_path.unlink()  # as if the other process had not saved its index yet
         _article(tmp_path / "src", "b.md", "مقال عن القدس والشيخ جراح", title="b")
         monkeypatch.setattr(BM25Index, "save", lambda self, path: None)
@@ -390,26 +384,15 @@ def test_add_articles_without_waiting_refuses_while_this_process_ingests(
     library: Library, tmp_path: Path
 ) -> None:
     from knowledge import IngestRunning
-    from knowledge.library import _exclusive
+    from knowledge.locking import exclusive
 
     post = Article(key="tg:-100:9", title="بيان", text=BODY)
-    with library._write_lock, pytest.raises(IngestRunning, match="another ingest"):
+    with library._lock.local(), pytest.raises(IngestRunning, match="another ingest"):
         library.add_articles([post], wait=False)  # as during a reload in another thread
-    with _exclusive(library.path), pytest.raises(IngestRunning, match="another ingest"):
+    with exclusive(library.path), pytest.raises(IngestRunning, match="another ingest"):
         library.add_articles([post])  # as during another process's ingest
     assert library.stats().articles == 0
     assert library.add_articles([post], wait=False).added == 1
-
-
-def test_a_library_missing_a_newer_table_gets_it_on_opening(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    Library.open(path).close()
-    db = store_module.connect(path)
-    db.execute("DROP TABLE questions")
-    db.close()
-    with Library.open(path) as library:
-        library.record_question("سؤال", answered=False)
-        assert library.stats().questions == 1
 
 
 def test_coverage_counts_articles_by_source_else_folder(library: Library, tmp_path: Path) -> None:
@@ -455,32 +438,11 @@ def test_coverage_is_counted_again_only_when_the_library_changed(
     assert library.coverage().origins[0].articles == 2
 
 
-def test_a_question_logged_while_an_ingest_analyses_does_not_fail_it(
-    library: Library, tmp_path: Path
-) -> None:
-    _article(tmp_path / "src", "a.md", title="a")
-    logged = []
-
-    def progress(done: int, total: int) -> None:  # called between reading and writing
-        logged.append(library.record_question("سؤال أثناء التحديث", answered=False))
-
-    assert library.ingest([tmp_path / "src"], progress=progress).added == 1
-    assert logged == [None]  # the ingest holds the database: the question goes unlogged
-
-
-def test_a_language_choice_is_kept_and_replaced(library: Library) -> None:
-    assert library.language(1) is None
-    library.set_language(1, "en")
-    library.set_language(1, "ar")
-    library.set_language(2, "en")
-    assert (library.language(1), library.language(2)) == ("ar", "en")
-
-
 def test_a_failed_commit_releases_the_write_lock(library: Library) -> None:
     import sqlite3
 
     db = library._db()
-    with pytest.raises(sqlite3.IntegrityError), store_module.write_transaction(db):
+    with pytest.raises(sqlite3.IntegrityError), store_connection.write_transaction(db):
         # a deferred foreign key makes the COMMIT itself fail, as a full disk would
         db.execute("PRAGMA defer_foreign_keys = ON")
         db.execute(
@@ -488,21 +450,7 @@ def test_a_failed_commit_releases_the_write_lock(library: Library) -> None:
             "VALUES (999, 0, 0, 1, 'x', x'')"
         )
     assert not db.conn.in_transaction
-    other = store_module.connect(library.path, timeout=0.1)
+    other = store_connection.connect(library.path, timeout=0.1)
     other.execute("BEGIN IMMEDIATE")  # the lock is free for the next writer
     other.execute("ROLLBACK")
     other.close()
-
-
-def test_an_unreadable_language_choice_is_no_choice(
-    library: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sqlite3
-
-    library.set_language(3, "en")
-
-    def broken(*_: object) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(store_module, "language", broken)
-    assert library.language(3) is None  # every message reads it: it must not fail them

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from bot import replies
+from bot.people import PeopleStats, QuestionCount
 from bot.replies import FSI, PDI, RLM, apply_bidi, format_answer, parse_callback, visible_len
 from knowledge import (
     ArticleInfo,
@@ -16,7 +17,6 @@ from knowledge import (
     IngestReport,
     LibraryStats,
     Origin,
-    QuestionCount,
     SearchResult,
     StoredArticle,
 )
@@ -359,11 +359,9 @@ def test_stats_show_share_and_top_unanswered() -> None:
         dates_from_mtime=0,
         analyser_version="v",
         bm25={},
-        questions=8,
-        unanswered=2,
-        top_unanswered=[QuestionCount("ما <هو>؟", 2)],
     )
-    reply = replies.format_stats(stats, "ar")
+    usage = PeopleStats(questions=8, unanswered=2, top_unanswered=[QuestionCount("ما <هو>؟", 2)])
+    reply = replies.format_stats(stats, usage, "ar")
     assert_telegram_html(reply.text)
     assert (
         "25%" in reply.text and "&lt;هو&gt;" in reply.text and "2026-01-02 03:04 UTC" in reply.text
@@ -457,7 +455,7 @@ def test_feedback_buttons_fit_64_bytes_or_are_left_out() -> None:
 
 
 def test_feedback_labels_count_the_votes() -> None:
-    from knowledge import Votes
+    from bot.people import Votes
 
     reply = format_answer(result([hit()]), "en", question_id=5, votes=Votes(2, 0))
     labels = [b.label for row in reply.buttons for b in row if b.data.startswith("f|")]
@@ -468,7 +466,7 @@ def test_feedback_labels_count_the_votes() -> None:
 
 
 def test_alerts_are_valid_html_within_the_limit() -> None:
-    from knowledge import Alert, ChatAlerts
+    from bot.people import Alert, ChatAlerts
 
     long_text = ("كلمة " * 2000).strip() + "."
     alerts = [
@@ -484,7 +482,7 @@ def test_alerts_are_valid_html_within_the_limit() -> None:
 
 
 def test_follow_list_has_a_button_per_phrase() -> None:
-    from knowledge import Follow
+    from bot.people import Follow
 
     follows = [Follow(3, 1, "غزة", "ar", "t"), Follow(9, 1, "<Lunar> & mission", "en", "t")]
     reply = replies.format_follows(follows, "en", "Gaza")
@@ -496,7 +494,7 @@ def test_follow_list_has_a_button_per_phrase() -> None:
 
 
 def test_stats_show_the_helpful_rate_and_unhelpful_passages() -> None:
-    from knowledge import PassageVotes
+    from bot.people import PassageVotes
 
     stats = LibraryStats(
         path="x",
@@ -506,13 +504,15 @@ def test_stats_show_the_helpful_rate_and_unhelpful_passages() -> None:
         dates_from_mtime=0,
         analyser_version="v",
         bm25={},
-        votes=4,
-        helpful=3,
-        top_unhelpful=[PassageVotes(7, 1, "<عنوان>", "بداية المقطع " * 20, 2)],
+    )
+    usage = PeopleStats(
+        votes=4, helpful=3, top_unhelpful=[PassageVotes(7, 1, "<عنوان>", "بداية المقطع " * 20, 2)]
     )
     for lang in ("ar", "en"):
-        text = replies.format_stats(stats, lang).text
+        text = replies.format_stats(stats, usage, lang).text
         assert_telegram_html(text)
         assert "75%" in text and "&lt;عنوان&gt;" in text and "(×2)" in text
-    no_votes = replies.format_stats(dataclasses.replace(stats, votes=0, helpful=0), "en").text
+    no_votes = replies.format_stats(
+        stats, dataclasses.replace(usage, votes=0, helpful=0), "en"
+    ).text
     assert "Votes: 0 · Helpful: 0 (—)" in no_votes
