@@ -54,3 +54,13 @@ def people(library: Library) -> Iterator[People]:
     """People's state, in the library's file."""
     with People(library.path) as kept:
         yield kept
+
+
+BODY = "نص المقال الأول عن وقف إطلاق النار في غزة بعد أحد عشر يوما من القتال والقصف."
+"""An article's text, about a ceasefire in Gaza."""
+
+
+def write_article(folder: Path, name: str, text: str = BODY, **meta: str) -> Path:
+    """Write a Markdown article with front matter ``meta`` (title, date, url...)."""
+    front = "".join(f"{k}: {v}\n" for k, v in meta.items())
+    return write(folder / name, f"---\n{front}---\n{text}\n")

@@ -11,14 +11,7 @@ from bot.people import People, feedback
 from knowledge import Library
 from knowledge.store import connection as store_connection
 
-from .conftest import write
-
-BODY = "نص المقال الأول عن وقف إطلاق النار في غزة بعد أحد عشر يوما من القتال والقصف."
-
-
-def _article(folder: Path, name: str, text: str = BODY, **meta: str) -> Path:
-    front = "".join(f"{k}: {v}\n" for k, v in meta.items())
-    return write(folder / name, f"---\n{front}---\n{text}\n")
+from .conftest import write_article
 
 
 def test_stats_count_the_questions_and_the_unanswered_ones(
@@ -50,7 +43,7 @@ def test_a_library_missing_a_newer_table_gets_it_on_opening(tmp_path: Path) -> N
 def test_a_question_logged_while_an_ingest_analyses_does_not_fail_it(
     people: People, library: Library, tmp_path: Path
 ) -> None:
-    _article(tmp_path / "src", "a.md", title="a")
+    write_article(tmp_path / "src", "a.md", title="a")
     logged = []
 
     def progress(done: int, total: int) -> None:  # called between reading and writing
