@@ -322,39 +322,15 @@ class Library:
         another process's not loaded yet). When the database has held articles that no saved
         index holds for ``index_repair_seconds`` (an ingest died before saving its index), the
         index is rebuilt here, unless an ingest is running."""
-        db = self._db()
-        phrases = list(dict.fromkeys(phrases))
-        new_ids = articles.articles_after(db, after_article_id)
-        if not new_ids:
-            return NewMatches()
-        if not phrases:
-            return NewMatches(through=new_ids[-1])
-        index = self._current_index()
-        passages = articles.article_passages(db, new_ids)
-        docs, doc_articles = matching.positions(index, passages)
-        ready = matching.held_prefix(new_ids, passages, doc_articles)
-        if len(ready) < len(new_ids):
-            late = self._serving.lag_seconds(db) >= self.index_repair_seconds
-            if late and self._serving.repair(db, self._lock):
-                index = self._current_index()
-                passages = articles.article_passages(db, new_ids)
-                docs, doc_articles = matching.positions(index, passages)
-                ready = matching.held_prefix(new_ids, passages, doc_articles)
-            if len(ready) < len(new_ids):
-                # Debug at first: another ingest may be about to swap its index in.
-                log = logger.warning if late else logger.debug
-                log("alerts from article %d on wait: the index lacks it", new_ids[len(ready)])
-        if not ready:
-            return NewMatches()
-        inside = doc_articles <= ready[-1]
-        docs, doc_articles = docs[inside], doc_articles[inside]
-        found = {
-            phrase: matching.best_matches(
-                index, matching.phrase_terms(index, phrase), docs, doc_articles
-            )
-            for phrase in phrases
-        }
-        return NewMatches(found, through=ready[-1])
+        return matching.new_matches(
+            self._db(),
+            self._serving,
+            self._lock,
+            list(phrases),
+            after_article_id,
+            recheck_seconds=self.recheck_seconds,
+            repair_seconds=self.index_repair_seconds,
+        )
 
     def match_hits(self, phrase: str, matches: Iterable[Match]) -> dict[int, Hit]:
         """The hits to quote for ``matches`` of ``phrase``, by passage id; a passage that an

@@ -8,14 +8,66 @@ up to the first one it does not hold yet.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 import numpy as np
+import sqlite_utils
 
 from .analysis import analyse_query
 from .evidence import HeldTerms
 from .index import BM25Index
-from .records import Match
+from .locking import WriteLock
+from .records import Match, NewMatches
+from .serving import ServingIndex
+from .store import articles
+
+logger = logging.getLogger(__name__)
+
+
+def new_matches(
+    db: sqlite_utils.Database,
+    serving: ServingIndex,
+    lock: WriteLock,
+    phrases: list[str],
+    after_article_id: int,
+    *,
+    recheck_seconds: float,
+    repair_seconds: float,
+) -> NewMatches:
+    """The best passage matching each of ``phrases`` in each article stored after
+    ``after_article_id`` that the serving index holds (see ``Library.new_matches``); the index
+    is repaired (rebuilt, with ``lock``) when it has lacked stored articles ``repair_seconds``."""
+    phrases = list(dict.fromkeys(phrases))
+    new_ids = articles.articles_after(db, after_article_id)
+    if not new_ids:
+        return NewMatches()
+    if not phrases:
+        return NewMatches(through=new_ids[-1])
+    index = serving.current(db, recheck_seconds)
+    passages = articles.article_passages(db, new_ids)
+    docs, doc_articles = positions(index, passages)
+    ready = held_prefix(new_ids, passages, doc_articles)
+    if len(ready) < len(new_ids):
+        late = serving.lag_seconds(db) >= repair_seconds
+        if late and serving.repair(db, lock):
+            index = serving.current(db, recheck_seconds)
+            passages = articles.article_passages(db, new_ids)
+            docs, doc_articles = positions(index, passages)
+            ready = held_prefix(new_ids, passages, doc_articles)
+        if len(ready) < len(new_ids):
+            # Debug at first: another ingest may be about to swap its index in.
+            log = logger.warning if late else logger.debug
+            log("alerts from article %d on wait: the index lacks it", new_ids[len(ready)])
+    if not ready:
+        return NewMatches()
+    inside = doc_articles <= ready[-1]
+    docs, doc_articles = docs[inside], doc_articles[inside]
+    found = {
+        phrase: best_matches(index, phrase_terms(index, phrase), docs, doc_articles)
+        for phrase in phrases
+    }
+    return NewMatches(found, through=ready[-1])
 
 
 def positions(index: BM25Index, passages: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -430,13 +430,13 @@ def test_alerts_held_by_a_missing_index_are_rebuilt_after_a_while(
         fail_index_build_once(monkeypatch)
         with pytest.raises(OSError):
             other.add_articles([truce()])
-    with caplog.at_level("DEBUG", logger="knowledge.library"):
+    with caplog.at_level("DEBUG", logger="knowledge.matching"):
         assert people.due_alerts(filled).through is None  # maybe its index is on its way
     assert "WARNING" not in [r.levelname for r in caplog.records]
     filled._lock._thread_lock.acquire()  # an ingest of this process is running: not its job
     try:
         filled.index_repair_seconds = 0
-        with caplog.at_level("WARNING", logger="knowledge.library"):
+        with caplog.at_level("WARNING", logger="knowledge.matching"):
             assert people.due_alerts(filled).through is None
         assert "the index lacks it" in caplog.text
     finally:

@@ -88,6 +88,15 @@ def test_migrations_are_applied_once(old: Path) -> None:
     assert len(rows(old, "SELECT * FROM follows")) == 2
 
 
+def test_people_may_open_a_new_file_before_the_library(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with People(path) as people:
+        assert people.follow(1, "غزة") == "added"
+    with Library.open(path) as library, People(path) as people:
+        new = library.add_articles([Article("g", "غزة اليوم", "هدوء حذر في غزة.")]).added_ids
+        assert [a.hit.article_id for a in people.due_alerts(library).chats[0].alerts] == new
+
+
 def test_a_database_of_a_newer_articlebot_is_refused_clearly(tmp_path: Path) -> None:
     from knowledge import KnowledgeError
 

@@ -88,11 +88,16 @@ def _articles(db: sqlite_utils.Database) -> None:
 
 
 def is_library(db: sqlite_utils.Database) -> bool:
-    """Whether ``db`` is empty or holds a library some articlebot made (with recorded
-    migrations, or 0.1's schema version); not, say, another program's database."""
+    """Whether ``db`` is empty or holds what some articlebot made (with recorded migrations,
+    or 0.1's schema version); not, say, another program's database."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_0_1 or MIGRATIONS.applied(db):
+    if version == SCHEMA_0_1:
         return True
+    if MIGRATIONS.migrations_table in db.table_names():
+        # (the bot's migrations too: it keeps its tables in the library's file, and may have
+        # made them first)
+        sql = f"SELECT 1 FROM {MIGRATIONS.migrations_table} WHERE migration_set LIKE ? LIMIT 1"
+        return db.execute(sql, ["articlebot.%"]).fetchone() is not None
     return version == 0 and not db.table_names()
 
 
