@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import sqlite_utils
 
 from . import analysis, ingest, matching
@@ -194,8 +195,6 @@ class Library:
 
     def documents(self) -> Iterable[tuple[int, list[str]]]:
         """(passage id, terms) of every passage, as indexed (for comparisons and checks)."""
-        import numpy as np
-
         db = self._db()
         terms = vocabulary.vocabulary(db)
         for passage_id, ids in term_ids(db):
