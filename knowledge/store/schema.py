@@ -103,5 +103,6 @@ def is_library(db: sqlite_utils.Database) -> bool:
 
 def unknown_migrations(db: sqlite_utils.Database) -> list[str]:
     """The migrations recorded in ``db`` that this code does not know: a newer articlebot's."""
-    known = {migration.name for migration in MIGRATIONS._migrations}
+    # (all of them are pending in an empty database)
+    known = {m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))}
     return [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
