@@ -67,7 +67,9 @@ async def on_stats(update: Update, context: BotContext) -> None:
     """/stats (admins): the library and the questions people ask."""
     if update.effective_chat is None:
         return
-    reply = await asyncio.to_thread(stats, context.library, user_lang(update, context))
+    reply = await asyncio.to_thread(
+        stats, context.library, context.people, user_lang(update, context)
+    )
     await send(context, update.effective_chat.id, reply)
 
 

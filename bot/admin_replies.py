@@ -16,6 +16,7 @@ from bot.splitting import split_html_blocks
 from knowledge.text import shorten
 
 if TYPE_CHECKING:
+    from bot.people import PeopleStats
     from knowledge import IngestReport, LibraryStats
 
 __all__ = ["format_reload_report", "format_stats"]
@@ -42,30 +43,30 @@ def format_reload_report(report: IngestReport, lang: str) -> list[Reply]:
     return [Reply(m) for m in split_html_blocks(blocks, MAX_MESSAGE, "\n")]
 
 
-def format_stats(stats: LibraryStats, lang: str) -> Reply:
+def format_stats(stats: LibraryStats, usage: PeopleStats, lang: str) -> Reply:
     """/stats: the library, the questions asked and the most frequent unanswered ones, and
     the feedback."""
-    share = round(100 * stats.unanswered / stats.questions) if stats.questions else 0
+    share = round(100 * usage.unanswered / usage.questions) if usage.questions else 0
     text = t(
         lang,
         "stats",
         articles=stats.articles,
         passages=stats.passages,
         last=stamp(stats.last_ingest) or t_plain(lang, "never"),
-        questions=stats.questions,
-        unanswered=stats.unanswered,
+        questions=usage.questions,
+        unanswered=usage.unanswered,
         share=share,
     )
-    if stats.top_unanswered:
+    if usage.top_unanswered:
         text += t(lang, "stats_top")
-        for q in stats.top_unanswered[:10]:
+        for q in usage.top_unanswered[:10]:
             text += f"\n• {escape(one_line(q.question, 120))} (×{q.count})"
-    text += _format_feedback(stats, lang)
+    text += _format_feedback(usage, lang)
     text = apply_bidi(text, lang == "ar")
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
 
 
-def _format_feedback(stats: LibraryStats, lang: str) -> str:
+def _format_feedback(stats: PeopleStats, lang: str) -> str:
     """The helpful rate and the passages most often marked unhelpful (title: first words)."""
     rate = stats.helpful_rate
     text = t(

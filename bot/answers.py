@@ -18,7 +18,8 @@ from bot.messages import Button, InlineItem, Reply
 from knowledge.text import shorten, strip_invisible
 
 if TYPE_CHECKING:
-    from knowledge import Hit, SearchResult, StoredArticle, Votes
+    from bot.people import Votes
+    from knowledge import Hit, SearchResult, StoredArticle
 
 __all__ = [
     "INLINE_SNIPPET",

@@ -38,6 +38,7 @@ from bot.context import CONTEXT_TYPES, BotApplication
 from bot.errors import on_error
 from bot.i18n import LANGS
 from bot.messaging import cosmetic
+from bot.people import People
 from bot.throttle import Throttle, guard
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ fallback sends with ``parse_mode=None``)."""
 def open_library(settings: Settings) -> Library:
     """Open the library, filling a new one from the configured sources, and log what it serves."""
     library = launch.open_library(settings.db_path, settings.sources)
-    import_language_choices(settings.db_path, library)
+    with People(settings.db_path) as people:
+        import_language_choices(settings.db_path, people)
     stats = library.stats()
     logger.info(
         "serving %d articles in %d passages from %s", stats.articles, stats.passages, stats.path
@@ -70,9 +72,9 @@ def open_library(settings: Settings) -> Library:
     return library
 
 
-def import_language_choices(db_path: Path, library: Library) -> int:
+def import_language_choices(db_path: Path, people: People) -> int:
     """Move the /language choices an earlier version kept in a pickle file beside the database
-    (python-telegram-bot's PicklePersistence) into the library, once; returns how many."""
+    (python-telegram-bot's PicklePersistence) into ``people``, once; returns how many."""
     old = db_path.with_name(db_path.name + ".users.pickle")
     if not old.exists():
         return 0
@@ -85,8 +87,8 @@ def import_language_choices(db_path: Path, library: Library) -> int:
     moved = 0
     for user_id, data in users.items():
         lang = data.get("lang") if isinstance(data, dict) else None
-        if lang in LANGS and library.language(int(user_id)) is None:
-            library.set_language(int(user_id), lang)
+        if lang in LANGS and people.language(int(user_id)) is None:
+            people.set_language(int(user_id), lang)
             moved += 1
     old.rename(old.with_name(old.name + ".imported"))
     logger.info("moved %d language choices from %s into the library", moved, old)
@@ -126,8 +128,10 @@ def build_application(
     library: Library,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    people: People | None = None,
 ) -> BotApplication:
-    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests."""
+    """The bot, ready for ``run_polling``/``run_webhook`` or ``process_update`` in tests.
+    ``people``: people's state, by default kept in the library's file."""
     # Request URLs contain the token: keep httpx's per-request logging out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     builder = (
@@ -155,8 +159,7 @@ def build_application(
     application: BotApplication = builder.build()
     data = application.bot_data
     data.library, data.settings = library, settings
-    # The people's state is still kept by the library; a bot-side People object replaces it.
-    data.people = library
+    data.people = people or People(library.path)
     data.throttle = Throttle()
     # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
     data.inline_throttle = Throttle(capacity=30, rate=2)

@@ -17,11 +17,11 @@ from bot.app import open_library
 from bot.i18n import t
 from bot.launch import BotCommand, db_option, load_settings
 from bot.messages import Reply
+from bot.people import People
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.conversation import People
     from knowledge import Library
 
 __all__ = ["ChatSession", "chat"]
@@ -41,8 +41,8 @@ def chat(db_path: Path, lang: str | None) -> None:
     """
     settings = load_settings(db_path)
     library = open_library(settings)
-    # The people's state is still kept by the library; a People object replaces it here.
-    session = ChatSession(library, library, settings, lang)
+    people = People(library.path)
+    session = ChatSession(library, people, settings, lang)
     try:
         session.echo(session.handle("/start"))
         while True:
@@ -54,6 +54,7 @@ def chat(db_path: Path, lang: str | None) -> None:
                 break
             session.echo(session.handle(line))
     finally:
+        people.close()
         library.close()
 
 
@@ -75,7 +76,7 @@ class ChatSession:
             "language": self.language,
             "help": self.help,
             "reload": self.reload,
-            "stats": lambda rest: [conversation.stats(self.library, self.lang())],
+            "stats": lambda rest: [conversation.stats(self.library, self.people, self.lang())],
         }
         """The table's commands that work in a terminal (the others show the help)."""
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import click
 
 from bot.launch import db_option, open_library
+from bot.people import People
 from knowledge import Hit, KnowledgeError, Library, SearchResult
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -222,8 +223,10 @@ def stats(as_json: bool, db_path: Path) -> None:
     """Show what the library holds and how it is used."""
     with open_library(db_path, None, create=False) as library:
         figures = library.stats()
+        with People(library.path) as people:
+            usage = people.stats(library)
     if as_json:
-        _echo_json(figures.as_json())
+        _echo_json({**figures.as_json(), **usage.as_json()})
         return
     click.echo(f"library:     {figures.path}")
     click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
@@ -231,13 +234,13 @@ def stats(as_json: bool, db_path: Path) -> None:
         click.echo(f"undated:     {figures.dates_from_mtime} articles dated by file time")
     click.echo(f"last ingest: {figures.last_ingest or 'never'}")
     click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
-    click.echo(f"questions:   {figures.questions} asked, {figures.unanswered} unanswered")
-    for q in figures.top_unanswered:
+    click.echo(f"questions:   {usage.questions} asked, {usage.unanswered} unanswered")
+    for q in usage.top_unanswered:
         click.echo(f"  {q.count:>4}  {q.question}")
-    rate = figures.helpful_rate
+    rate = usage.helpful_rate
     helpful = "" if rate is None else f" ({rate:.0%} helpful)"
-    click.echo(f"feedback:    {figures.votes} votes, {figures.helpful} helpful{helpful}")
-    for p in figures.top_unhelpful:
+    click.echo(f"feedback:    {usage.votes} votes, {usage.helpful} helpful{helpful}")
+    for p in usage.top_unhelpful:
         start = " ".join(p.start.split())[:60]
         click.echo(f"  {p.unhelpful:>4}  {p.title}: {start}")
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.alerts import Rounds
     from bot.channels import PostQueue
     from bot.config import Settings
-    from bot.conversation import People
+    from bot.people import People
     from bot.throttle import Throttle
     from knowledge import Library
 

@@ -16,17 +16,13 @@ from bot import admin_replies, answers, bidi, examples, follow_replies, i18n, li
 from bot.i18n import t
 from bot.limits import LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
 from bot.messages import Reply
-from knowledge import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS, LibraryBusy
+from bot.people import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
+from knowledge import LibraryBusy
 from knowledge.text import clean_text
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
-
-    from knowledge import IngestReport, Library, Votes
-
-    # The people's state (follows, votes, questions asked, language choices) is still kept by
-    # the Library; a bot-side People object with the same methods replaces it.
-    People: TypeAlias = Library
+    from bot.people import People, Votes
+    from knowledge import IngestReport, Library
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +134,8 @@ def example_questions(library: Library, lang: str = "ar", count: int = 2) -> lis
     return found
 
 
-def stats(library: Library, lang: str) -> Reply:
-    return admin_replies.format_stats(library.stats(), lang)
+def stats(library: Library, people: People, lang: str) -> Reply:
+    return admin_replies.format_stats(library.stats(), people.stats(library), lang)
 
 
 def coverage(library: Library, lang: str) -> Reply:

@@ -17,7 +17,7 @@ from bot.messages import Button, Reply
 from knowledge.text import shorten
 
 if TYPE_CHECKING:
-    from knowledge import ChatAlerts, Follow
+    from bot.people import ChatAlerts, Follow
 
 __all__ = ["follow_status", "format_alerts", "format_follows"]
 

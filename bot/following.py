@@ -20,7 +20,7 @@ from bot.questions import question_of
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
-    from bot.conversation import People
+    from bot.people import People
     from knowledge import IngestReport
 
 logger = logging.getLogger(__name__)
@@ -125,4 +125,4 @@ async def send_due_alerts(context: BotContext) -> None:
     minute: it finds what another process (a command-line ingest) added, and the alerts that
     had to wait."""
     async with context.bot_data.alerts_lock:
-        await alerting.send_alerts(context, context.library)
+        await alerting.send_alerts(context, context.library, context.people)

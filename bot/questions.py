@@ -19,7 +19,7 @@ from bot.messaging import cosmetic, edit, send
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
-    from knowledge import Votes
+    from bot.people import Votes
 
 logger = logging.getLogger(__name__)
 

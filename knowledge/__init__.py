@@ -1,56 +1,39 @@
 """articlebot's knowledge library: articles in, quoted answers out. Never imports Telegram."""
 
 from .analysis import ANALYSER_VERSION, analyse
+from .errors import IngestRunning, KnowledgeError, LibraryBusy
 from .fetch import FetchOptions
 from .index import BM25Index, BM25Params
-from .library import (
-    ALERTS_PER_CHAT,
-    BUNDLED_ARTICLES,
-    MAX_FOLLOWS,
-    MAX_PHRASE_CHARS,
-    IngestRunning,
-    KnowledgeError,
-    Library,
-    LibraryBusy,
-)
+from .library import BUNDLED_ARTICLES, Library
+from .ranking import BM25Ranker, Candidates, Ranker, Ranking
 from .records import (
-    Alert,
     Article,
     ArticleInfo,
-    ChatAlerts,
     Coverage,
-    DueAlerts,
     FileError,
-    Follow,
     Hit,
     IngestReport,
     LibraryStats,
+    Match,
+    NewMatches,
     Origin,
     Passage,
-    PassageVotes,
-    QuestionCount,
     SearchResult,
     StoredArticle,
-    Votes,
 )
 
 __all__ = [
-    "ALERTS_PER_CHAT",
     "ANALYSER_VERSION",
     "BUNDLED_ARTICLES",
-    "MAX_FOLLOWS",
-    "MAX_PHRASE_CHARS",
-    "Alert",
     "Article",
     "ArticleInfo",
     "BM25Index",
     "BM25Params",
-    "ChatAlerts",
+    "BM25Ranker",
+    "Candidates",
     "Coverage",
-    "DueAlerts",
     "FetchOptions",
     "FileError",
-    "Follow",
     "Hit",
     "IngestReport",
     "IngestRunning",
@@ -58,12 +41,13 @@ __all__ = [
     "Library",
     "LibraryBusy",
     "LibraryStats",
+    "Match",
+    "NewMatches",
     "Origin",
     "Passage",
-    "PassageVotes",
-    "QuestionCount",
+    "Ranker",
+    "Ranking",
     "SearchResult",
     "StoredArticle",
-    "Votes",
     "analyse",
 ]

@@ -21,9 +21,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
+kernel: ModuleType | None
 try:
     from . import kernel
 except ImportError:  # numba is missing or broken on this platform: numpy alone still works

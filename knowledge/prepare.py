@@ -23,16 +23,18 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
 from .analysis import terms_of_piece
+from .passages import split_passages
 
+kernel: ModuleType | None
 try:
     from . import kernel
 except ImportError:  # numba is missing or broken on this platform: the Python split still works
     kernel = None
-from .passages import split_passages
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +170,7 @@ class _CompiledPieces:
         self.state[2:] = 0  # position, written, text, count
         pieces = np.empty(len(data) // 2 + 1, dtype=np.int64)
         counts = np.zeros(len(texts) or 1, dtype=np.int64)
+        assert kernel is not None  # (this class is only made when it is)
         while not kernel.number_pieces(
             data,
             self.table,
@@ -200,6 +203,7 @@ class _CompiledPieces:
         self.starts = _resized(self.starts, capacity)
         self.lengths = _resized(self.lengths, capacity)
         self.table = np.zeros(2 * capacity, dtype=np.int32)
+        assert kernel is not None
         kernel.rehash(self.table, self.hashes, int(self.state[0]))
 
 
@@ -310,10 +314,10 @@ def prepare_chunks(
         except BrokenProcessPool:
             logger.warning("a worker process died: analysing the rest in this process")
     numbering = _Numbering()
-    for chunk in chunks[done:]:
+    for texts in chunks[done:]:
         done += 1
         _report(progress, min(done * CHUNK, len(articles)), len(articles))
-        yield vocabulary.adopt(prepare_chunk(chunk, numbering))
+        yield vocabulary.adopt(prepare_chunk(texts, numbering))
 
 
 def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) -> _Chunk:

@@ -197,87 +197,28 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class QuestionCount:
-    question: str
-    count: int
+class Match:
+    """A new article's passage that holds every term of a phrase, with its BM25 score for it."""
 
-
-@dataclass(frozen=True)
-class Follow:
-    """A phrase a chat follows: new articles that match it are sent there."""
-
-    id: int
-    chat_id: int
-    phrase: str
-    lang: str | None
-    """The interface language of whoever followed it, for the alerts."""
-    created_at: str
-
-
-@dataclass(frozen=True)
-class Alert:
-    """A new article that matches a chat's follow, with its best matching passage."""
-
-    chat_id: int
-    follow_id: int
-    phrase: str
-    hit: Hit
-
-
-@dataclass(frozen=True)
-class ChatAlerts:
-    """What to send one chat after an ingest: the best few matches, and how many more."""
-
-    chat_id: int
-    lang: str | None
-    alerts: list[Alert]
-    """Best first, one per article, at most the cap."""
-    left_out: tuple[int, ...] = ()
-    """Ids of the matching articles left out by the cap: claimed with the alerts, so that they
-    are never sent later either."""
-
-    @property
-    def more(self) -> int:
-        """How many matching articles the cap left out."""
-        return len(self.left_out)
-
-
-@dataclass(frozen=True)
-class DueAlerts:
-    """The alerts due for the articles added since the last ones were handled."""
-
-    chats: list[ChatAlerts] = field(default_factory=list)
-    through: int | None = None
-    """The highest article id they cover, to pass to ``Library.alerts_done`` once they are
-    handled; None when no new article is ready."""
-
-
-@dataclass(frozen=True)
-class Votes:
-    """The votes on one answer."""
-
-    helpful: int = 0
-    unhelpful: int = 0
-
-
-@dataclass(frozen=True)
-class PassageVotes:
-    """A passage that answers were voted down for."""
-
-    passage_id: int
     article_id: int
-    title: str
-    start: str
-    """The passage's first words."""
-    unhelpful: int
+    passage_id: int
+    score: float
 
-    def as_json(self) -> dict:
-        return asdict(self)
+
+@dataclass(frozen=True)
+class NewMatches:
+    """What matches each phrase among the articles stored after a given one."""
+
+    matches: dict[str, list[Match]] = field(default_factory=dict)
+    """Phrase -> its best passage in each matching article, in article id order."""
+    through: int | None = None
+    """The highest article id covered (the serving index holds every article up to it); None
+    when no new article is ready."""
 
 
 @dataclass(frozen=True)
 class LibraryStats:
-    """Figures about the library and how it is used."""
+    """Figures about the library."""
 
     path: str
     articles: int
@@ -287,18 +228,6 @@ class LibraryStats:
     """Articles whose date is their file's modification time."""
     analyser_version: str
     bm25: dict
-    questions: int = 0
-    unanswered: int = 0
-    top_unanswered: list[QuestionCount] = field(default_factory=list)
-    votes: int = 0
-    """Answers voted on (one vote per user per answer)."""
-    helpful: int = 0
-    top_unhelpful: list[PassageVotes] = field(default_factory=list)
-
-    @property
-    def helpful_rate(self) -> float | None:
-        """Share of the votes that found the answer helpful; None before any vote."""
-        return self.helpful / self.votes if self.votes else None
 
     def as_json(self) -> dict:
         return {
@@ -309,15 +238,6 @@ class LibraryStats:
             "dates_from_mtime": self.dates_from_mtime,
             "analyser_version": self.analyser_version,
             "bm25": self.bm25,
-            "questions": self.questions,
-            "unanswered": self.unanswered,
-            "top_unanswered": [
-                {"question": q.question, "count": q.count} for q in self.top_unanswered
-            ],
-            "votes": self.votes,
-            "helpful": self.helpful,
-            "helpful_rate": self.helpful_rate,
-            "top_unhelpful": [p.as_json() for p in self.top_unhelpful],
         }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.people import People
 from knowledge import FetchOptions, Library
 
 from .web_helpers import Site, serve
@@ -30,7 +31,7 @@ def write(path: Path, text: str | bytes) -> Path:
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
+def library(tmp_path: Path) -> Iterator[Library]:
     lib = Library.open(tmp_path / "lib.db")
     lib.fetch_options = FetchOptions(allow_private=True)  # the test site is on 127.0.0.1
     yield lib
@@ -46,3 +47,20 @@ def site() -> Iterator[Site]:
     site.done.set()  # releases the requests left hanging
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def people(library: Library) -> Iterator[People]:
+    """People's state, in the library's file."""
+    with People(library.path) as kept:
+        yield kept
+
+
+BODY = "نص المقال الأول عن وقف إطلاق النار في غزة بعد أحد عشر يوما من القتال والقصف."
+"""An article's text, about a ceasefire in Gaza."""
+
+
+def write_article(folder: Path, name: str, text: str = BODY, **meta: str) -> Path:
+    """Write a Markdown article with front matter ``meta`` (title, date, url...)."""
+    front = "".join(f"{k}: {v}\n" for k, v in meta.items())
+    return write(folder / name, f"---\n{front}---\n{text}\n")

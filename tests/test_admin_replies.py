@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 from bot import admin_replies
+from bot.people import PeopleStats, QuestionCount
 from knowledge import (
     FileError,
     IngestReport,
     LibraryStats,
-    QuestionCount,
 )
 from tests.telegram_helpers import assert_telegram_html
 
@@ -32,11 +32,9 @@ def test_stats_show_share_and_top_unanswered() -> None:
         dates_from_mtime=0,
         analyser_version="v",
         bm25={},
-        questions=8,
-        unanswered=2,
-        top_unanswered=[QuestionCount("ما <هو>؟", 2)],
     )
-    reply = admin_replies.format_stats(stats, "ar")
+    usage = PeopleStats(questions=8, unanswered=2, top_unanswered=[QuestionCount("ما <هو>؟", 2)])
+    reply = admin_replies.format_stats(stats, usage, "ar")
     assert_telegram_html(reply.text)
     assert (
         "25%" in reply.text and "&lt;هو&gt;" in reply.text and "2026-01-02 03:04 UTC" in reply.text
@@ -44,7 +42,7 @@ def test_stats_show_share_and_top_unanswered() -> None:
 
 
 def test_stats_show_the_helpful_rate_and_unhelpful_passages() -> None:
-    from knowledge import PassageVotes
+    from bot.people import PassageVotes
 
     stats = LibraryStats(
         path="x",
@@ -54,13 +52,15 @@ def test_stats_show_the_helpful_rate_and_unhelpful_passages() -> None:
         dates_from_mtime=0,
         analyser_version="v",
         bm25={},
-        votes=4,
-        helpful=3,
-        top_unhelpful=[PassageVotes(7, 1, "<عنوان>", "بداية المقطع " * 20, 2)],
+    )
+    usage = PeopleStats(
+        votes=4, helpful=3, top_unhelpful=[PassageVotes(7, 1, "<عنوان>", "بداية المقطع " * 20, 2)]
     )
     for lang in ("ar", "en"):
-        text = admin_replies.format_stats(stats, lang).text
+        text = admin_replies.format_stats(stats, usage, lang).text
         assert_telegram_html(text)
         assert "75%" in text and "&lt;عنوان&gt;" in text and "(×2)" in text
-    no_votes = admin_replies.format_stats(dataclasses.replace(stats, votes=0, helpful=0), "en").text
+    no_votes = admin_replies.format_stats(
+        stats, dataclasses.replace(usage, votes=0, helpful=0), "en"
+    ).text
     assert "Votes: 0 · Helpful: 0 (—)" in no_votes

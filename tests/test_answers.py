@@ -132,7 +132,7 @@ def test_feedback_buttons_fit_64_bytes_or_are_left_out() -> None:
 
 
 def test_feedback_labels_count_the_votes() -> None:
-    from knowledge import Votes
+    from bot.people import Votes
 
     reply = format_answer(result([hit()]), "en", question_id=5, votes=Votes(2, 0))
     labels = [b.label for row in reply.buttons for b in row if b.data.startswith("f|")]

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.people import People
 from knowledge import Library
 
 from .conftest import write
@@ -255,11 +256,11 @@ def test_stats_on_a_mistyped_library_path_says_so(runner: CliRunner, tmp_path: P
 def test_ingest_while_another_ingest_runs_is_a_clear_error(
     runner: CliRunner, db: Path, tmp_path: Path
 ) -> None:
-    from knowledge.library import _exclusive
+    from knowledge.locking import exclusive
 
     write(tmp_path / "a.md", "نص.")
     _invoke(runner, "ask", "--db", str(db), "غزة")
-    with _exclusive(db):
+    with exclusive(db):
         result = runner.invoke(cli, ["ingest", "--db", str(db), str(tmp_path / "a.md")])
     assert result.exit_code == 1 and "another ingest" in result.output
     assert "Traceback" not in result.output
@@ -273,11 +274,12 @@ def test_batch_file_with_a_byte_order_mark(runner: CliRunner, db: Path, tmp_path
 
 def test_stats_show_feedback(runner: CliRunner, db: Path) -> None:
     _invoke(runner, "ask", "--db", str(db), SEED_QUESTION)  # builds the library
-    with Library.open(db) as library:
+    with Library.open(db) as library, People(db) as people:
         passage = library.search(SEED_QUESTION, k=1).hits[0]
         for user, helpful in ((1, False), (2, False), (3, True), (4, True)):
-            question = library.record_question(SEED_QUESTION, True)
-            library.record_feedback(question, user, helpful, [passage.passage_id])
+            question = people.record_question(SEED_QUESTION, True)
+            assert question is not None
+            people.record_feedback(question, user, helpful, [passage.passage_id])
     text = _invoke(runner, "stats", "--db", str(db)).output
     assert "feedback:    4 votes, 2 helpful (50% helpful)" in text
     assert f"     2  {passage.title}: " in text

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings
+from bot.people import People
 from knowledge import Library
 
 
@@ -67,7 +68,7 @@ def test_the_database_path_is_given_not_read_from_the_env(tmp_path: Path) -> Non
 
 
 def test_language_choices_of_the_old_pickle_file_move_into_the_library(
-    library: Library, tmp_path: Path
+    library: Library, people: People, tmp_path: Path
 ) -> None:
     import pickle
 
@@ -76,8 +77,8 @@ def test_language_choices_of_the_old_pickle_file_move_into_the_library(
     old = library.path.with_name(library.path.name + ".users.pickle")
     users = {5: {"lang": "en"}, 6: {"lang": "xx"}, 7: {}, 8: {"lang": "ar"}}
     old.write_bytes(pickle.dumps({"user_data": users, "bot_data": {}}))
-    library.set_language(8, "en")  # a choice made since wins
-    assert import_language_choices(library.path, library) == 1
-    assert [library.language(u) for u in (5, 6, 7, 8)] == ["en", None, None, "en"]
+    people.set_language(8, "en")  # a choice made since wins
+    assert import_language_choices(library.path, people) == 1
+    assert [people.language(u) for u in (5, 6, 7, 8)] == ["en", None, None, "en"]
     assert not old.exists() and old.with_name(old.name + ".imported").exists()
-    assert import_language_choices(library.path, library) == 0  # once
+    assert import_language_choices(library.path, people) == 0  # once

@@ -385,13 +385,17 @@ def test_chat_goes_through_the_same_replies(
 def test_chat_votes_as_the_local_user(tmp_path: Path) -> None:
     from bot.chat import ChatSession
     from bot.config import Settings
+    from bot.people import People
     from knowledge import Library
 
     sources = write_articles(tmp_path / "articles")
-    with Library.open(tmp_path / "c.db", default_sources=[sources]) as library:
-        session = ChatSession(library, library, Settings(sources=(sources,)), "en")
+    with (
+        Library.open(tmp_path / "c.db", default_sources=[sources]) as library,
+        People(library.path) as people,
+    ):
+        session = ChatSession(library, people, Settings(sources=(sources,)), "en")
         session.echo(session.handle("ما عدد الضحايا في غزة؟"))
         up = next(i for i, b in enumerate(session.buttons, 1) if b.label == "👍")
         question_id = int(session.buttons[up - 1].data.split("|")[1])
         assert "Thanks" in session.handle(str(up))[0].text
-        assert library.votes(question_id).helpful == 1
+        assert session.people.votes(question_id).helpful == 1

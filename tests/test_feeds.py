@@ -9,9 +9,9 @@ import pytest
 
 from bot.config import ConfigError, Settings
 from knowledge import Library
-from knowledge import store as store_module
 from knowledge.feeds import html_paragraphs
 from knowledge.fetch import FetchOptions
+from knowledge.store import articles as store_articles
 from knowledge.web_reading import MIN_SUMMARY_WORDS
 
 from .conftest import write
@@ -380,7 +380,7 @@ def test_a_failed_ingest_does_not_remember_validators(
         raise RuntimeError("disk on fire")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store_module.ArticleWriter, "write", crash)
+        patch.setattr(store_articles.ArticleWriter, "write", crash)
         with pytest.raises(RuntimeError):
             library.ingest([feed])
     assert library.ingest([feed]).added == 1

@@ -8,7 +8,7 @@ from tests.telegram_helpers import assert_telegram_html
 
 
 def test_alerts_are_valid_html_within_the_limit() -> None:
-    from knowledge import Alert, ChatAlerts
+    from bot.people import Alert, ChatAlerts
 
     long_text = ("كلمة " * 2000).strip() + "."
     alerts = [
@@ -26,7 +26,7 @@ def test_alerts_are_valid_html_within_the_limit() -> None:
 
 
 def test_follow_list_has_a_button_per_phrase() -> None:
-    from knowledge import Follow
+    from bot.people import Follow
 
     follows = [Follow(3, 1, "غزة", "ar", "t"), Follow(9, 1, "<Lunar> & mission", "en", "t")]
     reply = follow_replies.format_follows(follows, "en", "Gaza")

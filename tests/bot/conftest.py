@@ -42,13 +42,16 @@ async def make_bot(
     """Builds initialised bots; afterwards checks that all they sent as HTML was valid."""
     bots: list[Bot] = []
 
-    async def factory(responder: Callable | None = None, lib: Any = None, **env: str) -> Bot:
+    async def factory(
+        responder: Callable | None = None, lib: Any = None, people: Any = None, **env: str
+    ) -> Bot:
         request = make_recording_request(responder)
         app = build_application(
             make_settings(tmp_path, sources, **env),
             lib or library,
             request=request,
             get_updates_request=make_recording_request(),
+            people=people,
         )
         await app.initialize()
         bots.append(Bot(app, request))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.people import People
 from knowledge import Article, Library
 from tests.bot.helpers import (
     Bot,
@@ -76,7 +77,7 @@ async def test_the_language_choice_is_shared_by_every_instance_and_kept(
     await first.say("/language ar", from_user=user(7, "en"))
     await second.say("what's the weather in London?", from_user=user(7, "en"))
     assert "لم أجد" in second.last()["text"]
-    with Library.open(library.path) as reopened:  # kept in the database, across restarts
+    with People(library.path) as reopened:  # kept in the database, across restarts
         assert reopened.language(7) == "ar" and reopened.language(8) is None
     await second.say("/language en", from_user=user(7, "ar"))
     await first.say("ما الطقس في لندن؟", from_user=user(7, "ar"))

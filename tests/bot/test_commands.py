@@ -14,6 +14,7 @@ from bot import bidi, commands, i18n
 from bot.chat import ChatSession
 from bot.commands import COMMANDS, bot_commands, help_reply
 from bot.config import Settings
+from bot.people import People
 from knowledge import Library
 from tests.bot.helpers import (
     ADMIN,
@@ -122,8 +123,10 @@ def test_help_reads_as_before(lang: str) -> None:
     assert commands.command_guide(lang) == before.split("\n\n", 1)[-1]
 
 
-def test_the_terminal_chat_knows_only_commands_of_the_table(library: Library) -> None:
-    session = ChatSession(library, library, Settings(), "en")
+def test_the_terminal_chat_knows_only_commands_of_the_table(
+    library: Library, people: People
+) -> None:
+    session = ChatSession(library, people, Settings(), "en")
     assert set(session.commands) <= {c.name for c in COMMANDS}
     assert session.command("/follow Gaza") == session.command("/help")  # not in a terminal
 

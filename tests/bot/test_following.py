@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot import following
+from bot.people import People
 from knowledge import Article, Library
 from tests.bot.helpers import (
     ADMIN,
@@ -49,15 +50,15 @@ def rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counted: list[int] = []
     real = alerts.send_alerts
 
-    async def counting(context: Any, library: Any) -> int:
-        counted.append(await real(context, library))
+    async def counting(context: Any, library: Any, people: Any) -> int:
+        counted.append(await real(context, library, people))
         return counted[-1]
 
     monkeypatch.setattr(alerts, "send_alerts", counting)
     return counted
 
 
-async def test_follow_commands(bot: Bot, library: Library) -> None:
+async def test_follow_commands(people: People, bot: Bot, library: Library) -> None:
     bot.app.bot_data.throttle = None  # one user sends many commands here
     ar = user(1, "ar")
     await bot.say("/follow", from_user=ar)
@@ -69,11 +70,11 @@ async def test_follow_commands(bot: Bot, library: Library) -> None:
     await bot.say("/follow من في على", from_user=ar)
     assert "شائعة" in bot.last()["text"]
     await bot.say("/follow Lunar mission", from_user=user(1, "en"))
-    assert [f.phrase for f in library.follows(1)] == ["غزة", "Lunar mission"]
-    assert library.follows(1)[1].lang == "en"
+    assert [f.phrase for f in people.follows(1)] == ["غزة", "Lunar mission"]
+    assert people.follows(1)[1].lang == "en"
     await bot.say("/following", from_user=user(1, "en"))
     listing = bot.last()
-    ids = [f"u|{f.id}" for f in library.follows(1)]
+    ids = [f"u|{f.id}" for f in people.follows(1)]
     assert buttons(listing) == ids and "Lunar mission" in listing["text"]
     await bot.say("/unfollow", from_user=user(1, "en"))  # no words: the list to pick from
     assert buttons(bot.last()) == ids
@@ -82,52 +83,52 @@ async def test_follow_commands(bot: Bot, library: Library) -> None:
     await bot.say("/unfollow lunar MISSION", from_user=user(1, "en"))
     assert "no longer follow <b>Lunar mission</b>" in bot.last()["text"]
     await bot.say("/unfollow all", from_user=user(1, "en"))
-    assert "1 removed" in bot.last()["text"] and library.follows(1) == []
+    assert "1 removed" in bot.last()["text"] and people.follows(1) == []
     await bot.say("/following", from_user=user(1, "en"))
     assert "follow nothing yet" in bot.last()["text"] and buttons(bot.last()) == []
 
 
-async def test_follow_limit_is_explained(bot: Bot, library: Library) -> None:
-    from knowledge import MAX_FOLLOWS
+async def test_follow_limit_is_explained(people: People, bot: Bot, library: Library) -> None:
+    from bot.people import MAX_FOLLOWS
 
     for i in range(MAX_FOLLOWS):
-        library.follow(1, f"topic{i}")
+        people.follow(1, f"topic{i}")
     await bot.say("/follow one more", from_user=user(1, "en"))
     assert f"You follow {MAX_FOLLOWS} phrases" in bot.last()["text"]
     await bot.say("/follow " + "x" * 200, from_user=user(2, "en"))
-    assert "too long" in bot.last()["text"] and library.follows(2) == []
+    assert "too long" in bot.last()["text"] and people.follows(2) == []
 
 
-async def test_a_group_follows_for_the_group(bot: Bot, library: Library) -> None:
+async def test_a_group_follows_for_the_group(people: People, bot: Bot, library: Library) -> None:
     group = group_chat(-30)
     await bot.say(f"/follow@{BOT_USERNAME} غزة", chat=group, from_user=user(5, "ar"))
-    assert [f.phrase for f in library.follows(-30)] == ["غزة"] and library.follows(5) == []
+    assert [f.phrase for f in people.follows(-30)] == ["غزة"] and people.follows(5) == []
     assert bot.last()["chat_id"] == -30
 
 
-async def test_unfollow_button_edits_the_list(bot: Bot, library: Library) -> None:
-    library.follow(1, "غزة", "en")
-    library.follow(1, "lunar", "en")
+async def test_unfollow_button_edits_the_list(people: People, bot: Bot, library: Library) -> None:
+    people.follow(1, "غزة", "en")
+    people.follow(1, "lunar", "en")
     await bot.say("/following", from_user=user(1, "en"))
     listing = bot.last()
-    gaza = library.follows(1)[0]
+    gaza = people.follows(1)[0]
     bot.clear()
     await bot.send(callback(f"u|{gaza.id}", bot_message(listing)))
     assert "no longer follow" in bot.sent("answerCallbackQuery")[0].params["text"]
     edited = bot.sent("editMessageText")[0].params
-    assert buttons(edited) == [f"u|{library.follows(1)[0].id}"] and "lunar" in edited["text"]
+    assert buttons(edited) == [f"u|{people.follows(1)[0].id}"] and "lunar" in edited["text"]
     bot.clear()
     await bot.send(callback(f"u|{gaza.id}", bot_message(listing)))  # pressed again: gone
     assert len(bot.sent("answerCallbackQuery")) == 1
-    assert [f.phrase for f in library.follows(1)] == ["lunar"]
-    assert buttons(bot.sent("editMessageText")[0].params) == [f"u|{library.follows(1)[0].id}"]
+    assert [f.phrase for f in people.follows(1)] == ["lunar"]
+    assert buttons(bot.sent("editMessageText")[0].params) == [f"u|{people.follows(1)[0].id}"]
 
 
 async def test_an_admin_reload_alerts_the_followers_of_new_articles(
-    bot: Bot, library: Library, sources: Path
+    people: People, bot: Bot, library: Library, sources: Path
 ) -> None:
-    library.follow(1, "غزة", "ar")
-    library.follow(2, "lunar", "en")  # matches an old article only
+    people.follow(1, "غزة", "ar")
+    people.follow(2, "lunar", "en")  # matches an old article only
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(bot)
     by_chat: dict[int, list[dict]] = {}
@@ -146,7 +147,7 @@ async def test_an_admin_reload_alerts_the_followers_of_new_articles(
 
 
 async def test_a_chat_that_blocked_the_bot_loses_its_follows(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     def responder(method: str, params: dict) -> dict | None:
         if method == "sendMessage" and int(params["chat_id"]) == 1:
@@ -158,12 +159,12 @@ async def test_a_chat_that_blocked_the_bot_loses_its_follows(
         return None
 
     b = await make_bot(responder)
-    library.follow(1, "غزة", "ar")
-    library.follow(3, "الوسطاء", "ar")
+    people.follow(1, "غزة", "ar")
+    people.follow(3, "الوسطاء", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
-    assert library.follows(1) == []
-    assert [f.phrase for f in library.follows(3)] == ["الوسطاء"]
+    assert people.follows(1) == []
+    assert [f.phrase for f in people.follows(3)] == ["الوسطاء"]
     sent = [(c.params["chat_id"], c.params["text"]) for c in b.sent("sendMessage")]
     assert "Reload finished" in [text for chat, text in sent if chat == ADMIN][-1]
     assert [chat for chat, _ in sent if chat != ADMIN] == [1, 3]  # tried 1, went on to 3
@@ -171,11 +172,11 @@ async def test_a_chat_that_blocked_the_bot_loses_its_follows(
 
 
 async def test_a_failed_reload_sends_no_alerts(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     spy = SpyLibrary.failing(library, RuntimeError("disk full"))
     b = await make_bot(lib=spy)
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
     assert "disk full" in b.last()["text"]
@@ -206,6 +207,7 @@ def refuse_reload_report(kind: str) -> Callable[[str, dict], dict | None]:
 
 @pytest.mark.parametrize("kind", ["blocked", "refused", "network"])
 async def test_alerts_go_out_when_the_reload_report_cannot(
+    people: People,
     make_bot: Callable[..., Any],
     library: Library,
     sources: Path,
@@ -217,7 +219,7 @@ async def test_alerts_go_out_when_the_reload_report_cannot(
 
     monkeypatch.setattr(messaging, "RETRY_DELAYS", (0.0, 0.0))
     b = await make_bot(refuse_reload_report(kind))
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
     tried = [c.params["text"] for c in b.sent("sendMessage") if c.params["chat_id"] == ADMIN]
@@ -231,9 +233,9 @@ async def test_alerts_go_out_when_the_reload_report_cannot(
 
 
 async def test_alerts_held_up_by_a_restart_go_out_at_start_up(
-    make_bot: Callable[..., Any], library: Library, rounds: list[int]
+    people: People, make_bot: Callable[..., Any], library: Library, rounds: list[int]
 ) -> None:
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     # Stored by a bot that stopped before sending its alerts.
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
     b = await make_bot()
@@ -254,6 +256,7 @@ async def test_alerts_held_up_by_a_restart_go_out_at_start_up(
 
 
 async def test_a_command_line_ingest_is_announced(
+    people: People,
     make_bot: Callable[..., Any],
     library: Library,
     tmp_path: Path,
@@ -266,7 +269,7 @@ async def test_a_command_line_ingest_is_announced(
     from bot import app as app_module
 
     monkeypatch.setattr(app_module, "ALERTS_CHECK_SECONDS", 0.2)
-    library.follow(1, "غزة", "ar")
+    people.follow(1, "غزة", "ar")
     b = await make_bot()
     await b.app.start()
     try:
@@ -289,15 +292,15 @@ async def test_a_command_line_ingest_is_announced(
 
 
 async def test_alerts_that_find_the_library_busy_go_out_next_round(
-    make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
+    people: People, make_bot: Callable[..., Any], library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
-    from knowledge import library as library_module
+    from bot.people import facade
     from tests.test_follows import ingest_writing
 
-    monkeypatch.setattr(library_module, "USER_WRITE_SECONDS", 0.05)
-    library.follow(1, "غزة", "ar")
-    library.follow(2, "الوسطاء", "en")
+    monkeypatch.setattr(facade, "USER_WRITE_SECONDS", 0.05)
+    people.follow(1, "غزة", "ar")
+    people.follow(2, "الوسطاء", "en")
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
     b = await make_bot()
     context = b.app.context_types.context(b.app)
@@ -310,13 +313,17 @@ async def test_alerts_that_find_the_library_busy_go_out_next_round(
     assert len(b.sent("sendMessage")) == 2
 
 
-class BusyMarks(SpyLibrary):
-    """A real library too busy to record alerts while ``busy`` is set; counts the attempts."""
+class BusyMarks:
+    """Real people's state, too busy to record alerts while ``busy`` is set; counts the
+    attempts."""
 
-    def __init__(self, library: Library) -> None:
-        super().__init__(library)
+    def __init__(self, people: People) -> None:
+        self._people = people
         self.busy = True
         self.marks = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._people, name)
 
     def mark_sent(self, plan: Any) -> Any:
         from knowledge import LibraryBusy
@@ -324,33 +331,33 @@ class BusyMarks(SpyLibrary):
         self.marks += 1
         if self.busy:
             raise LibraryBusy("the library is being updated")
-        return self._library.mark_sent(plan)
+        return self._people.mark_sent(plan)
 
 
 async def test_an_alert_round_stops_at_the_first_chat_it_cannot_record(
-    make_bot: Callable[..., Any], library: Library
+    people: People, make_bot: Callable[..., Any], library: Library
 ) -> None:
 
     for chat in (1, 2, 3):
-        library.follow(chat, "غزة", "ar")
+        people.follow(chat, "غزة", "ar")
     library.add_articles([Article("truce", "الوسطاء: الهدنة في غزة صامدة", "الهدنة صامدة.")])
-    spy = BusyMarks(library)
-    b = await make_bot(lib=spy)
+    spy = BusyMarks(people)
+    b = await make_bot(people=spy)
     context = b.app.context_types.context(b.app)
     await following.send_due_alerts(context)
     assert spy.marks == 1 and b.sent("sendMessage") == []  # not 3 waits of 5 s
-    assert library.due_alerts().through is not None  # the mark stayed
+    assert people.due_alerts(library).through is not None  # the mark stayed
     spy.busy = False
     await following.send_due_alerts(context)
     assert sorted(c.params["chat_id"] for c in b.sent("sendMessage")) == [1, 2, 3]
-    assert library.due_alerts().through is None
+    assert people.due_alerts(library).through is None
 
 
 async def test_channel_posts_and_reloads_do_not_wait_for_an_alert_round(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
-    library.follow(5, "محطة العقبة", "ar")
-    library.follow(6, "الهدنة", "ar")
+    people.follow(5, "محطة العقبة", "ar")
+    people.follow(6, "الهدنة", "ar")
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
     round_running = b.app.bot_data.alerts_lock
     async with round_running:  # a long round (many chats, a slow network)
@@ -373,28 +380,28 @@ MIGRATED = -1001234
 
 @pytest.mark.parametrize("notice_in", ["old group", "new supergroup"])
 async def test_a_group_that_became_a_supergroup_keeps_its_follows(
-    bot: Bot, library: Library, notice_in: str
+    people: People, bot: Bot, library: Library, notice_in: str
 ) -> None:
-    library.follow(-30, "غزة", "ar")
-    library.follow(-30, "الهدنة", "ar")
+    people.follow(-30, "غزة", "ar")
+    people.follow(-30, "الهدنة", "ar")
     supergroup = {"id": MIGRATED, "type": "supergroup", "title": "Group"}
     if notice_in == "old group":
         notice = message(None, chat=group_chat(-30), extra={"migrate_to_chat_id": MIGRATED})
     else:
         notice = message(None, chat=supergroup, extra={"migrate_from_chat_id": -30})
     await bot.send(update("message", notice))
-    assert library.follows(-30) == []
+    assert people.follows(-30) == []
     await bot.say(f"/following@{BOT_USERNAME}", chat=supergroup, from_user=user(5, "ar"))
     listing = bot.last()
     assert listing["chat_id"] == MIGRATED
-    assert buttons(listing) == [f"u|{f.id}" for f in library.follows(MIGRATED)]
+    assert buttons(listing) == [f"u|{f.id}" for f in people.follows(MIGRATED)]
     assert len(buttons(listing)) == 2
     await bot.say(f"/unfollow@{BOT_USERNAME} الكل", chat=supergroup, from_user=user(5, "ar"))
-    assert library.follows(MIGRATED) == []
+    assert people.follows(MIGRATED) == []
 
 
 async def test_alerts_to_a_migrated_group_move_its_follows(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
     def responder(method: str, params: dict) -> dict | None:
         if method == "sendMessage" and int(params["chat_id"]) == -30:
@@ -407,19 +414,19 @@ async def test_alerts_to_a_migrated_group_move_its_follows(
         return None
 
     b = await make_bot(responder)
-    library.follow(-30, "غزة", "ar")
+    people.follow(-30, "غزة", "ar")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await admin_reload(b)
     alert = b.sent("sendMessage")[-1].params
     assert alert["chat_id"] == MIGRATED and "الهدنة في غزة صامدة" in alert["text"]
-    assert library.follows(-30) == [] and [f.phrase for f in library.follows(MIGRATED)] == ["غزة"]
+    assert people.follows(-30) == [] and [f.phrase for f in people.follows(MIGRATED)] == ["غزة"]
     await b.app.shutdown()
 
 
 async def test_a_channel_post_alerts_the_followers_of_its_words(
-    make_bot: Callable[..., Any], library: Library
+    people: People, make_bot: Callable[..., Any], library: Library
 ) -> None:
-    library.follow(5, "محطة العقبة", "ar")
+    people.follow(5, "محطة العقبة", "ar")
     b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
     await b.post(POST, 90)
     (alert,) = [c.params for c in b.sent("sendMessage") if c.params["chat_id"] == 5]
@@ -430,9 +437,9 @@ async def test_a_channel_post_alerts_the_followers_of_its_words(
 
 
 async def test_a_scheduled_reload_alerts_the_followers(
-    make_bot: Callable[..., Any], library: Library, sources: Path
+    people: People, make_bot: Callable[..., Any], library: Library, sources: Path
 ) -> None:
-    library.follow(6, "الهدنة", "ar")
+    people.follow(6, "الهدنة", "ar")
     b = await make_bot(ARTICLEBOT_RELOAD_EVERY="0.2s")
     (sources / "truce.md").write_text(NEW_GAZA, encoding="utf-8")
     await b.app.start()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.people import People
 from knowledge import Library
 from tests.bot.helpers import (
     ADMIN,
@@ -56,10 +57,10 @@ async def test_off_topic_question_gets_kind_no_answer(bot: Bot) -> None:
     assert buttons(bot.last()) == ["l|0|5"]
 
 
-async def test_questions_are_logged_for_stats(bot: Bot, library: Library) -> None:
+async def test_questions_are_logged_for_stats(people: People, bot: Bot, library: Library) -> None:
     await bot.say("ما عدد الضحايا في غزة؟")
     await bot.say("what's the weather in London?")
-    stats = library.stats()
+    stats = people.stats(library)
     assert stats.questions == 2 and stats.unanswered == 1
 
 
@@ -172,7 +173,9 @@ def votes_of(params: dict) -> list[tuple[str, str]]:
     ]
 
 
-async def test_feedback_buttons_store_votes_and_show_counts(bot: Bot, library: Library) -> None:
+async def test_feedback_buttons_store_votes_and_show_counts(
+    people: People, bot: Bot, library: Library
+) -> None:
     question, answer = await ask_and_get_answer(bot, "ما عدد الضحايا في غزة؟")
     (up_label, up), (down_label, down) = votes_of(answer)
     assert (up_label, down_label) == ("👍", "👎")
@@ -192,8 +195,8 @@ async def test_feedback_buttons_store_votes_and_show_counts(bot: Bot, library: L
     assert bot.sent("editMessageText", "sendMessage") == []  # the answer itself stays
     await bot.send(callback(up, msg, from_user=user(1, "ar")))  # changed
     await bot.send(callback(up, msg, from_user=user(2, "ar")))  # another voter
-    assert library.votes(int(question_id)).helpful == 2
-    assert library.votes(int(question_id)).unhelpful == 0
+    assert people.votes(int(question_id)).helpful == 2
+    assert people.votes(int(question_id)).unhelpful == 0
 
 
 async def test_unhelpful_passages_and_the_rate_reach_stats(bot: Bot, library: Library) -> None:

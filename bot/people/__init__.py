@@ -1,0 +1,41 @@
+"""People's state, the bot's data: follows and alerts, the question log, votes and languages.
+
+``People(path)`` keeps it in tables of its own in the library's SQLite file (migrated with
+sqlite-utils, like the library's); the article library knows nothing of chats.
+"""
+
+from .facade import (
+    ALERTS_PER_CHAT,
+    MAX_FOLLOWS,
+    MAX_PHRASE_CHARS,
+    SENT_KEPT_DAYS,
+    People,
+    clean_phrase,
+)
+from .records import (
+    Alert,
+    ChatAlerts,
+    DueAlerts,
+    Follow,
+    PassageVotes,
+    PeopleStats,
+    QuestionCount,
+    Votes,
+)
+
+__all__ = [
+    "ALERTS_PER_CHAT",
+    "MAX_FOLLOWS",
+    "MAX_PHRASE_CHARS",
+    "SENT_KEPT_DAYS",
+    "Alert",
+    "ChatAlerts",
+    "DueAlerts",
+    "Follow",
+    "PassageVotes",
+    "People",
+    "PeopleStats",
+    "QuestionCount",
+    "Votes",
+    "clean_phrase",
+]

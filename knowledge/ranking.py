@@ -1,0 +1,114 @@
+"""The ranking seam: BM25's candidates in, the hits in order and whether they answer out.
+
+A ``Ranker`` gets the query, its analysed terms and the index's best passages (with their BM25
+scores and stored rows) and returns a ``Ranking``. ``BM25Ranker`` is the library's policy today;
+another ranker (a semantic re-rank, say) is one more module implementing ``Ranker``, passed to
+``Library.open(path, ranker=...)``: ingest and storage do not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from .evidence import hit_with_evidence, term_weights
+from .index import BM25Index
+from .records import Hit
+
+MIN_COVERAGE = 0.35
+"""Share of the query's weight (smoothed idf, unknown words weighing most) that the best passage
+must hold, with at least two distinct query terms, for the library to count as answering."""
+SURE_COVERAGE = 0.6
+"""Share that answers on its own, whatever the number of terms (a one-word query "غزة")."""
+
+RERANK_DEPTH = 20
+"""How many of the best BM25 passages are re-ranked with the evidence of their best sentence."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What BM25 found for a query: the passages to order, best BM25 score first."""
+
+    query: str
+    terms: list[str]
+    """The query's analysed terms (repeats included), as the index scored them."""
+    index: BM25Index
+    docs: np.ndarray
+    """Index positions of the candidates, best first (``index.doc_ids[docs]``: passage ids)."""
+    scores: np.ndarray
+    """Their BM25 scores."""
+    rows: dict[int, dict]
+    """Passage id -> stored row (text, offsets, article metadata) of the candidates that are
+    still stored; a passage an ingest purged meanwhile is missing."""
+    passages: Callable[[list[int]], dict[int, dict]]
+    """Looks up the rows of other passages by id (for a ranker that adds candidates)."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The hits to show, best first, and whether the first one answers the query."""
+
+    hits: list[Hit]
+    answered: bool
+
+
+class Ranker(Protocol):
+    """Orders BM25's candidates for a query and decides whether the library answers it."""
+
+    depth: int
+    """How many of BM25's best passages it wants as candidates (at least the hits asked)."""
+
+    def rank(self, candidates: Candidates, k: int) -> Ranking:
+        """The best ``k`` hits of ``candidates`` in order, and whether the first answers."""
+        ...
+
+
+class BM25Ranker:
+    """BM25's order, re-ranked by the query weight that each passage's best sentence holds; the
+    library answers when the best passage holds enough of the query's weight."""
+
+    depth = RERANK_DEPTH
+
+    def rank(self, candidates: Candidates, k: int) -> Ranking:
+        index, rows = candidates.index, candidates.rows
+        weights = term_weights(index, candidates.terms)
+        ids = [int(i) for i in index.doc_ids[candidates.docs]]
+        scores = candidates.scores.tolist()
+        hits = _rerank(
+            [
+                hit_with_evidence(rows[i], s, weights)
+                for i, s in zip(ids, scores, strict=True)
+                if i in rows
+            ]
+        )[:k]
+        doc_of = dict(zip(ids, candidates.docs.tolist(), strict=True))
+        answered = bool(hits) and _answers(index, doc_of[hits[0].passage_id], weights)
+        return Ranking(hits, answered)
+
+
+def _answers(index: BM25Index, doc: int, weights: dict[str, float]) -> bool:
+    """Whether the best passage (``doc``, its title included) answers the query rather than
+    sharing a word with it by chance.
+
+    Measured on XQuAD questions against 40 off-topic questions (README): a real answer holds
+    several of the query's terms, and most of its weight.
+    """
+    found = [t for t in weights if index.holds(t, doc)]
+    total = sum(weights.values())
+    coverage = sum(weights[t] for t in found) / total if total else 0.0
+    return coverage >= SURE_COVERAGE or (coverage >= MIN_COVERAGE and len(found) >= 2)
+
+
+def _rerank(hits: list[tuple[Hit, float]]) -> list[Hit]:
+    """Hits ordered by BM25 plus the weight of the query terms that their best sentence holds.
+
+    Of two passages that share as much of the query, the one that has it in one sentence (close
+    together, as an answer states it) comes first. Each distinct term weighs its idf, about what
+    it adds to BM25 once. Measured: +0.9 to +1.2 R@1 on XQuAD in both languages, at every passage
+    size tried. The hits keep their BM25 scores; only their order changes.
+    """
+    ranked = sorted(hits, key=lambda pair: pair[0].score + pair[1], reverse=True)
+    return [hit for hit, _ in ranked]
