@@ -1,3 +1,5 @@
+"""``python -m bot``: the same commands as ``articlebot``."""
+
 from bot.cli import main
 
 main()

@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.limits import LATEST_MAX
 from bot.messages import Reply
 from bot.messaging import edit, send, send_all
-from bot.questions import question_of
+from bot.questions import pressed
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +86,11 @@ async def on_language_button(update: Update, context: BotContext) -> None:
 
 async def on_article(update: Update, context: BotContext) -> None:
     """The button of an article: the whole article, as new messages."""
-    query = update.callback_query
-    if query is None:
+    press = pressed(update, context)
+    if press is None:
         return
+    query, message, _, lang = press
     await answer_query(query)
-    message = query_message(query)
-    lang = user_lang(
-        update, context, question_of(message, context.bot.username) if message else None
-    )
     chat_id = message.chat_id if message else query.from_user.id
     article_id = int(context.button[1])
     items = await asyncio.to_thread(show_article, context.library, article_id, lang)
@@ -103,13 +100,10 @@ async def on_article(update: Update, context: BotContext) -> None:
 async def on_latest_page(update: Update, context: BotContext) -> None:
     """Newer / Older under /latest: that page in place of the shown one; a page that is gone
     (the library changed) says so in an alert."""
-    query = update.callback_query
-    if query is None:
+    press = pressed(update, context)
+    if press is None:
         return
-    message = query_message(query)
-    lang = user_lang(
-        update, context, question_of(message, context.bot.username) if message else None
-    )
+    query, message, _, lang = press
     offset, n = int(context.button[1]), int(context.button[2])
     reply = None
     if message is not None:

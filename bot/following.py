@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from telegram import Update
 
 from bot import alerts as alerting
-from bot.context import BotContext, answer_query, query_message, user_lang
+from bot.context import BotContext, answer_query, user_lang
 from bot.conversation import extract_question, follow, following, unfollow
 from bot.i18n import t
 from bot.messages import Reply
 from bot.messaging import edit, send
-from bot.questions import question_of
+from bot.questions import pressed
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
@@ -70,13 +70,10 @@ async def _on_phrase_command(
 
 async def on_unfollow_button(update: Update, context: BotContext) -> None:
     """🔕 under the list of follows: stop that one and show the list as it is now."""
-    query = update.callback_query
-    if query is None:
+    press = pressed(update, context)
+    if press is None:
         return
-    message = query_message(query)
-    lang = user_lang(
-        update, context, question_of(message, context.bot.username) if message else None
-    )
+    query, message, _, lang = press
     people = context.people
     chat_id = message.chat_id if message else query.from_user.id
     follow_id = int(context.button[1])

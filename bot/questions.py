@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 
 from bot import answers, callbacks
@@ -119,15 +119,35 @@ def question_of(message: Message, bot_username: str | None) -> str | None:
     return answers.question_from_answer(message.text)
 
 
+class Press(NamedTuple):
+    """A button press, as every button's handler starts from it."""
+
+    query: CallbackQuery
+    message: Message | None
+    """The message the button is under; None when Telegram no longer says (too old)."""
+    question: str | None
+    """The question that message answers, if it is an answer."""
+    lang: str
+    """The language to reply in."""
+
+
+def pressed(update: Update, context: BotContext) -> Press | None:
+    """The button press ``update`` carries, if any."""
+    query = update.callback_query
+    if query is None:
+        return None
+    message = query_message(query)
+    question = question_of(message, context.bot.username) if message else None
+    return Press(query, message, question, user_lang(update, context, question))
+
+
 async def on_answer_page(update: Update, context: BotContext) -> None:
     """More results / Previous under an answer: that page, in place of the shown one; a page
     that no longer exists (the library changed) says so in an alert."""
-    query = update.callback_query
-    if query is None:
+    press = pressed(update, context)
+    if press is None:
         return
-    message = query_message(query)
-    question = question_of(message, context.bot.username) if message else None
-    lang = user_lang(update, context, question)
+    query, message, question, lang = press
     reply = None
     if message is not None and question:
         page = int(context.button[1])
@@ -144,12 +164,10 @@ async def on_answer_page(update: Update, context: BotContext) -> None:
 
 async def on_vote(update: Update, context: BotContext) -> None:
     """👍 / 👎: store the vote, thank the voter, and show the counts on the buttons."""
-    query = update.callback_query
-    if query is None:
+    press = pressed(update, context)
+    if press is None:
         return
-    message = query_message(query)
-    question = question_of(message, context.bot.username) if message else None
-    lang = user_lang(update, context, question)
+    query, message, _, lang = press
     question_id, helpful, passage_ids = callbacks.vote_args(context.button)
     try:
         votes = await asyncio.to_thread(
@@ -202,9 +220,6 @@ def _callback_datas(message: Message) -> list[str | None]:
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """A button whose data no pattern knows (an old or forged one): the spinner stops, with a
     note that the button has expired."""
-    query = update.callback_query
-    if query is None:
-        return
-    message = query_message(query)
-    question = question_of(message, context.bot.username) if message else None
-    await answer_query(query, t(user_lang(update, context, question), "expired"))
+    press = pressed(update, context)
+    if press is not None:
+        await answer_query(press.query, t(press.lang, "expired"))
