@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from telegram import Update
-from telegram.constants import InlineKeyboardButtonLimit
-from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import browsing, callbacks, following, questions
-from bot.callbacks import feedback_question, parse_callback
-from bot.limits import MAX_ID_DIGITS as MAX_DIGITS
-from bot.limits import PAGE_SIZE
-from tests.bot.helpers import Bot, bot_message
-from tests.telegram_helpers import callback, user
-
+from bot.callbacks import parse_callback
 
 
 @pytest.mark.parametrize(
