@@ -10,8 +10,18 @@ scores are identical.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from numba import njit
+import platformdirs
+
+# numba caches compiled code beside the source by default, that is inside the installed
+# package, where a folder it leaves behind outlives a reinstall and can shadow the package
+# (an editable install over a regular one). The user's cache folder instead; numba reads the
+# setting when it is first imported, which is here.
+os.environ.setdefault("NUMBA_CACHE_DIR", platformdirs.user_cache_dir("articlebot") + "/numba")
+
+from numba import njit  # after its cache folder is set
 
 
 @njit(cache=True, nogil=True)
