@@ -1,0 +1,64 @@
+"""Passage vectors in memory, for search: the similarity of a question to given passages, and the
+passages nearest to it (exact search: a product with every stored vector).
+
+Vectors are kept as float16 (half the memory of float32, and the similarities they give differ
+by less than 1e-3) and multiplied in float32 a block at a time, so the extra memory of a search
+is one block, whatever the library's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["PassageVectors"]
+
+_BLOCK = 65_536
+"""Rows multiplied at once: bounds a search's temporary memory (a block of float32 rows)."""
+
+
+class PassageVectors:
+    """The vectors of some of a library's passages, made by one model (``model``)."""
+
+    def __init__(self, model: str, ids: np.ndarray, matrix: np.ndarray) -> None:
+        if len(ids) != len(matrix):
+            raise ValueError("one vector per passage id")
+        order = np.argsort(ids, kind="stable")
+        self.model = model
+        self.ids = np.ascontiguousarray(ids[order], dtype=np.int64)
+        self.matrix = np.ascontiguousarray(matrix[order], dtype=np.float16)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def similarities(self, query: np.ndarray, passage_ids: Sequence[int]) -> np.ndarray:
+        """The cosine similarity of ``query`` (a unit vector) to each of ``passage_ids``; NaN for
+        a passage that has no vector (yet)."""
+        wanted = np.asarray(passage_ids, dtype=np.int64)
+        out = np.full(len(wanted), np.nan, dtype=np.float32)
+        if not len(self.ids) or not len(wanted):
+            return out
+        at = np.searchsorted(self.ids, wanted).clip(0, len(self.ids) - 1)
+        held = self.ids[at] == wanted
+        rows = self.matrix[at[held]].astype(np.float32)
+        out[held] = rows @ query.astype(np.float32)
+        return out
+
+    def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the ``k`` passages most similar to ``query`` and their similarities, best
+        first."""
+        k = min(k, len(self.ids))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = query.astype(np.float32)
+        best_ids: list[np.ndarray] = []
+        best_sims: list[np.ndarray] = []
+        for start in range(0, len(self.ids), _BLOCK):
+            sims = self.matrix[start : start + _BLOCK].astype(np.float32) @ q
+            top = np.argpartition(-sims, min(k, len(sims)) - 1)[:k]
+            best_ids.append(self.ids[start + top])
+            best_sims.append(sims[top])
+        ids, sims = np.concatenate(best_ids), np.concatenate(best_sims)
+        order = np.argsort(-sims, kind="stable")[:k]
+        return ids[order], sims[order]
