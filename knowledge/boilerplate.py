@@ -59,7 +59,7 @@ _ERA = r"(?:\s*(?:هـ|ه|م|AH|AD|CE)(?![\w]))?"
 _YEAR = rf"{_NUM}{{4}}{_ERA}"
 _DAY = rf"(?:[لب]\s?)?{_NUM}{{1,2}}(?:st|nd|rd|th)?"
 _DATE = (
-    rf"{_B}(?:"
+    rf"(?:"
     rf"{_NUM}{{1,4}}\s*[/.-]\s*{_NUM}{{1,2}}\s*[/.-]\s*{_NUM}{{1,4}}{_ERA}"  # 1445/03/12 هـ
     rf"|{_DAY}\s+{_MONTHS}(?:\s*,?\s*{_YEAR})?"  # 12 شوال 1442 هـ, 24 May 2021
     rf"|{_MONTHS}\s+{_NUM}{{1,2}}(?:\s*,\s*{_YEAR}|\s+{_YEAR})?"  # May 24, 2021
@@ -81,15 +81,16 @@ _AGENCY_NAMES = (
     "Agence France-Presse|Anadolu Agency|Saudi Press Agency|Agencies|agencies|Staff|"
     "(?:[A-Z][\\w-]*\\s+){0,2}News Agency"
 )
-_AGENCY = rf"{_B}(?:{_AGENCY_NAMES}){_E}"
+_AGENCY = rf"(?:{_AGENCY_NAMES}){_E}"
 _WRAPPED_AGENCY = rf"[(«\"“]\s*(?:{_AGENCY_NAMES})\s*[)»\"”]"
 _LINK_WORDS = r"(?:الموافق(?:\s*ل)?|في|on|of)"
 """What joins two parts of a dateline: "... 1442 هـ الموافق 24 مايو ..."."""
 
 _QUOTED_NAME = r"«[^\s«»\d]+(?:\s+[^\s«»\d]+){0,2}»"
 """A paper's name in guillemets, «الحياة»: a dateline's credit only after a dash."""
+# One look-behind first: most positions are inside a word, and fail there at once.
 _COMPONENTS = re.compile(
-    rf"(?P<P>{_WRAPPED_AGENCY})|(?P<Q>{_QUOTED_NAME})|(?P<D>{_DATE})|(?P<A>{_AGENCY})"
+    rf"{_B}(?:(?P<P>{_WRAPPED_AGENCY})|(?P<Q>{_QUOTED_NAME})|(?P<D>{_DATE})|(?P<A>{_AGENCY}))"
 )
 _JOINED = re.compile(rf"(§[PQDNA])\s*{_LINK_WORDS}\s+(?=§)")
 _SEPARATORS = "–—,،:|/-"  # (the hyphen last: literal in a character class)
@@ -106,6 +107,12 @@ _STAMP_LABEL = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
+_DATELINE_MARK = re.compile(rf"[{_DIGITS}(«,،:–—-]")
+"""A dateline has a number, a bracket or a separator (a cheap first look)."""
+_MAX_DATELINE_WORDS = 20
+_MAX_PLACE_WORDS = 6
+"""Words before a dateline's first number, bracket or separator: "Abu Dhabi", "ATHENS" or a
+weekday and a day, "الخميس 21 أيار"."""
 
 
 def is_dateline(paragraph: str) -> bool:
@@ -119,7 +126,12 @@ def is_dateline(paragraph: str) -> bool:
     agency or after a publishing label: otherwise it may be a fact the story gives.
     """
     text = paragraph.replace("ـ", "").strip()  # tatweel: "هـ" is written with one
-    if not text or len(text.split()) > MAX_WORDS or _SENTENCE_END.search(text):
+    if (
+        len(text.split()) > _MAX_DATELINE_WORDS
+        or _SENTENCE_END.search(text)
+        or (mark := _DATELINE_MARK.search(text)) is None
+        or len(text[: mark.start()].split()) > _MAX_PLACE_WORDS
+    ):
         return False
     marked = _COMPONENTS.sub(_mark, text)
     marked = _JOINED.sub(r"\1 ", marked).strip()
@@ -181,7 +193,7 @@ def is_link_line(paragraph: str) -> bool:
     text = paragraph.strip()
     if not text or len(text.split()) > MAX_WORDS:
         return False
-    urls = list(_URL.finditer(text))
+    urls = list(_URL.finditer(text)) if "://" in text or "www." in text.lower() else []
     if urls:
         rest = _URL.sub(" ", text)
         if not re.sub(r"[\W_]+", "", rest):
@@ -215,10 +227,14 @@ def _ends_inside(text: str) -> bool:
 def repeats_headline(paragraph: str, title_terms: Collection[str]) -> bool:
     """Whether ``paragraph`` only repeats the headline, whose analysed terms are
     ``title_terms``: all its terms are the headline's (one other allowed from five terms up,
-    a rewording), and it has most of them. A short paragraph on part of the headline's subject
-    is not a repeat: it says something of its own."""
-    if not title_terms or len(paragraph.split()) > MAX_WORDS:
-        return False
+    a rewording), and it has most of them, and is no sentence (headlines end without a full
+    stop). A short paragraph on part of the headline's subject is not a repeat: it says
+    something of its own."""
+    words = len(paragraph.split())
+    if not title_terms or words > MAX_WORDS or 3 * words < 2 * len(title_terms):
+        return False  # (too short to hold most of the headline's terms)
+    if paragraph.rstrip().endswith("."):
+        return False  # a sentence: the lede a title was made from (``derive_title``)
     terms = set(analyse(paragraph))
     if not terms:
         return False

@@ -206,3 +206,17 @@ def test_a_library_split_before_drops_its_boilerplate_when_opened(
         assert kept and all(before[text] == after[text] for text in kept)
         hits = reopened.search("كم عدد القتلى في غزة؟", 3).hits
         assert not [h.text for h in hits if h.text.startswith(BOILERPLATE)]
+
+
+def test_a_one_sentence_lede_that_titles_its_article_is_kept(
+    library: Library, tmp_path: Path
+) -> None:
+    # A plain-text article without a title is titled by its first sentence.
+    lede = "Israel and Hamas agreed to a ceasefire on Friday after eleven days of fighting."
+    more = "Egypt said it would send two delegations to monitor the truce, officials said."
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "lede.txt").write_text(f"{lede}\n\n{more}\n", encoding="utf-8")
+    library.ingest([tmp_path / "src"])
+    (hit,) = library.search("When did Israel and Hamas agree to a ceasefire?", 1).hits
+    assert hit.title == lede.rstrip(".")
+    assert hit.text.startswith(lede)
