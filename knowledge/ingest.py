@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import analysis
+from . import analysis, passages
 from .fetch import FetchOptions, is_url
 from .index import BM25Params
 from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
@@ -89,10 +89,21 @@ def apply(
     return report, True
 
 
+def outdated(db: sqlite_utils.Database) -> bool:
+    """Whether the stored passages were analysed, or split, by another analyser or splitter
+    than this one (then ``reanalyse``). A library never written to is not."""
+    if get_meta(db, "analyser_version") is None:
+        return False
+    return (get_meta(db, "analyser_version"), get_meta(db, "passages_version")) != (
+        analysis.ANALYSER_VERSION,
+        passages.PASSAGES_VERSION,
+    )
+
+
 def reanalyse(db: sqlite_utils.Database, params: BM25Params) -> None:
     """Analyse every stored article again (with a new vocabulary), after the analyser
     changed; passages may split differently too, so they are replaced."""
-    logger.info("the analyser changed: analysing the stored articles again")
+    logger.info("the analyser or the passage splitter changed: analysing the stored articles again")
     articles = stored.stored_articles(db)
     words = Vocabulary()
     prepared = prepare_all([(title, text) for _, title, text in articles], words)
@@ -110,6 +121,7 @@ def finish_write(db: sqlite_utils.Database, params: BM25Params) -> None:
         db,
         generation=generation,
         analyser_version=analysis.ANALYSER_VERSION,
+        passages_version=passages.PASSAGES_VERSION,
         bm25=params.as_json(),
         last_ingest=now(),
     )

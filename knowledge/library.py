@@ -104,7 +104,7 @@ class Library:
         library = cls(path, params, ranker)
         library._local.db = db
         with library._lock.local():
-            if get_meta(db, "analyser_version") not in (None, analysis.ANALYSER_VERSION):
+            if ingest.outdated(db):
                 with exclusive(path):
                     ingest.reanalyse(db, params)
             library._serving.load_or_build(db)

@@ -3,15 +3,23 @@
 Passages follow paragraphs; a long paragraph is cut at sentence ends, a very short one (a
 subheading, a one-liner) joins the paragraph after it. Every passage keeps its offsets in the
 article text, so it is always a verbatim slice of it.
+
+Boilerplate paragraphs (datelines, link-back lines, repeats of the headline: see
+``boilerplate``) are in no passage: they stay in the text, but are neither indexed nor quoted.
 """
 
 from __future__ import annotations
 
 import re
 
+from .analysis import analyse
+from .boilerplate import is_boilerplate
 from .records import Passage
 from .text import SENTENCE_END
 
+PASSAGES_VERSION = "boilerplate-1"
+"""Changing how articles split into passages changes what is stored: bump this so that
+libraries split their articles again (as for a new analyser version)."""
 MIN_WORDS = 12
 """A paragraph shorter than this joins its neighbour."""
 MAX_WORDS = 200
@@ -48,15 +56,36 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     return [s for s in (_strip(text, a, b) for a, b in spans) if s[0] < s[1]]
 
 
-def split_passages(text: str) -> list[Passage]:
-    """The passages of an article's ``text``, in order."""
+def split_passages(text: str, title: str = "") -> list[Passage]:
+    """The passages of an article's ``text`` (whose headline is ``title``), in order."""
     pieces: list[Span] = []
-    for span, words in _join_short(text, paragraph_spans(text)):
-        if words <= MAX_WORDS and span[1] - span[0] <= MAX_CHARS:
-            pieces.append(span)  # most paragraphs: counted once, kept whole
-        else:
-            pieces.extend(_split_long(text, span))
+    for run in substance_runs(text, paragraph_spans(text), title):
+        for span, words in _join_short(text, run):
+            if words <= MAX_WORDS and span[1] - span[0] <= MAX_CHARS:
+                pieces.append(span)  # most paragraphs: counted once, kept whole
+            else:
+                pieces.extend(_split_long(text, span))
     return [Passage(position=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(pieces)]
+
+
+def substance_runs(text: str, paragraphs: list[Span], title: str = "") -> list[list[Span]]:
+    """The paragraphs that are not boilerplate, in runs that boilerplate separates.
+
+    A short paragraph joins its neighbour only within a run: joined across a dateline, the
+    passage would hold (and start with) the dateline, since a passage is one slice of the
+    text. An article that is nothing but boilerplate keeps all of it, so that it can still be
+    found (by its title, which counts toward its passages).
+    """
+    title_terms = frozenset(analyse(title)) if title else frozenset()
+    runs: list[list[Span]] = [[]]
+    for a, b in paragraphs:
+        if is_boilerplate(text[a:b], title_terms):
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append((a, b))
+    runs = [run for run in runs if run]
+    return runs or ([paragraphs] if paragraphs else [])
 
 
 def _strip(text: str, start: int, end: int) -> Span:

@@ -325,7 +325,7 @@ def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) ->
     texts: list[str] = []
     layout = []
     for title, text in articles:
-        passages = split_passages(text)
+        passages = split_passages(text, title)
         texts.append(title)
         texts += [p.text for p in passages]
         layout.append([(p.position, p.start, p.end) for p in passages])

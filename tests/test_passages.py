@@ -98,3 +98,50 @@ def test_paragraphs_do_not_merge_otherwise() -> None:
 )
 def test_split_paragraphs(body: str, paragraphs: list[str]) -> None:
     assert split_paragraphs(body, one_per_line=True) == paragraphs
+
+
+BODY = "افتتحت المؤسسة العامة لتحلية المياه المالحة اليوم محطة جديدة في جدة بطاقة كبيرة"
+MORE = "وأوضح محافظ المؤسسة أن المحطة تعتمد تقنية التناضح العكسي وتوفر الطاقة بنسبة كبيرة"
+DATELINE = "جدة - 12 شوال 1442 هـ الموافق 24 مايو 2021 م (واس)"
+LINK = "رابط الخبر في صحيفة الرياض: https://www.alriyadh.com/1890000"
+HEADLINE = "افتتاح محطة تحلية جديدة في جدة بطاقة 600 ألف متر مكعب يوميا لخدمة مليوني نسمة"
+
+
+def _texts(text: str, title: str = "") -> list[str]:
+    passages = split_passages(text, title)
+    for p in passages:
+        assert text[p.start : p.end] == p.text  # offsets still into the whole text
+    assert [p.position for p in passages] == list(range(len(passages)))
+    return [p.text for p in passages]
+
+
+def test_boilerplate_is_in_no_passage() -> None:
+    text = "\n\n".join([HEADLINE, DATELINE, BODY, MORE, LINK])
+    assert _texts(text, HEADLINE) == [BODY, MORE]
+
+
+def test_the_headline_is_only_boilerplate_given_the_title() -> None:
+    text = "\n\n".join([HEADLINE, BODY])
+    assert _texts(text) == [HEADLINE, BODY]  # (a passage of its own: 14 words)
+    assert _texts(text, HEADLINE) == [BODY]
+
+
+def test_a_short_paragraph_does_not_join_across_boilerplate() -> None:
+    # Joined, the passage would hold the dateline: a passage is one slice of the text.
+    text = "\n\n".join(["عنوان فرعي قصير", DATELINE, BODY, "انتهى.", LINK])
+    assert _texts(text) == ["عنوان فرعي قصير", BODY + "\n\nانتهى."]
+
+
+def test_a_short_dateline_is_not_glued_to_the_answer() -> None:
+    text = "\n\n".join(["غزة - وكالة الأنباء", BODY])
+    assert _texts(text) == [BODY]
+
+
+def test_an_article_of_nothing_but_boilerplate_keeps_it() -> None:
+    text = "\n\n".join([DATELINE, LINK])
+    assert _texts(text) == [text]
+
+
+def test_a_dateline_inside_a_paragraph_stays() -> None:
+    text = "القاهرة (رويترز) - " + BODY
+    assert _texts(text) == [text]

@@ -145,10 +145,26 @@ def stored_articles(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
 def replace_passages(
     db: sqlite_utils.Database, article_id: int, title_terms: bytes, passages: list[PassageRow]
 ) -> None:
-    """Give an article new title terms and passages (the old ones retired)."""
-    _retire_passages(db, article_id)
+    """Give an article new title terms and passages (its text unchanged: after the analyser
+    or the splitter changed). A passage at the offsets of a stored one keeps its id, so that
+    votes and chat buttons naming it stay valid; the stored ones not kept are retired."""
+    stored = db.execute(
+        'SELECT start, "end", id FROM passages WHERE article_id = ? AND retired = 0', [article_id]
+    ).fetchall()
+    ids = {(start, end): passage_id for start, end, passage_id in stored}
+    kept, new = [], []
+    for position, start, end, text, terms in passages:
+        passage_id = ids.pop((start, end), None)
+        if passage_id is None:
+            new.append((article_id, position, start, end, text, terms))
+        else:
+            kept.append((position, terms, passage_id))
+    db.conn.executemany("UPDATE passages SET position = ?, terms = ? WHERE id = ?", kept)
+    db.conn.executemany(
+        "UPDATE passages SET retired = 1 WHERE id = ?", [(i,) for i in ids.values()]
+    )
     db.execute("UPDATE articles SET title_terms = ? WHERE id = ?", [title_terms, article_id])
-    db.conn.executemany(_INSERT_PASSAGE, [(article_id, *passage) for passage in passages])
+    db.conn.executemany(_INSERT_PASSAGE, new)
 
 
 def passages_by_id(
