@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from bot import callbacks
 from bot.bidi import RLM, apply_bidi
-from bot.blocks import SEARCH_ICON, article_header, one_line, question_header, render_hit, trim_span
+from bot.blocks import (
+    SEARCH_ICON,
+    also_in,
+    article_header,
+    one_line,
+    question_header,
+    render_hit,
+    trim_span,
+)
 from bot.i18n import format_date, t, t_plain
 from bot.limits import MAX_ID_DIGITS, MAX_MESSAGE, MAX_RESULTS, PAGE_SIZE
 from bot.markup import escape, link, visible_len
@@ -71,7 +79,9 @@ def format_answer(
             blocks.append(article_header(h.title, h.url, h.published, h.source, lang))
             for hit in group:
                 number += 1
-                blocks.append(render_hit(hit, number, context, quote_limit))
+                blocks.append(
+                    _with_sources(render_hit(hit, number, context, quote_limit), hit, lang)
+                )
         text = apply_bidi("\n\n".join(blocks), rtl)
         if visible_len(text) <= MAX_MESSAGE:
             break
@@ -111,6 +121,12 @@ def question_from_answer(text: str | None) -> str | None:
         return None
     line = strip_invisible(text.lstrip(RLM).split("\n", 1)[0][len(SEARCH_ICON) :]).strip()
     return None if not line or line.endswith("…") else line
+
+
+def _with_sources(quote: str, hit: Hit, lang: str) -> str:
+    """A quoted hit, then the other papers that carry the same passage, if any."""
+    sources = also_in(hit, lang)
+    return f"{quote}\n{sources}" if sources else quote
 
 
 def _group_by_article(hits: Sequence[Hit]) -> list[list[Hit]]:
@@ -173,9 +189,8 @@ def format_inline_hit(hit: Hit, query: str, lang: str) -> InlineItem:
         + article_header(hit.title, hit.url, hit.published, hit.source, lang)
     )
     for context, quote_limit in _FITS:
-        text = apply_bidi(
-            header + "\n\n" + render_hit(hit, None, context, quote_limit), lang == "ar"
-        )
+        quote = _with_sources(render_hit(hit, None, context, quote_limit), hit, lang)
+        text = apply_bidi(header + "\n\n" + quote, lang == "ar")
         if visible_len(text) <= MAX_MESSAGE:
             break
     return InlineItem(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.i18n import format_date
+from bot.i18n import format_date, t
 from bot.markup import escape, link
 from knowledge.text import shorten, strip_invisible
 
@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from knowledge import Hit
 
 __all__ = [
+    "ALSO_IN_SHOWN",
     "SEARCH_ICON",
+    "also_in",
     "article_header",
     "one_line",
     "question_header",
@@ -27,6 +29,8 @@ __all__ = [
 
 SEARCH_ICON = "🔎"
 """Opens an answer's header line, so the question can be read back from it."""
+ALSO_IN_SHOWN = 5
+"""Other sources of a passage named under it at most; the rest are counted."""
 
 
 def one_line(text: str, limit: int) -> str:
@@ -84,6 +88,20 @@ def render_hit(hit: Hit, number: int | None, context: bool, limit: int) -> str:
         fold = before + _highlight(text, hit.matches, ps, pe) + after
         parts.append(f"<blockquote expandable>{fold}</blockquote>")
     return "\n".join(parts)
+
+
+def also_in(hit: Hit, lang: str) -> str:
+    """The other papers that carry the hit's passage (near-duplicates), each linked to its
+    article when it has a link: a line in italics, or "" when there are none."""
+    names = []
+    for other in hit.also_in[:ALSO_IN_SHOWN]:
+        name = escape(one_line(other.source or other.title or "—", 40))
+        href = link(other.url)
+        names.append(f'<a href="{href}">{name}</a>' if href else name)
+    if not names:
+        return ""
+    more = len(hit.also_in) - ALSO_IN_SHOWN
+    return f"<i>{t(lang, 'also_in')} {' · '.join(names)}{f' +{more}' if more > 0 else ''}</i>"
 
 
 def trim_span(text: str, start: int, end: int, limit: int) -> tuple[int, int, bool]:

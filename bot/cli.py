@@ -17,6 +17,7 @@ import click
 from bot.launch import db_option, open_library
 from bot.people import People
 from knowledge import Hit, KnowledgeError, Library, SearchResult
+from knowledge.records import Duplicate
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -126,8 +127,17 @@ def _format_article(hits: list[tuple[int, Hit]], color: bool) -> str:
     date = (first.published or "")[:10]
     head = first.title + (f" — {date}" if date else "") + (f"\n{first.url}" if first.url else "")
     lines = [click.style(head, bold=True) if color else head]
-    lines += [f"  {number}. {_marked(hit, color)}" for number, hit in hits]
+    for number, hit in hits:
+        lines.append(f"  {number}. {_marked(hit, color)}")
+        lines += [f"     also in: {_source(other)}" for other in hit.also_in]
     return "\n".join(lines)
+
+
+def _source(other: Duplicate) -> str:
+    """Another article that carries a hit's passage: its paper, title, date and link."""
+    date = (other.published or "")[:10]
+    parts = [other.source, other.title, date, other.url]
+    return " — ".join(part for part in parts if part)
 
 
 def _marked(hit: Hit, color: bool) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from . import analysis, ingest, matching
+from . import analysis, duplicates, ingest, matching
 from .errors import KnowledgeError, SchemaError
 from .evidence import hit, term_weights
 from .fetch import FetchOptions
@@ -52,6 +52,8 @@ BUNDLED_ARTICLES = Path(__file__).parent / "articles"
 """The articles that ship with the package: the default library."""
 
 MAX_QUERY_CHARS = 1000
+MAX_DEPTH = 400
+"""Most candidates a search ranks to fill the slots that collapsed near-duplicates free."""
 DEFAULT_PARAMS = BM25Params()
 
 
@@ -234,19 +236,30 @@ class Library:
         terms = matching.phrase_terms(index, query)
         if not terms:
             return SearchResult(query=query, answered=False, reason="stopwords")
-        top = index.top_k(terms, max(k, self.ranker.depth))
-        if not len(top.docs):
-            return SearchResult(query, False, terms=tuple(terms), reason="no_match")
-        ids = [int(i) for i in index.doc_ids[top.docs]]
-        rows = self._passage_rows(ids)
-        if len(rows) < len(ids) and not partial:
-            return None
-        candidates = Candidates(query, terms, index, top.docs, top.scores, rows, self._passage_rows)
-        ranking = self.ranker.rank(candidates, k)
+        # Every candidate ranked, not only k: near-duplicates (one wire story in several
+        # papers) collapse into one hit, and the slots they free go to the next passages.
+        # Deeper only when the candidates run out.
+        depth = max(k, self.ranker.depth)
+        while True:
+            top = index.top_k(terms, depth)
+            if not len(top.docs):
+                return SearchResult(query, False, terms=tuple(terms), reason="no_match")
+            ids = [int(i) for i in index.doc_ids[top.docs]]
+            rows = self._passage_rows(ids)
+            if len(rows) < len(ids) and not partial:
+                return None
+            candidates = Candidates(
+                query, terms, index, top.docs, top.scores, rows, self._passage_rows
+            )
+            ranking = self.ranker.rank(candidates, depth)
+            hits = duplicates.collapse(ranking.hits, k)
+            if len(hits) >= k or len(top.docs) < depth or depth >= MAX_DEPTH:
+                break
+            depth = min(2 * depth, MAX_DEPTH)
         return SearchResult(
             query=query,
             answered=ranking.answered,
-            hits=ranking.hits,
+            hits=hits,
             terms=tuple(terms),
             reason=None if ranking.answered else "off_topic",
         )

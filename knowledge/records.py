@@ -70,6 +70,29 @@ class StoredArticle(ArticleInfo):
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """Another article that carries a hit's passage, near enough word for word (the same wire
+    story in another paper): named under the hit instead of taking a result slot."""
+
+    article_id: int
+    passage_id: int
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+
+    def as_json(self) -> dict:
+        return {
+            "article_id": self.article_id,
+            "passage_id": self.passage_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published": self.published,
+        }
+
+
+@dataclass(frozen=True)
 class Hit:
     """One passage that answers a query, with what is needed to quote it."""
 
@@ -90,6 +113,8 @@ class Hit:
     """Offsets of the best sentence in ``text``."""
     matches: tuple[tuple[int, int], ...] = ()
     """Offsets in ``text`` of the words that matched the query, for bolding."""
+    also_in: tuple[Duplicate, ...] = ()
+    """The other articles with this passage (near-duplicates), best-ranked first."""
 
     def as_json(self) -> dict:
         return {
@@ -101,6 +126,7 @@ class Hit:
             "text": self.text,
             "score": self.score,
             "best_sentence": self.best_sentence,
+            "also_in": [d.as_json() for d in self.also_in],
         }
 
 

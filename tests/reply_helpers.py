@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Reply
 from knowledge import Hit, SearchResult, StoredArticle
+from knowledge.records import Duplicate
 
 AR_TEXT = (
     "وقال آية الله قاسم عبر تويتر إن الانتصار في معركة سيف القدس يعلّم الشعوب. "
@@ -20,6 +21,7 @@ def hit(
     url: str | None = "https://example.com/a?x=1&y=2",
     matches: tuple[tuple[int, int], ...] | None = None,
     span: tuple[int, int] | None = None,
+    also_in: tuple[Duplicate, ...] = (),
 ) -> Hit:
     end = text.find(".") + 1 or len(text)
     span = span or (0, end)
@@ -41,6 +43,7 @@ def hit(
         best_sentence=text[span[0] : span[1]],
         best_sentence_span=span,
         matches=matches,
+        also_in=also_in,
     )
 
 

@@ -7,9 +7,12 @@ import pytest
 
 from bot import answers, callbacks, markup
 from bot.answers import format_answer
+from bot.bidi import FSI, PDI, RLM
+from bot.blocks import ALSO_IN_SHOWN
 from bot.callbacks import parse_callback
 from bot.markup import visible_len
 from knowledge import Hit, SearchResult
+from knowledge.records import Duplicate
 from tests.reply_helpers import hit, labels, result
 from tests.telegram_helpers import assert_telegram_html
 
@@ -140,3 +143,68 @@ def test_feedback_labels_count_the_votes() -> None:
     assert not any(
         b.data.startswith("f|") for row in format_answer(result([hit()]), "en").buttons for b in row
     )
+
+
+# --- one story once: the other papers that carry a passage -----------------------------------
+
+
+def _copies(n: int) -> tuple[Duplicate, ...]:
+    return tuple(
+        Duplicate(
+            10 + i, 100 + i, f"Title {i}", f"Paper {i}", f"https://p{i}.example/a?x=1&y=2", None
+        )
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_hit_names_the_other_papers_that_carry_it(lang: str) -> None:
+    evil = Duplicate(9, 90, "<b>t", "<script>&", "javascript:x()", None)
+    no_source = Duplicate(8, 80, "عنوان الخبر", None, None, None)
+    h = hit(also_in=(*_copies(2), evil, no_source))
+    reply = format_answer(result([h, hit(article_id=2, passage_id=2)]), lang)
+    assert_telegram_html(reply.text)
+    shown = markup.visible_text(reply.text)
+    label = "ورد أيضًا في:" if lang == "ar" else "also in:"
+    assert shown.count(label) == 1  # only under the hit that has copies
+    line = next(line for line in shown.splitlines() if label in line)
+    assert "Paper 0" in line and "Paper 1" in line and "عنوان الخبر" in line
+    assert 'href="https://p0.example/a?x=1&amp;y=2"' in reply.text
+    assert "<script>" not in reply.text and "javascript" not in reply.text
+    # Under its quote, before the next hit.
+    assert shown.index("1. ") < shown.index(label) < shown.index("2. ")
+    assert labels(reply) == ["a|1", "a|2"]  # the copies get no buttons of their own
+
+
+def test_the_other_papers_line_reads_right_to_left_in_arabic() -> None:
+    reply = format_answer(result([hit(also_in=_copies(2))]), "ar")
+    line = next(line for line in reply.text.splitlines() if "ورد أيضًا في" in line)
+    shown = markup.visible_text(line)
+    # The Latin names are isolated runs, so the Arabic label keeps its place on the right.
+    assert shown.startswith(("↪", RLM + "↪"))
+    assert FSI in shown and PDI in shown
+
+
+def test_many_other_papers_are_counted_not_listed() -> None:
+    reply = format_answer(result([hit(also_in=_copies(ALSO_IN_SHOWN + 3))]), "en")
+    shown = markup.visible_text(reply.text)
+    assert f"Paper {ALSO_IN_SHOWN - 1}" in shown and f"Paper {ALSO_IN_SHOWN}" not in shown
+    assert "+3" in shown
+
+
+def test_other_papers_fit_a_message_with_long_passages() -> None:
+    long = "كلمة " * 900 + "سيف القدس."
+    hits = [
+        hit(long, article_id=i, passage_id=i, title="عنوان " * 50, also_in=_copies(8))
+        for i in range(1, 4)
+    ]
+    reply = format_answer(result(hits), "ar")
+    assert_telegram_html(reply.text)
+    assert visible_len(reply.text) <= 4096
+    assert markup.visible_text(reply.text).count("ورد أيضًا في") == 3
+
+
+def test_an_inline_result_names_the_other_papers() -> None:
+    item = answers.format_inline_hit(hit(also_in=_copies(1)), "سيف القدس", "en")
+    assert_telegram_html(item.text)
+    assert "also in:" in markup.visible_text(item.text) and "Paper 0" in item.text

@@ -4,11 +4,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli import cli, format_result
 from bot.people import People
-from knowledge import Library
+from knowledge import Library, SearchResult
+from knowledge.records import Duplicate
 
 from .conftest import write
+from .reply_helpers import hit as make_hit
 from .web_helpers import Site
 
 SEED_QUESTION = "متى بدأ وقف إطلاق النار في غزة؟"
@@ -109,9 +111,28 @@ def test_ask_json_shape(runner: CliRunner, db: Path) -> None:
         "text",
         "score",
         "best_sentence",
+        "also_in",
     }
+    assert hit["also_in"] == []  # the bundled library carries no story twice
     assert "وقف إطلاق النار" in hit["best_sentence"] and hit["best_sentence"] in hit["text"]
     assert hit["score"] > 0 and hit["passage_id"] != answer["hits"][1]["passage_id"]
+
+
+def test_ask_text_names_the_other_papers_of_a_passage() -> None:
+    copies = (
+        Duplicate(2, 20, "Other title", "Other paper", "https://other.example/x", "2021-05-22"),
+        Duplicate(3, 30, "Third title", None, None, None),
+    )
+    shown = format_result(
+        SearchResult("q", True, [make_hit(passage_id=1, also_in=copies), make_hit(passage_id=4)])
+    )
+    lines = shown.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  1. "))
+    assert lines[at + 1] == (
+        "     also in: Other paper — Other title — 2021-05-22 — https://other.example/x"
+    )
+    assert lines[at + 2] == "     also in: Third title"
+    assert lines[at + 3].startswith("  2. ")
 
 
 @pytest.mark.parametrize(
