@@ -20,8 +20,10 @@ from .prepare import decode_spans
 from .records import Hit
 
 TITLE_IN_SENTENCE = False
-"""Whether the query terms of the article's title count for every sentence of its passages: a
-passage whose subject is named only in the title is not demoted for it."""
+"""Whether the query terms of the article's title count for every sentence of its passages (a
+passage whose subject is named only in the title would not be demoted for it). Off: measured on
+XQuAD it changed nothing in Arabic (its titles are English page names) and lost 0.2 R@1 in
+English (95.3 -> 95.1), so it does not hold in both languages."""
 
 
 class QueryWeights(dict[str, float]):

@@ -100,8 +100,7 @@ class _Numbering:
         """The local term ids of ``texts``, flat, where each text's ids start and end
         (``len(texts) + 1`` bounds), and the (start, end) in its text of each term's word."""
         numbers, counts, offsets, new = self.pieces.number(texts)
-        for piece in new:
-            self._add_piece(piece)
+        self._add_pieces(new)
         counts = np.concatenate([[0], counts])
         lengths = self.term_counts.array[numbers]
         ends = np.cumsum(lengths)
@@ -117,19 +116,31 @@ class _Numbering:
         spans[:, 1] = piece_offsets + self.term_ends.array[at]
         return terms.astype(np.int32), bounds, spans
 
-    def _add_piece(self, piece: str) -> None:
+    def _add_pieces(self, pieces: list[str]) -> None:
         # analyse_spans, as a search would analyse the passage: the same terms, and where
         # their words are (a word never spans white space, so a piece's words are the text's).
-        local, begins, ends = [], [], []
-        for term, begin, end in analyse_spans(piece):
-            if term not in self.ids:
-                self.ids[term] = len(self.ids)
-                self.new.append(term)
-            local.append(self.ids[term])
-            begins.append(begin)
-            ends.append(end)
-        self.term_starts.append(len(self.terms))
-        self.term_counts.append(len(local))
+        # The arrays grow once for all the pieces: per-piece appends cost more than analysing.
+        ids, new = self.ids, self.new
+        starts: list[int] = []
+        counts: list[int] = []
+        local: list[int] = []
+        begins: list[int] = []
+        ends: list[int] = []
+        first = len(self.terms)
+        for piece in pieces:
+            starts.append(first + len(local))
+            before = len(local)
+            for term, begin, end in analyse_spans(piece):
+                term_id = ids.get(term)
+                if term_id is None:
+                    term_id = ids[term] = len(ids)
+                    new.append(term)
+                local.append(term_id)
+                begins.append(begin)
+                ends.append(end)
+            counts.append(len(local) - before)
+        self.term_starts.extend(starts)
+        self.term_counts.extend(counts)
         self.terms.extend(local)
         self.term_begins.extend(begins)
         self.term_ends.extend(ends)
