@@ -256,8 +256,8 @@ def _article_row(article: Article, digest: str, title_terms: bytes) -> dict:
 
 def _passage_rows(text: str, prepared: Prepared) -> list[stored.PassageRow]:
     return [
-        (position, start, end, text[start:end], terms)
-        for position, start, end, terms in prepared.passages
+        (position, start, end, text[start:end], terms, spans)
+        for position, start, end, terms, spans in prepared.passages
     ]
 
 

@@ -161,7 +161,7 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 
 @njit(cache=True, nogil=True)
 def number_pieces(
-    data, table, hashes, starts, lengths, pool, state, pieces, counts
+    data, table, hashes, starts, lengths, pool, state, pieces, counts, offsets
 ):  # pragma: no cover
     """Split UTF-8 ``data`` at white space, exactly as ``str.split()`` does, into pieces, and
     number each piece: the same bytes always get the same number, a new piece the next one.
@@ -170,18 +170,22 @@ def number_pieces(
     i, ``pieces`` each piece's number, in order. Numbered pieces live in an open-addressing hash
     ``table`` (slot -> number + 1, 0 when free; its size a power of two) with, per number, the
     piece's FNV-1a ``hashes``, and its bytes at ``pool[starts[n]:starts[n] + lengths[n]]``
-    (``pool`` has room for all of ``data``). ``state`` is [pieces numbered, pool bytes used,
-    position in data, pieces written, current text, its pieces so far]. Returns False, to be
+    (``pool`` has room for all of ``data``). ``offsets`` gets where each piece starts in its
+    text, in characters (code points: the bytes that do not continue a UTF-8 sequence), as a
+    ``str`` counts them. ``state`` is [pieces numbered, pool bytes used, position in data,
+    pieces written, current text, its pieces so far, characters of the text so far]. Returns
+    False, to be
     called again once the caller has doubled the table, when the table would be more than half
     full or ``hashes`` full; True when ``data`` is done.
     """
-    numbered, used, i, written, text, count = (
+    numbered, used, i, written, text, count, chars = (
         state[0],
         state[1],
         state[2],
         state[3],
         state[4],
         state[5],
+        state[6],
     )
     limit = min(len(table) // 2, len(hashes))
     mask = np.uint64(len(table) - 1)
@@ -192,16 +196,21 @@ def number_pieces(
             counts[text] = count
             text += 1
             count = 0
+            chars = 0
             i += 1
             continue
         width = _space_width(data, i, n)
         if width:
             i += width
+            chars += 1  # (one white-space character, whatever its width in bytes)
             continue
         start = i
+        start_chars = chars
         h = _FNV_OFFSET
         while i < n and data[i] != 0 and _space_width(data, i, n) == 0:
             h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+            if data[i] & 0xC0 != 0x80:
+                chars += 1
             i += 1
         length = i - start
         slot = h & mask
@@ -232,19 +241,22 @@ def number_pieces(
             slot = (slot + np.uint64(1)) & mask
         if not finished:
             i = start  # this piece again, once the table is bigger
+            chars = start_chars
             break
         pieces[written] = number
+        offsets[written] = start_chars
         written += 1
         count += 1
     if finished:
         counts[text] = count
-    state[0], state[1], state[2], state[3], state[4], state[5] = (
+    state[0], state[1], state[2], state[3], state[4], state[5], state[6] = (
         numbered,
         used,
         i,
         written,
         text,
         count,
+        chars,
     )
     return finished
 

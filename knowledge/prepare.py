@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +28,7 @@ from types import ModuleType
 
 import numpy as np
 
-from .analysis import terms_of_piece
+from .analysis import analyse_spans
 from .passages import split_passages
 
 kernel: ModuleType | None
@@ -46,12 +47,13 @@ CHUNK = 64
 
 @dataclass(frozen=True)
 class Prepared:
-    """An article's title terms and its passages as (position, start, end, terms) rows, terms
-    as library term ids in int32 bytes (native order), as they are stored. A passage's text is
-    the article's text between its offsets."""
+    """An article's title terms and its passages as (position, start, end, terms, spans) rows,
+    terms as library term ids in int32 bytes (native order), as they are stored, and spans as
+    the offsets in the passage's text of the word each term came from (see ``encode_spans``).
+    A passage's text is the article's text between its offsets."""
 
     title_terms: bytes
-    passages: list[tuple[int, int, int, bytes]]
+    passages: list[tuple[int, int, int, bytes, bytes]]
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class _Chunk:
     new_terms: list[str]
     terms: np.ndarray
     bounds: np.ndarray
+    spans: np.ndarray
+    """(start, end) in its text of the word each term came from, one row per term."""
     layout: list[list[tuple[int, int, int]]]
     """(position, start, end) of each article's passages."""
 
@@ -87,54 +91,87 @@ class _Numbering:
         self.term_starts = _Growing()
         self.term_counts = _Growing()
         self.terms = _Growing()
+        self.term_begins = _Growing()
+        self.term_ends = _Growing()
+        """Where in its piece the word of each term (of ``terms``) begins and ends."""
         self.pieces = _CompiledPieces() if kernel is not None else _PythonPieces()
 
-    def ids_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The local term ids of ``texts``, flat, and where each text's ids start and end
-        (``len(texts) + 1`` bounds)."""
-        numbers, counts, new = self.pieces.number(texts)
-        for piece in new:
-            self._add_piece(piece)
+    def ids_of(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The local term ids of ``texts``, flat, where each text's ids start and end
+        (``len(texts) + 1`` bounds), and the (start, end) in its text of each term's word."""
+        numbers, counts, offsets, new = self.pieces.number(texts)
+        self._add_pieces(new)
         counts = np.concatenate([[0], counts])
         lengths = self.term_counts.array[numbers]
         ends = np.cumsum(lengths)
         # Position j of the output takes terms[term_starts[piece] + (j - first j of the piece)].
         shift = np.repeat(self.term_starts.array[numbers] - (ends - lengths), lengths)
-        terms = self.terms.array[np.arange(int(ends[-1]) if len(ends) else 0) + shift]
+        at = np.arange(int(ends[-1]) if len(ends) else 0) + shift
+        terms = self.terms.array[at]
         bounds = np.concatenate([[0], ends])[np.cumsum(counts)]
-        return terms.astype(np.int32), bounds
+        # A word's offsets in its text: its piece's offset in the text plus its own in the piece.
+        piece_offsets = np.repeat(offsets, lengths)
+        spans = np.empty((len(at), 2), dtype=np.int32)
+        spans[:, 0] = piece_offsets + self.term_begins.array[at]
+        spans[:, 1] = piece_offsets + self.term_ends.array[at]
+        return terms.astype(np.int32), bounds, spans
 
-    def _add_piece(self, piece: str) -> None:
-        local = []
-        for term in terms_of_piece(piece):
-            if term not in self.ids:
-                self.ids[term] = len(self.ids)
-                self.new.append(term)
-            local.append(self.ids[term])
-        self.term_starts.append(len(self.terms))
-        self.term_counts.append(len(local))
+    def _add_pieces(self, pieces: list[str]) -> None:
+        # analyse_spans, as a search would analyse the passage: the same terms, and where
+        # their words are (a word never spans white space, so a piece's words are the text's).
+        # The arrays grow once for all the pieces: per-piece appends cost more than analysing.
+        ids, new = self.ids, self.new
+        starts: list[int] = []
+        counts: list[int] = []
+        local: list[int] = []
+        begins: list[int] = []
+        ends: list[int] = []
+        first = len(self.terms)
+        for piece in pieces:
+            starts.append(first + len(local))
+            before = len(local)
+            for term, begin, end in analyse_spans(piece):
+                term_id = ids.get(term)
+                if term_id is None:
+                    term_id = ids[term] = len(ids)
+                    new.append(term)
+                local.append(term_id)
+                begins.append(begin)
+                ends.append(end)
+            counts.append(len(local) - before)
+        self.term_starts.extend(starts)
+        self.term_counts.extend(counts)
         self.terms.extend(local)
+        self.term_begins.extend(begins)
+        self.term_ends.extend(ends)
 
     def take_new_terms(self) -> list[str]:
         new, self.new = self.new, []
         return new
 
 
+_PIECE = re.compile(r"\S+")
+"""A piece, as ``str.split()`` splits (``\\s`` is ``str.isspace``, checked for every code point)."""
+
+
 class _PythonPieces:
-    """Piece numbers with ``str.split`` and a dictionary (where numba is missing)."""
+    """Piece numbers with a regular expression and a dictionary (where numba is missing)."""
 
     def __init__(self) -> None:
         self.numbers: dict[str, int] = {}
 
-    def number(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """The number of each piece of ``texts``, the number of pieces of each text, and the
-        pieces numbered for the first time (in number order)."""
+    def number(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """The number of each piece of ``texts``, the number of pieces of each text, where each
+        piece starts in its text, and the pieces numbered for the first time (in number
+        order)."""
         tokens: list[str] = []
+        starts: list[int] = []
         counts = np.empty(len(texts), dtype=np.int64)
         for i, text in enumerate(texts):
-            words = text.split()
-            tokens += words
-            counts[i] = len(words)
+            pieces = [(m.group(), m.start()) for m in _PIECE.finditer(text)]
+            tokens += [token for token, _ in pieces]
+            starts += [start for _, start in pieces]
+            counts[i] = len(pieces)
         known = len(self.numbers)
         numbers = self.numbers
         setdefault = numbers.setdefault
@@ -142,7 +179,7 @@ class _PythonPieces:
         found = np.fromiter(
             (setdefault(token, len(numbers)) for token in tokens), np.int64, len(tokens)
         )
-        return found, counts, list(numbers)[known:]
+        return found, counts, np.array(starts, dtype=np.int64), list(numbers)[known:]
 
 
 class _CompiledPieces:
@@ -154,9 +191,9 @@ class _CompiledPieces:
         self.starts = np.zeros(1 << 15, dtype=np.int64)
         self.lengths = np.zeros(1 << 15, dtype=np.int64)
         self.pool = np.zeros(1 << 20, dtype=np.uint8)
-        self.state = np.zeros(6, dtype=np.int64)  # see kernel.number_pieces
+        self.state = np.zeros(7, dtype=np.int64)  # see kernel.number_pieces
 
-    def number(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def number(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """As ``_PythonPieces.number``."""
         joined = "\0".join(texts)
         if joined.count("\0") != max(len(texts) - 1, 0):
@@ -169,6 +206,7 @@ class _CompiledPieces:
             self.pool = _resized(self.pool, max(used + len(data), 2 * len(self.pool)))
         self.state[2:] = 0  # position, written, text, count
         pieces = np.empty(len(data) // 2 + 1, dtype=np.int64)
+        offsets = np.empty(len(pieces), dtype=np.int64)
         counts = np.zeros(len(texts) or 1, dtype=np.int64)
         assert kernel is not None  # (this class is only made when it is)
         while not kernel.number_pieces(
@@ -181,10 +219,12 @@ class _CompiledPieces:
             self.state,
             pieces,
             counts,
+            offsets,
         ):
             self._grow()
         written = int(self.state[3])
-        return pieces[:written], counts[: len(texts)], self._pieces(known, int(self.state[0]))
+        new = self._pieces(known, int(self.state[0]))
+        return pieces[:written], counts[: len(texts)], offsets[:written], new
 
     def _pieces(self, first: int, end: int) -> list[str]:
         pool = self.pool
@@ -268,17 +308,45 @@ class Vocabulary:
         # more than the work they hold.
         data = to_library[chunk.terms].astype(np.int32).tobytes()
         bounds = (chunk.bounds * 4).tolist()
+        spans, width = _span_bytes(chunk.spans)
+        span_bounds = (chunk.bounds * width).tolist()
         prepared = []
         text = 0
         for passages in chunk.layout:
             title = data[bounds[text] : bounds[text + 1]]
             rows = [
-                (pos, a, b, data[bounds[i] : bounds[i + 1]])
+                (
+                    pos,
+                    a,
+                    b,
+                    data[bounds[i] : bounds[i + 1]],
+                    spans[span_bounds[i] : span_bounds[i + 1]],
+                )
                 for i, (pos, a, b) in enumerate(passages, text + 1)
             ]
             prepared.append(Prepared(title, rows))
             text += 1 + len(passages)
         return prepared
+
+
+def encode_spans(spans: np.ndarray) -> bytes:
+    """A passage's word offsets, (start, end) per term, as stored: uint16 pairs (a passage
+    is at most ``passages.MAX_CHARS`` long), int32 pairs past that; ``decode_spans`` tells the
+    two apart by their length against the number of terms."""
+    return _span_bytes(spans)[0]
+
+
+def decode_spans(data: bytes, terms: int) -> np.ndarray:
+    """The (start, end) rows that ``encode_spans`` made for a passage of ``terms`` terms."""
+    dtype = np.uint16 if len(data) == 4 * terms else np.int32
+    return np.frombuffer(data, dtype=dtype).reshape(-1, 2)
+
+
+def _span_bytes(spans: np.ndarray) -> tuple[bytes, int]:
+    """``spans`` in the narrowest stored form, and its bytes per term."""
+    if not len(spans) or int(spans.max()) < 1 << 16:
+        return spans.astype(np.uint16).tobytes(), 4
+    return spans.astype(np.int32).tobytes(), 8
 
 
 def prepare_all(
@@ -329,8 +397,8 @@ def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) ->
         texts.append(title)
         texts += [p.text for p in passages]
         layout.append([(p.position, p.start, p.end) for p in passages])
-    terms, bounds = numbering.ids_of(texts)
-    return _Chunk(numbering.key, numbering.take_new_terms(), terms, bounds, layout)
+    terms, bounds, spans = numbering.ids_of(texts)
+    return _Chunk(numbering.key, numbering.take_new_terms(), terms, bounds, spans, layout)
 
 
 _worker_numbering: _Numbering | None = None

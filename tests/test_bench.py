@@ -15,6 +15,10 @@ KEYS = {
     "speedup",
     "max_rel_diff",
     "reload_unchanged_s",
+    "ingest_peak_rss_mb",
+    "search_p50_ms",
+    "search_p95_ms",
+    "search_p99_ms",
 }
 
 
@@ -25,6 +29,8 @@ def test_a_small_synthetic_benchmark_reports_every_figure() -> None:
     assert figures["max_rel_diff"] <= 1e-9  # the scores are rank_bm25's
     assert figures["rank_bm25_queries"] == 30 and figures["speedup"] > 0
     assert figures["rss_mb"] > 0 and figures["p50_ms"] <= figures["p99_ms"]
+    assert figures["ingest_peak_rss_mb"] > 0
+    assert figures["search_p50_ms"] <= figures["search_p95_ms"] <= figures["search_p99_ms"]
 
 
 def test_synthetic_queries_use_mid_frequency_words() -> None:

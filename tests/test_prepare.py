@@ -19,7 +19,7 @@ def test_articles_become_passages_with_term_ids() -> None:
     vocabulary = Vocabulary(["قديم"])
     (prepared,) = prepare_all([("عنوان المقال", TEXT)], vocabulary)
     assert _terms(vocabulary, prepared.title_terms) == ["عنو", "مقال"]  # light10: -ان is dual
-    (pos0, start0, end0, terms0), (pos1, *_) = prepared.passages
+    (pos0, start0, end0, terms0, _), (pos1, *_) = prepared.passages
     assert (pos0, pos1) == (0, 1)
     assert TEXT[start0:end0].startswith("الفقرة الأولى")
     assert _terms(vocabulary, terms0)[2:5] == ["وقف", "اطلاق", "نار"]
@@ -45,6 +45,18 @@ def test_a_process_numbers_terms_itself_and_reports_each_new_term_once() -> None
     vocabulary = Vocabulary(["رفح"])
     adopted = vocabulary.adopt(first) + vocabulary.adopt(second)
     assert _terms(vocabulary, adopted[1].passages[0][3]) == ["قدس", "رفح"]
+
+
+def test_passages_keep_where_each_term_is() -> None:
+    from knowledge.analysis import analyse_spans
+    from knowledge.prepare import decode_spans, encode_spans
+
+    (prepared,) = prepare_all([("عنوان", TEXT)], Vocabulary())
+    for _, start, end, terms, spans in prepared.passages:
+        offsets = decode_spans(spans, len(terms) // 4).tolist()
+        assert offsets == [[a, b] for _, a, b in analyse_spans(TEXT[start:end])]
+    wide = np.array([[0, 5], [70_000, 70_004]])  # past uint16: stored as int32
+    assert decode_spans(encode_spans(wide), 2).tolist() == wide.tolist()
 
 
 def test_worker_processes_give_the_same_result_in_order(monkeypatch) -> None:
@@ -111,14 +123,24 @@ def _numberings():
 
 
 def _terms_of(numbering, texts: list[str]) -> list[list[str]]:
-    terms, bounds = numbering.ids_of(texts)
+    return [[term for term, _, _ in spans] for spans in _spans_of(numbering, texts)]
+
+
+def _spans_of(numbering, texts: list[str]) -> list[list[tuple[str, int, int]]]:
+    terms, bounds, spans = numbering.ids_of(texts)
     names = list(numbering.ids)
-    return [[names[i] for i in terms[a:b].tolist()] for a, b in pairwise(bounds.tolist())]
+    return [
+        [
+            (names[i], a, b)
+            for i, (a, b) in zip(terms[x:y].tolist(), spans[x:y].tolist(), strict=True)
+        ]
+        for x, y in pairwise(bounds.tolist())
+    ]
 
 
 @pytest.mark.parametrize("which", ["compiled", "python"])
 def test_numbering_gives_the_terms_of_analyse_for_every_text(which: str) -> None:
-    from knowledge.analysis import analyse
+    from knowledge.analysis import analyse, analyse_spans
 
     texts = [
         "",
@@ -134,6 +156,9 @@ def test_numbering_gives_the_terms_of_analyse_for_every_text(which: str) -> None
     numbering = _numberings()[which == "python"]
     for batch in (texts, texts[::-1], [], [""]):
         assert _terms_of(numbering, batch) == [analyse(text) for text in batch]
+    # and where each term's word is, as a search would find it by analysing the text
+    texts.append("غزّةً ٢٫٥ مليون 𝔸𝔹 غزة")  # marks, Arabic decimals, astral characters
+    assert _spans_of(numbering, texts) == [list(analyse_spans(text)) for text in texts]
 
 
 @settings(max_examples=60, deadline=None)
@@ -141,10 +166,11 @@ def test_numbering_gives_the_terms_of_analyse_for_every_text(which: str) -> None
     st.lists(st.text(alphabet="غزةالقدسab .،\n\t\xa0\u2003\u3000\u0085-2", max_size=40), max_size=8)
 )
 def test_compiled_and_python_splits_agree(texts: list[str]) -> None:
-    from knowledge.analysis import analyse
+    from knowledge.analysis import analyse, analyse_spans
 
     for numbering in _numberings():
         assert _terms_of(numbering, texts) == [analyse(text) for text in texts]
+        assert _spans_of(numbering, texts) == [list(analyse_spans(text)) for text in texts]
 
 
 def test_the_piece_table_grows_without_losing_pieces() -> None:

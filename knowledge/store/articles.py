@@ -30,13 +30,14 @@ def article_paths(db: sqlite_utils.Database) -> Iterator[tuple[int, str, str, st
 
 
 _INSERT_PASSAGE = (
-    'INSERT INTO passages (article_id, position, start, "end", text, terms) '
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    'INSERT INTO passages (article_id, position, start, "end", text, terms, spans) '
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-PassageRow = tuple[int, int, int, str, bytes]
-"""(position, start, end, text, term ids as int32 bytes) of a passage to store."""
+PassageRow = tuple[int, int, int, str, bytes, bytes]
+"""(position, start, end, text, term ids as int32 bytes, their words' offsets as
+``prepare.encode_spans`` stores them) of a passage to store."""
 
 
 class ArticleWriter:
@@ -170,7 +171,9 @@ def replace_passages(
 def passages_by_id(
     db: sqlite_utils.Database, ids: list[int], *, retired: bool = False
 ) -> dict[int, dict]:
-    """Passages with their article's metadata, by passage id; missing ids are left out.
+    """Passages with their article's metadata, by passage id; missing ids are left out. A row
+    holds the passage's term ids, its words' offsets (``spans``: None for a passage stored
+    before they were) and its title's term ids, as stored.
 
     ``retired`` includes the passages that a reload replaced but the serving index still uses.
     """
@@ -179,7 +182,8 @@ def passages_by_id(
     marks = ",".join("?" * len(ids))
     rows = db.execute(
         'SELECT p.id, p.article_id, p.position, p.start, p."end", p.text, '
-        "a.title, a.url, a.published, a.source FROM passages p "
+        "a.title, a.url, a.published, a.source, p.terms, p.spans, a.title_terms "
+        "FROM passages p "
         f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
         + ("" if retired else " AND p.retired = 0"),
         ids,
@@ -195,6 +199,9 @@ def passages_by_id(
         "url",
         "published",
         "source",
+        "terms",
+        "spans",
+        "title_terms",
     ]
     return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 

@@ -106,3 +106,11 @@ def unknown_migrations(db: sqlite_utils.Database) -> list[str]:
     # (all of them are pending in an empty database)
     known = {m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))}
     return [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
+
+
+@MIGRATIONS(name="0002_passage_spans")
+def _passage_spans(db: sqlite_utils.Database) -> None:
+    """Where each passage's terms are in its text, stored at ingest so that a search analyses
+    no text. Passages stored before stay without (NULL): a search analyses those, as before,
+    until the analyser changes and every passage is analysed again."""
+    db.execute("ALTER TABLE passages ADD COLUMN spans BLOB")
