@@ -154,13 +154,13 @@ def replace_passages(
     ).fetchall()
     ids = {(start, end): passage_id for start, end, passage_id in stored}
     kept, new = [], []
-    for position, start, end, text, terms in passages:
+    for position, start, end, text, terms, spans in passages:
         passage_id = ids.pop((start, end), None)
         if passage_id is None:
-            new.append((article_id, position, start, end, text, terms))
+            new.append((article_id, position, start, end, text, terms, spans))
         else:
-            kept.append((position, terms, passage_id))
-    db.conn.executemany("UPDATE passages SET position = ?, terms = ? WHERE id = ?", kept)
+            kept.append((position, terms, spans, passage_id))
+    db.conn.executemany("UPDATE passages SET position = ?, terms = ?, spans = ? WHERE id = ?", kept)
     db.conn.executemany(
         "UPDATE passages SET retired = 1 WHERE id = ?", [(i,) for i in ids.values()]
     )
