@@ -145,9 +145,21 @@ def stored_articles(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
 def replace_passages(
     db: sqlite_utils.Database, article_id: int, title_terms: bytes, passages: list[PassageRow]
 ) -> None:
-    """Give an article new title terms and passages (the old ones retired)."""
-    _retire_passages(db, article_id)
+    """Give an article new title terms and passages (the old ones retired). Passages that are
+    split as before keep their ids with new terms: what refers to them (readers' votes) stays."""
     db.execute("UPDATE articles SET title_terms = ? WHERE id = ?", [title_terms, article_id])
+    kept = db.execute(
+        'SELECT id, position, start, "end", text FROM passages '
+        "WHERE article_id = ? AND retired = 0 ORDER BY position",
+        [article_id],
+    ).fetchall()
+    if [tuple(row[1:]) for row in kept] == [passage[:4] for passage in passages]:
+        db.conn.executemany(
+            "UPDATE passages SET terms = ? WHERE id = ?",
+            [(passage[4], row[0]) for row, passage in zip(kept, passages, strict=True)],
+        )
+        return
+    _retire_passages(db, article_id)
     db.conn.executemany(_INSERT_PASSAGE, [(article_id, *passage) for passage in passages])
 
 
