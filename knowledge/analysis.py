@@ -1,8 +1,9 @@
 """The one analyser for passages and queries: text -> search terms.
 
 Arabic words are normalised (NFKC, no diacritics or tatweel, folded alef/yeh/teh marbuta, ASCII
-digits) and light-stemmed in the style of Larkey's light10; Latin words are lower-cased and
-Snowball-stemmed. What each step is worth on Arabic questions is in the README.
+digits) and light-stemmed in the style of Larkey's light10, with frequent broken plurals mapped to
+their singular and a noun's ة before an attached pronoun (ثروته) folded like the bare noun; Latin
+words are lower-cased and Snowball-stemmed. What each step is worth is in the README.
 
 Changing anything here changes the stored tokens: bump ``ANALYSER_VERSION`` so libraries re-analyse.
 """
@@ -17,9 +18,10 @@ from itertools import chain
 
 import Stemmer
 
+from .plurals import BROKEN_PLURALS
 from .text import strip_bidi
 
-ANALYSER_VERSION = "ar-light10+alef+plurals-en-snowball-4"
+ANALYSER_VERSION = "ar-light10+alef+plurals+teh-pronoun-en-snowball-5"
 
 # Arabic diacritics (harakat, tanween, shadda, sukun, superscript alef, Quranic marks) and tatweel.
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
@@ -37,7 +39,6 @@ _FOLD = str.maketrans(
         "آ": "ا",
         "ٱ": "ا",
         "ى": "ي",
-        "ة": "ه",
         "٫": ".",
         "٬": "",
         **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
@@ -77,6 +78,12 @@ _english = Stemmer.Stemmer("english")
 
 def normalise(word: str) -> str:
     """NFKC, no bidi controls, diacritics or tatweel, folded letters and digits, case-folded."""
+    return _normalise_but_taa(word).replace("ة", "ه")
+
+
+def _normalise_but_taa(word: str) -> str:
+    """``normalise`` with teh marbuta (ة) still told apart from heh: before a pronoun it is
+    written ت (ثروة, ثروته), and a word that ends in ة has no pronoun."""
     text = unicodedata.normalize("NFKC", strip_bidi(word))
     return _STRIP_MARKS.sub("", text).translate(_FOLD).casefold()
 
@@ -123,13 +130,55 @@ def light_stem(word: str) -> str:
     return _light_stem(word) if singular is None else singular
 
 
-def _light_stem(word: str) -> str:
+def _arabic_term(word: str) -> str:
+    """The term of an Arabic word normalised but for its teh marbuta (``_normalise_but_taa``):
+    ``light_stem``, with a noun's ة before an attached pronoun folded like the bare noun."""
+    folded = word.replace("ة", "ه")
+    if word.endswith("ة"):
+        # مصادرة is not مصادر + ه: a listed plural with the pronoun ه only looks like it.
+        singular = _TAA_PLURAL_FORMS.get(folded)
+        return _light_stem(folded) if singular is None else singular
+    if folded not in _PLURAL_FORMS:  # بيوتهم is بيوت + هم
+        bare = _bare_of_pronoun_after_teh(word)
+        if bare is not None:
+            return _arabic_term(bare)
+    return light_stem(folded)
+
+
+# An attached pronoun after a ت (ي is left out: كويتي, صوتي are nisba adjectives of كويت, صوت).
+_PRONOUN_AFTER_TEH = re.compile("(.+)ت(?:هما|هم|هن|ها|كم|كن|نا|ه|ك)")
+
+
+def _bare_of_pronoun_after_teh(word: str) -> str | None:
+    """The word without the pronoun attached to its final ت, with the ending it had bare: ة
+    for a noun (ثروته -> ثروة, حكومتنا -> حكومة), ات for a plural (قراراتهم -> قرارات), and
+    ت where the ت is more likely a root letter, two letters before it once the prefixes
+    light10 strips are gone (بيتهم -> بيت, موتهم -> موت; قوتهم stays قوت, unlike قوة). None
+    when there is no such pronoun (متهم, اتهم)."""
+    stem = _without_prefixes(word)
+    match = _PRONOUN_AFTER_TEH.fullmatch(stem)
+    if match is None:
+        return None
+    before, base = word[: len(word) - len(stem)], match.group(1)
+    if len(base) < 2:
+        return None  # متهم, اتهم: no pronoun
+    if base.endswith("ا") or len(base) == 2:
+        return before + base + "ت"
+    return before + base + "ة"
+
+
+def _without_prefixes(word: str) -> str:
+    """The word without the prefixes light10 strips: a leading و, then one article prefix."""
     if len(word) >= 4 and word.startswith("و"):
         word = word[1:]
     for prefix in _ARTICLE_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-            word = word[len(prefix) :]
-            break
+            return word[len(prefix) :]
+    return word
+
+
+def _light_stem(word: str) -> str:
+    word = _without_prefixes(word)
     # News writes the indefinite accusative without its tanween mark ("279 شهيدا", "تصعيدا"),
     # leaving an alef that the question ("الشهيد") never has.
     if len(word) >= 4 and word.endswith("ا"):
@@ -140,30 +189,10 @@ def _light_stem(word: str) -> str:
     return word
 
 
-# Frequent broken plurals of news text, each with its singular: they share no affix, so light
-# stemming never brings them together. Words whose plural or singular is also another frequent
-# word are left out (علماء/عالم "world", أعمال "business", أسرى/أسرة, مدن/مدني, كتب, أشهر).
-_BROKEN_PLURALS = """
-    شهداء شهيد أطفال طفل صواريخ صاروخ جنود جندي جرحى جريح ضحايا ضحية رؤساء رئيس وزراء وزير
-    زعماء زعيم قادة قائد أمراء أمير ملوك ملك أطباء طبيب سفراء سفير نواب نائب خبراء خبير
-    رجال رجل أبناء ابن أولاد ولد أصدقاء صديق أعداء عدو عمال عامل طلاب طالب تلاميذ تلميذ
-    أساتذة أستاذ حكام حاكم مناطق منطقة شوارع شارع منازل منزل بيوت بيت مباني مبنى مساجد مسجد
-    كنائس كنيسة مدارس مدرسة مراكز مركز مكاتب مكتب أسواق سوق مصانع مصنع موانئ ميناء جبال جبل
-    أنهار نهر بحار بحر جزر جزيرة أراضي أرض أسلحة سلاح قذائف قذيفة سفن سفينة مدافع مدفع
-    ألغام لغم حروب حرب معارك معركة مجازر مجزرة جرائم جريمة أحزاب حزب شعوب شعب جيوش جيش
-    أسعار سعر أموال مال أرباح ربح بنوك بنك أيام يوم أعوام عام أسابيع أسبوع دقائق دقيقة
-    قرون قرن عقود عقد أخبار خبر أسباب سبب أهداف هدف حقوق حق قوانين قانون مشاريع مشروع
-    مواقع موقع قضايا قضية أحكام حكم شروط شرط أفكار فكرة آراء رأي أسئلة سؤال دروس درس
-    علوم علم فنون فن رسائل رسالة وثائق وثيقة تقارير تقرير أنباء نبأ مصادر مصدر وسائل وسيلة
-    أجهزة جهاز أنظمة نظام برامج برنامج أسماء اسم أرقام رقم أعداد عدد أنواع نوع أجزاء جزء
-    أشخاص شخص أفراد فرد آلاف ألف ملايين مليون أعضاء عضو أطراف طرف سجون سجن أمراض مرض
-    أدوية دواء ألوان لون أشجار شجرة طرق طريق أبواب باب أجيال جيل مواد مادة عناصر عنصر
-    قواعد قاعدة مبادئ مبدأ مراحل مرحلة أساليب أسلوب ظروف ظرف أوضاع وضع أحداث حدث
-    نتائج نتيجة فصائل فصيل أجانب أجنبي أكراد كردي
-    """.split()
+# The listed broken plurals (see ``plurals``), each mapped to the stem of its singular.
 _PLURALS = {
     normalise(plural): _light_stem(normalise(singular))
-    for plural, singular in zip(_BROKEN_PLURALS[::2], _BROKEN_PLURALS[1::2], strict=True)
+    for plural, singular in zip(BROKEN_PLURALS[::2], BROKEN_PLURALS[1::2], strict=True)
 }
 _PLURAL_PRONOUNS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
 
@@ -208,12 +237,19 @@ def _plural_forms() -> dict[str, str]:
 
 
 _PLURAL_FORMS = _plural_forms()
+# The forms a word written with a final ة can be: a plural's own ة (أسلحة), never the pronoun ه.
+_TAA_PLURAL_FORMS = {
+    word: singular
+    for word, singular in _PLURAL_FORMS.items()
+    if word.endswith("ه") and word[:-1] not in _PLURAL_FORMS
+}
 
 
 @lru_cache(maxsize=500_000)
 def word_terms(raw: str) -> tuple[tuple[str, str], ...]:
-    """(normalised word, term) for each term of one raw word (as matched by ``RAW_WORD``)."""
-    text = re.sub(r"(?<=\d),(?=\d)", "", normalise(raw))
+    """(normalised word, term) for each term of one raw word (as matched by ``RAW_WORD``); an
+    Arabic word's teh marbuta is kept in the word (``_normalise_but_taa``)."""
+    text = re.sub(r"(?<=\d),(?=\d)", "", _normalise_but_taa(raw))
     terms = []
     for word in _LETTERS_OR_DIGITS.findall(text):
         if word[0].isdigit():
@@ -221,8 +257,8 @@ def word_terms(raw: str) -> tuple[tuple[str, str], ...]:
         elif len(word) == 1:
             continue  # a detached prefix (بـ, و) or a possessive "s": never a content word
         elif _is_arabic(word):
-            if not _is_stop_word(word):
-                terms.append((word, light_stem(word)))
+            if not _is_stop_word(word.replace("ة", "ه")):
+                terms.append((word, _arabic_term(word)))
         elif word not in ENGLISH_STOP_WORDS:
             terms.append((word, _english.stemWord(word) if word.isascii() else word))
     return tuple(terms)
@@ -275,7 +311,7 @@ def analyse_query(text: str, known: Container[str]) -> list[str]:
     for raw in _without_frame(RAW_WORD.findall(text)):
         for word, term in word_terms(raw):
             if term not in known and len(word) >= 5 and word[0] in _PROCLITICS:
-                bare = light_stem(word[1:])
+                bare = _arabic_term(word[1:])
                 if bare in known:
                     term = bare
             terms.append(term)

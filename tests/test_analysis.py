@@ -85,3 +85,56 @@ def test_broken_plurals_with_their_clitics(word: str, singular: str | None) -> N
 @pytest.mark.parametrize("word", ["معها", "لديهم", "بينهم", "وعليه", "فيهم", "فينا", "عنها"])
 def test_prepositions_with_pronouns_are_stop_words(word: str) -> None:
     assert analyse(word) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # a noun's ة is written ت before an attached pronoun: folded like the bare noun
+        ("ثروة ثروته ثروتها ثروتهم ثروتهما", ["ثرو", "ثرو", "ثرو", "ثرو", "ثرو"]),
+        ("الحكومة حكومتنا وحكومته بحكومتكم", ["حكوم", "حكوم", "حكوم", "بحكوم"]),
+        ("مدينة مدينتكم فكرة فكرته", ["مدين", "مدين", "فكر", "فكر"]),
+        # a plural's ات before a pronoun: folded like the bare plural
+        ("قرارات قراراته قراراتهم", ["قرار", "قرار", "قرار"]),
+        # a ت of the root stays: two letters before it after the prefixes (بيت, وقت, صوت, موت)
+        (
+            "بيت بيته صوت صوته موت موتهم أخت أخته",
+            ["بيت", "بيت", "صوت", "صوت", "موت", "موت", "اخت", "اخت"],
+        ),
+        # تة ends an adjective (ثابت, مؤقت), not a pronoun; ي after ت is a nisba (كويتي)
+        ("ثابتة مؤقتة كويتي صوتي", ["ثابت", "مؤقت", "كويت", "صوت"]),
+        # متهم and اتهم are words, not a pronoun after ت
+        ("المتهم اتهم", ["متهم", "اتهم"]),
+        # broken plurals written with ة take a pronoun too; a ة is never the pronoun ه
+        ("أسلحتهم قادتهم بيوتهم", ["سلاح", "قائد", "بيت"]),
+        ("مصادرة مصادره مصادرته", ["مصادر", "مصدر", "مصادر"]),
+        ("التجارة تجار", ["تجار", "تاجر"]),
+    ],
+)
+def test_teh_marbuta_before_a_pronoun(text: str, terms: list[str]) -> None:
+    assert analyse(text) == terms
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("القتلى", "قتيل"),
+        ("للنشطاء", "ناشط"),
+        ("الوسطاء", "سيط"),  # light10 strips the و of وسيط too
+        ("اللجان", "لجن"),
+        ("أصواتهم", "صوت"),
+        ("الرهائن", "رهين"),
+        ("المعابر", "معبر"),
+        ("الضرائب", "ضريب"),
+        ("القضاة", "قاض"),
+        ("كتائب", "كتيب"),
+        ("شهور", "شهر"),
+    ],
+)
+def test_news_broken_plurals_fold_to_their_singular(plural: str, singular: str) -> None:
+    assert analyse(plural) == [singular]
+
+
+def test_an_unknown_query_word_with_a_pronoun_after_teh_is_tried_without_its_proclitic() -> None:
+    assert analyse_query("لثروته", {"ثرو"}) == ["ثرو"]
+    assert analyse_query("لمصادرة", {"مصادر"}) == ["مصادر"]

@@ -118,3 +118,27 @@ def test_english_articles_are_searchable(tmp_path: Path) -> None:
 def test_k_limits_hits(seed: Library) -> None:
     assert len(seed.search("غزة", 2).hits) == 2
     assert len(seed.search("غزة", 5).hits) == 5
+
+
+def test_a_library_of_the_previous_analyser_answers_with_the_new_forms(tmp_path: Path) -> None:
+    """The 0.1 library stored "وكرامتها" and "اهميتها" as كرامت and اهميت; reopened, it is analysed
+    again, and "كرامة" and "أهمية" find them."""
+    import shutil
+    import sqlite3
+
+    from knowledge import ANALYSER_VERSION
+
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "library-v0.1.db", path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'analyser_version'").fetchone() != (
+            ANALYSER_VERSION,
+        )
+        old_terms = {term for (term,) in conn.execute("SELECT term FROM terms")}
+    assert {"كرامت", "اهميت"} <= old_terms and not {"كرام", "اهم"} & old_terms
+    with Library.open(path) as library:
+        assert library.index.meta["analyser_version"] == ANALYSER_VERSION
+        terms = {term for _, passage in library.documents() for term in passage}
+        assert {"كرام", "اهم"} <= terms and not {"كرامت", "اهميت"} & terms
+        assert "وكرامتها" in library.search("الكرامة والمقدسات", 1).hits[0].text
+        assert "اهميتها" in library.search("أهمية خسائر الكيان", 1).hits[0].text
