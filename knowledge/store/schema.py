@@ -106,3 +106,23 @@ def unknown_migrations(db: sqlite_utils.Database) -> list[str]:
     # (all of them are pending in an empty database)
     known = {m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))}
     return [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
+
+
+@MIGRATIONS(name="0002_passage_vectors")
+def _passage_vectors(db: sqlite_utils.Database) -> None:
+    """Passage vectors (the semantic signal), float16, one per passage, with the model that
+    made it. A vector goes with its passage (ON DELETE CASCADE: purging retired passages
+    purges their vectors); ``batch`` is the embedding batch that stored it, so a loaded
+    snapshot reads only the batches stored since."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS vector_models (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+        "UNIQUE)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS passage_vectors ("
+        "passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE, "
+        "model INTEGER NOT NULL REFERENCES vector_models(id), "
+        "batch INTEGER NOT NULL, "
+        "vector BLOB NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS passage_vectors_batch ON passage_vectors (model, batch)")
