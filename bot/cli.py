@@ -375,6 +375,13 @@ def eval_command(squad_file: Path, k: int, off_topic: Any, as_json: bool) -> Non
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--no-rank-bm25", is_flag=True, help="Skip the comparison with rank_bm25.")
+@click.option(
+    "--embed-sample",
+    type=click.IntRange(0),
+    default=200,
+    show_default=True,
+    help="Passages to measure embedding throughput on, one core (0: skip).",
+)
 @json_option
 def bench(
     passages: int,
@@ -382,6 +389,7 @@ def bench(
     sources: tuple[Path, ...],
     seed: int,
     no_rank_bm25: bool,
+    embed_sample: int,
     as_json: bool,
 ) -> None:
     """Measure ingest, index build, open time, query latency and memory, beside rank_bm25.
@@ -391,7 +399,9 @@ def bench(
     from knowledge import bench as benchmark
 
     say = None if as_json else (lambda message: click.echo(f"... {message}", err=True))
-    figures = benchmark.run(passages, queries, sources, seed, not no_rank_bm25, say)
+    figures = benchmark.run(
+        passages, queries, sources, seed, not no_rank_bm25, say, embed_sample=embed_sample
+    )
     if as_json:
         click.echo(json.dumps(figures))
         return

