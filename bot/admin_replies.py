@@ -1,5 +1,6 @@
 """The administrators' replies: the report of a reload and the library's statistics (questions,
-unanswered ones, the helpful rate and the passages most often marked unhelpful).
+unanswered ones, the helpful rate, the passages most often marked unhelpful, and how much of
+the library has vectors).
 """
 
 from __future__ import annotations
@@ -62,8 +63,23 @@ def format_stats(stats: LibraryStats, usage: PeopleStats, lang: str) -> Reply:
         for q in usage.top_unanswered[:10]:
             text += f"\n• {escape(one_line(q.question, 120))} (×{q.count})"
     text += _format_feedback(usage, lang)
+    text += _format_semantic(stats, lang)
     text = apply_bidi(text, lang == "ar")
     return Reply(split_html_blocks(text.split("\n"), MAX_MESSAGE, "\n")[0])
+
+
+def _format_semantic(stats: LibraryStats, lang: str) -> str:
+    """How much of the library has vectors, or that the semantic signal is off."""
+    if stats.vector_model is None:
+        return t(lang, "stats_semantic_off")
+    return t(
+        lang,
+        "stats_vectors",
+        vectors=stats.vectors,
+        passages=stats.passages,
+        share=round(100 * stats.vectors_share),
+        model=stats.vector_model,
+    )
 
 
 def _format_feedback(stats: PeopleStats, lang: str) -> str:

@@ -3,6 +3,7 @@ rate limiter, error handler and command menus."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
 from pathlib import Path
@@ -35,6 +36,7 @@ from bot import (
 )
 from bot.admin import scheduled_reload
 from bot.context import CONTEXT_TYPES, BotApplication
+from bot.embedding import BackgroundEmbedding
 from bot.errors import on_error
 from bot.i18n import LANGS
 from bot.messaging import cosmetic
@@ -165,6 +167,7 @@ def build_application(
     data.inline_throttle = Throttle(capacity=30, rate=2)
     data.alert_rounds = _alert_rounds(application)
     data.posts = channels.post_queue(application)
+    data.embedding = BackgroundEmbedding(library, settings.embed)
     _add_handlers(application)
     _add_jobs(application, settings)
     return application
@@ -198,6 +201,8 @@ async def _post_stop(application: BotApplication) -> None:
     """Store the channel posts still queued, then send the alerts that asked for."""
     await channels.store_queued_posts(application)
     await application.bot_data.alert_rounds.idle()
+    # After the last posts are stored: the embedding stops within its batch under way.
+    await asyncio.to_thread(application.bot_data.embedding.close)
 
 
 BUTTONS = (
@@ -245,6 +250,7 @@ def _add_handlers(app: BotApplication) -> None:
 async def _post_init(app: BotApplication) -> None:
     """Set the command menus per language, and the admin menu in admins' chats (cosmetic)."""
     settings = app.bot_data.settings
+    app.bot_data.embedding.request()  # the passages left without a vector, in the background
     bot_commands = commands.bot_commands
     for lang in LANGS:
         code = "ar" if lang == "ar" else None  # English is the default menu

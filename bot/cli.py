@@ -16,10 +16,17 @@ import click
 
 from bot.launch import db_option, open_library
 from bot.people import People
-from knowledge import Hit, KnowledgeError, Library, SearchResult
+from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
+from knowledge.embed import EmbeddingRunning
 from knowledge.records import Duplicate
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+embed_option = click.option(
+    "--embed/--no-embed",
+    default=True,
+    show_default=True,
+    help="Then embed the passages without a vector (where this platform has the model).",
+)
 
 
 class _Commands(click.Group):
@@ -159,33 +166,89 @@ def _marked(hit: Hit, color: bool) -> str:
     is_flag=True,
     help="Also remove articles that the given files and folders no longer contain.",
 )
+@embed_option
 @json_option
 @db_option
-def ingest(paths: tuple[str, ...], sync: bool, as_json: bool, db_path: Path) -> None:
+def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_path: Path) -> None:
     """Add or update the articles in PATHS: files or folders (read recursively), and http(s)
     URLs of RSS/Atom feeds, OPML lists of feeds and article pages.
 
     Formats: .md/.txt (optional YAML front matter), .html/.htm, .json/.jsonl, feeds (.rss,
-    .atom, .xml) and OPML lists (.opml). Exits 0 when anything was stored, 1 when every
-    source failed.
+    .atom, .xml) and OPML lists (.opml). The articles are searchable once stored; then the
+    passages without a vector are embedded (--no-embed: later, with `articlebot embed`).
+    Exits 0 when anything was stored, 1 when every source failed.
     """
-    with open_library(db_path, None) as library, _progress(not as_json, "Reading") as bar:
-        try:
-            report = library.ingest(paths, sync=sync, progress=bar)
-        except KnowledgeError as error:  # e.g. another ingest of this library is running
-            raise click.ClickException(str(error)) from error
-    if as_json:
-        _echo_json(report.as_json())
-    else:
-        click.echo(
-            f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-            f"removed {report.removed}, failed {len(report.failed)}; "
-            f"{report.passages} passages written in {report.seconds:.2f} s"
-        )
-        for failure in report.failed:
-            click.echo(f"  failed: {failure.path}: {failure.reason}", err=True)
+    with open_library(db_path, None) as library:
+        with _progress(not as_json, "Reading") as bar:
+            try:
+                report = library.ingest(paths, sync=sync, progress=bar)
+            except KnowledgeError as error:  # e.g. another ingest of this library is running
+                raise click.ClickException(str(error)) from error
+        if as_json:
+            _echo_json(report.as_json())
+        else:
+            click.echo(
+                f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+                f"removed {report.removed}, failed {len(report.failed)}; "
+                f"{report.passages} passages written in {report.seconds:.2f} s"
+            )
+            for failure in report.failed:
+                click.echo(f"  failed: {failure.path}: {failure.reason}", err=True)
+        # The articles are searchable already (and the ingest's lock released): a bot or
+        # another ingest goes on while this embeds.
+        if embed:
+            _embed(library, not as_json, None)
     if not report.stored_anything and report.failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes (default: the CPUs this process may use).",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Embed at most this many.")
+@db_option
+def embed(workers: int | None, limit: int | None, db_path: Path) -> None:
+    """Embed the passages that have no vector yet (the semantic signal): resumable, an
+    interrupted run loses only the batches in flight."""
+    with open_library(db_path, None, create=False) as library:
+        if library.embedder is None:
+            raise click.ClickException(SEMANTIC_OFF)
+        _embed(library, True, workers, limit)
+
+
+SEMANTIC_OFF = "semantic: off (BM25 only: no model for this platform)"
+
+
+def _embed(library: Library, say: bool, workers: int | None, limit: int | None = None) -> None:
+    """Embed what is missing with a progress bar; another run embedding it already, or Ctrl-C,
+    is said, not an error (what was stored stays, and the next run goes on)."""
+    if library.embedder is None:
+        return
+    try:
+        with _progress(say, "Embedding") as bar:
+            count = library.embed(progress=bar, workers=workers, limit=limit)
+    except EmbeddingRunning as running:
+        click.echo(str(running), err=True)
+        return
+    except KeyboardInterrupt:
+        click.echo("embedding interrupted: `articlebot embed` goes on from here", err=True)
+        sys.exit(130)
+    if say:
+        stats = library.stats()
+        click.echo(f"{count} passages embedded; {_vectors_line(stats)}")
+
+
+def _vectors_line(stats: LibraryStats) -> str:
+    if stats.vector_model is None:
+        return SEMANTIC_OFF
+    return (
+        f"vectors: {stats.vectors:,} of {stats.passages:,} passages "
+        f"({stats.vectors_share:.0%}), model {stats.vector_model}"
+    )
 
 
 @contextmanager
@@ -244,6 +307,8 @@ def stats(as_json: bool, db_path: Path) -> None:
         click.echo(f"undated:     {figures.dates_from_mtime} articles dated by file time")
     click.echo(f"last ingest: {figures.last_ingest or 'never'}")
     click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
+    label, _, text = _vectors_line(figures).partition(": ")
+    click.echo(f"{label + ':':<13}{text}")
     click.echo(f"questions:   {usage.questions} asked, {usage.unanswered} unanswered")
     for q in usage.top_unanswered:
         click.echo(f"  {q.count:>4}  {q.question}")
@@ -320,6 +385,13 @@ def eval_command(squad_file: Path, k: int, off_topic: Any, as_json: bool) -> Non
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--no-rank-bm25", is_flag=True, help="Skip the comparison with rank_bm25.")
+@click.option(
+    "--embed-sample",
+    type=click.IntRange(0),
+    default=200,
+    show_default=True,
+    help="Passages to measure embedding throughput on, one core (0: skip).",
+)
 @json_option
 def bench(
     passages: int,
@@ -327,6 +399,7 @@ def bench(
     sources: tuple[Path, ...],
     seed: int,
     no_rank_bm25: bool,
+    embed_sample: int,
     as_json: bool,
 ) -> None:
     """Measure ingest, index build, open time, query latency and memory, beside rank_bm25.
@@ -336,7 +409,9 @@ def bench(
     from knowledge import bench as benchmark
 
     say = None if as_json else (lambda message: click.echo(f"... {message}", err=True))
-    figures = benchmark.run(passages, queries, sources, seed, not no_rank_bm25, say)
+    figures = benchmark.run(
+        passages, queries, sources, seed, not no_rank_bm25, say, embed_sample=embed_sample
+    )
     if as_json:
         click.echo(json.dumps(figures))
         return

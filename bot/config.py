@@ -51,6 +51,9 @@ class Settings:
     """Lower case, without the @."""
     reload_every: float | None = None
     """Seconds between scheduled reloads; None: only /reload."""
+    embed: bool = True
+    """Embed the passages without a vector in the background (``ARTICLEBOT_EMBED``), where
+    this platform has the model."""
 
     @classmethod
     def from_env(
@@ -73,6 +76,7 @@ class Settings:
             reload_every=_parse_duration(
                 "ARTICLEBOT_RELOAD_EVERY", env.get("ARTICLEBOT_RELOAD_EVERY")
             ),
+            embed=_parse_switch("ARTICLEBOT_EMBED", env.get("ARTICLEBOT_EMBED"), default=True),
         )
 
     def require_token(self) -> str:
@@ -175,6 +179,20 @@ def _parse_channels(value: str | None) -> tuple[frozenset[int], frozenset[str]]:
                 f"ids (such as -1001234567890), got {part!r}"
             )
     return frozenset(ids), frozenset(usernames)
+
+
+_ON = {"1", "on", "yes", "true"}
+_OFF = {"0", "off", "no", "false"}
+
+
+def _parse_switch(name: str, value: str | None, *, default: bool) -> bool:
+    """``on``/``1``/``yes``/``true`` or ``off``/``0``/``no``/``false``; unset -> ``default``."""
+    value = _clean(value)
+    if value is None:
+        return default
+    if value.lower() in _ON | _OFF:
+        return value.lower() in _ON
+    raise ConfigError(f"{name} must be on or off (1 or 0), got {value!r}")
 
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.alerts import Rounds
     from bot.channels import PostQueue
     from bot.config import Settings
+    from bot.embedding import BackgroundEmbedding
     from bot.people import People
     from bot.throttle import Throttle
     from knowledge import Library
@@ -51,6 +52,8 @@ class BotData:
     """The alert rounds that ``following.articles_arrived`` asks for."""
     posts: PostQueue
     """The channel posts waiting to be stored."""
+    embedding: BackgroundEmbedding
+    """Embeds the passages without a vector, apart (``ARTICLEBOT_EMBED``)."""
 
     def __init__(self) -> None:
         self.throttle: Throttle | None = None

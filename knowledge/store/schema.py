@@ -114,3 +114,23 @@ def _passage_spans(db: sqlite_utils.Database) -> None:
     no text. Passages stored before stay without (NULL): a search analyses those, as before,
     until the analyser changes and every passage is analysed again."""
     db.execute("ALTER TABLE passages ADD COLUMN spans BLOB")
+
+
+@MIGRATIONS(name="0003_passage_vectors")
+def _passage_vectors(db: sqlite_utils.Database) -> None:
+    """Passage vectors (the semantic signal), float16, one per passage, with the model that
+    made it. A vector goes with its passage (ON DELETE CASCADE: purging retired passages
+    purges their vectors); ``batch`` is the embedding batch that stored it, so a loaded
+    snapshot reads only the batches stored since."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS vector_models (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+        "UNIQUE)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS passage_vectors ("
+        "passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE, "
+        "model INTEGER NOT NULL REFERENCES vector_models(id), "
+        "batch INTEGER NOT NULL, "
+        "vector BLOB NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS passage_vectors_batch ON passage_vectors (model, batch)")
