@@ -20,13 +20,15 @@ import numpy as np
 import sqlite_utils
 
 from . import analysis, ingest, matching
+from .embedding import Embedder
 from .errors import KnowledgeError, SchemaError
 from .evidence import hit, term_weights
 from .fetch import FetchOptions
-from .index import BM25Index, BM25Params
+from .hybrid import default_ranker
+from .index import BM25Index, BM25Params, TopK
 from .ingest import Progress, Sync
 from .locking import WriteLock, exclusive
-from .ranking import BM25Ranker, Candidates, Ranker
+from .ranking import Candidates, Ranker
 from .records import (
     Article,
     ArticleInfo,
@@ -45,6 +47,7 @@ from .serving import ServingIndex, term_ids
 from .store import articles, vocabulary
 from .store.connection import connect, get_meta, now
 from .text import clean_text
+from .vectors import PassageVectors
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,9 @@ class Library:
     """How often a search checks whether another process changed the library."""
     fetch_options = FetchOptions()
     """Timeout, size cap, per-host limit and User-Agent of the requests web sources need."""
+    embedder: Embedder | None = None
+    """The model that embeds queries and passages. Stub until the semantic helper's open() is
+    merged (it sets the real one); None ranks with BM25 alone."""
     index_repair_seconds = 30.0
     """How long the database may hold articles that no saved index holds before
     ``new_matches`` rebuilds the index (an ingest that died or failed between its commit and
@@ -72,7 +78,8 @@ class Library:
     ) -> None:
         self.path = path
         self.params = params
-        self.ranker: Ranker = ranker or BM25Ranker()
+        # hybrid when a model is available (ARTICLEBOT_RANKER=bm25, or a ranker given, overrides)
+        self.ranker: Ranker = ranker or default_ranker(self.embedder)
         self._local = threading.local()
         self._lock = WriteLock(path)
         self._serving = ServingIndex(path, params)
@@ -93,7 +100,8 @@ class Library:
 
         A library that was never filled is first filled from ``default_sources``, if given
         (the CLI and the bot pass the bundled articles or the configured sources). ``ranker``
-        orders the hits and decides whether they answer (``BM25Ranker`` by default).
+        orders the hits and decides whether they answer (by default ``HybridRanker`` when a model
+        is available, else ``BM25Ranker``; see ``hybrid.default_ranker``).
         """
         path = Path(path).expanduser()
         try:
@@ -232,24 +240,37 @@ class Library:
     ) -> SearchResult | None:
         """The result from ``index``; None if some of its passages are gone, unless ``partial``."""
         terms = matching.phrase_terms(index, query)
-        if not terms:
-            return SearchResult(query=query, answered=False, reason="stopwords")
-        top = index.top_k(terms, max(k, self.ranker.depth))
-        if not len(top.docs):
-            return SearchResult(query, False, terms=tuple(terms), reason="no_match")
+        vectors = self.vectors()
+        top = index.top_k(terms, max(k, self.ranker.depth)) if terms else None
+        if top is None or not len(top.docs):
+            if vectors is None or not len(vectors):  # nothing else could find a passage
+                reason = "no_match" if terms else "stopwords"
+                return SearchResult(query, False, terms=tuple(terms), reason=reason)
+            top = TopK(np.zeros(0, dtype=np.int64), np.zeros(0))  # the vectors may find some
         ids = [int(i) for i in index.doc_ids[top.docs]]
         rows = self._passage_rows(ids)
         if len(rows) < len(ids) and not partial:
             return None
-        candidates = Candidates(query, terms, index, top.docs, top.scores, rows, self._passage_rows)
+        candidates = Candidates(
+            query, terms, index, top.docs, top.scores, rows, self._passage_rows, vectors
+        )
         ranking = self.ranker.rank(candidates, k)
+        unanswered = "off_topic" if ranking.hits else "no_match" if terms else "stopwords"
         return SearchResult(
             query=query,
             answered=ranking.answered,
             hits=ranking.hits,
             terms=tuple(terms),
-            reason=None if ranking.answered else "off_topic",
+            reason=None if ranking.answered else unanswered,
         )
+
+    def vectors(self) -> PassageVectors | None:
+        """The passage vectors embedded so far, for hybrid ranking; None without any.
+
+        Stub until the semantic helper's storage is merged (it defines the real one: the lead
+        keeps theirs); hybrid ranking is then BM25 alone, as with no model.
+        """
+        return None
 
     def _passage_rows(self, ids: list[int]) -> dict[int, dict]:
         # Retired rows too: an ingest that committed after the index was read retired the

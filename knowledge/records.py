@@ -90,6 +90,9 @@ class Hit:
     """Offsets of the best sentence in ``text``."""
     matches: tuple[tuple[int, int], ...] = ()
     """Offsets in ``text`` of the words that matched the query, for bolding."""
+    similarity: float | None = None
+    """Cosine similarity of the passage's vector to the query's (hybrid ranking); None when the
+    passage has no vector or the library ranks with BM25 alone. ``score`` stays BM25's."""
 
     def as_json(self) -> dict:
         return {
@@ -100,6 +103,7 @@ class Hit:
             "passage_id": self.passage_id,
             "text": self.text,
             "score": self.score,
+            "similarity": self.similarity,
             "best_sentence": self.best_sentence,
         }
 
