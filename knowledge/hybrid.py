@@ -16,6 +16,7 @@ import numpy as np
 from .embedding import Embedder
 from .evidence import hit_with_evidence, term_weights
 from .ranking import (
+    SURE_COVERAGE,
     BM25Ranker,
     Candidates,
     Ranker,
@@ -37,12 +38,13 @@ DEPTH = 20
 """BM25's best passages re-ranked."""
 NEAREST = 20
 """Passages nearest to the question's vector added as candidates (they need no shared word)."""
-SEMANTIC_MARGIN = 0.05
+SEMANTIC_MARGIN = 0.06
 """How far above the query's typical near passage (the median similarity of its ``NEAREST``
 nearest) the best passage must be to answer on its meaning alone (no shared word needed)."""
-LEXICAL_MARGIN = 0.01
-"""How far above it a passage that shares only some of the query's weight (two terms or more,
-not most of it) must be to answer: closer than the typical near passage, not merely as close."""
+JOINT_EVIDENCE = 1.1
+"""Short of either sure level, a passage sharing two query terms or more answers when its two
+evidences, each as a fraction of its sure level (``SURE_COVERAGE``, ``SEMANTIC_MARGIN``), add up
+to this: a little more than either alone would need, so two weak signals are not enough."""
 
 
 class HybridRanker:
@@ -110,18 +112,21 @@ def _order(pool: list[tuple[Hit, float]], sims: np.ndarray, combined: list[float
 
 
 def _answers(candidates: Candidates, best: Hit, near_sims: np.ndarray) -> bool:
-    """Whether the best hit answers: it shares most of the query's weight, or its meaning is
-    clearly closer to the question's than the typical near passage's, or both somewhat.
+    """Whether the best hit answers: it holds most of the query's weight (as with BM25 alone),
+    or its meaning is clearly closer to the question's than the typical near passage's, or both
+    evidences together are strong enough (``JOINT_EVIDENCE``).
 
     Calibrated on XQuAD (both languages, and across them) against off-topic questions
     (README): e5's similarities are close together for every passage (0.7 to 0.9), so the best
     one is judged against the query's own nearest passages rather than by a fixed value.
     """
-    lexical = lexical_evidence(candidates, best.passage_id)
-    if best.similarity is None or lexical == "sure":
-        return lexical != "none"
-    margin = best.similarity - (float(np.median(near_sims)) if len(near_sims) else 0.0)
-    return margin >= SEMANTIC_MARGIN or (lexical == "some" and margin >= LEXICAL_MARGIN)
+    if best.similarity is None:  # no vector yet: BM25's rule
+        return lexical_evidence(candidates, best.passage_id) != "none"
+    coverage, found = query_coverage(candidates, best.passage_id)
+    typical = float(np.median(near_sims)) if len(near_sims) else 0.0
+    lexical = coverage / SURE_COVERAGE
+    semantic = (best.similarity - typical) / SEMANTIC_MARGIN
+    return lexical >= 1 or semantic >= 1 or (found >= 2 and lexical + semantic >= JOINT_EVIDENCE)
 
 
 def default_ranker(embedder: Embedder | None) -> Ranker:

@@ -118,6 +118,13 @@ def test_questions_the_library_cannot_answer_stay_unanswered(
     assert not news.search(question, 3).answered
 
 
+def test_the_vectors_are_asked_even_when_bm25_finds_nothing(news: VectorLibrary) -> None:
+    result = news.search("the", 3)  # no term left for BM25
+    assert result.hits and not result.answered and result.reason == "off_topic"
+    result = news.search("كم عدد ضحايا زلزال المغرب؟", 3)  # no word of the English passage
+    assert not any(hit.matches for hit in result.hits) and "2,000" in result.hits[0].text
+
+
 def test_hits_keep_their_bm25_score_with_the_similarity_beside_it(
     news: VectorLibrary, model: Embedder
 ) -> None:
