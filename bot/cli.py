@@ -277,8 +277,8 @@ def sources(as_json: bool, db_path: Path) -> None:
     "questions_from",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Ask the questions of this parallel file (same articles and paragraphs, e.g. XQuAD in "
-    "another language) instead: questions across languages.",
+    help="Ask the questions of this parallel file (same articles, paragraphs and questions, "
+    "e.g. XQuAD in another language) instead: questions across languages.",
 )
 @click.option("--bm25-only", is_flag=True, help="Skip the hybrid ranking (no model needed).")
 @json_option

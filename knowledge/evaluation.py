@@ -48,11 +48,14 @@ def compare_rankers(
     ``path``: R@1/3/5, MRR@10 (own paragraph found) and answer recall@1/k, in percent, and the
     share answered; for each named list of ``off_topic`` questions (which the set cannot
     answer), how many of each language come back answered. ``questions_from`` takes the
-    questions from a parallel file (same articles and paragraphs, in order) instead."""
+    questions from a parallel file (same articles, paragraphs and questions, in order) instead;
+    the answers looked for are still those of ``path``, in the passages' language."""
     squad_articles = _squad(path)
     asked = _squad(questions_from) if questions_from is not None else squad_articles
-    if len(asked) != len(squad_articles):
-        raise ValueError("the question file is not parallel to the articles: not as many articles")
+    if [len(p["qas"]) for a in asked for p in a["paragraphs"]] != [
+        len(p["qas"]) for a in squad_articles for p in a["paragraphs"]
+    ]:
+        raise ValueError("the question file is not parallel to the articles' file")
     rankers: dict[str, Ranker] = {"bm25": BM25Ranker()}
     if embedder is not None:
         rankers["hybrid"] = HybridRanker(embedder)
@@ -60,7 +63,12 @@ def compare_rankers(
         # resolved, as article keys are: a temporary folder may be reached through a link
         source = (Path(tmp) / "articles.jsonl").resolve()
         keys_of = _write_articles(squad_articles, source)
-        questions = [(keys_of[n], para, q, answers) for n, para, q, answers in _questions(asked)]
+        questions = [
+            (keys_of[n], para, q, answers)
+            for (n, para, q, _), (*_, answers) in zip(
+                _questions(asked), _questions(squad_articles), strict=True
+            )
+        ]
         with _EvalLibrary.open(Path(tmp) / "eval.db", ranker=BM25Ranker()) as library:
             assert isinstance(library, _EvalLibrary)
             library.ingest([source])

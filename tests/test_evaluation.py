@@ -66,3 +66,20 @@ def test_a_question_file_that_is_not_parallel_is_refused(tmp_path: Path) -> None
     other = write(tmp_path / "other.json", json.dumps({"data": []}))
     with pytest.raises(ValueError, match="parallel"):
         compare_rankers(ar, questions_from=other)
+
+
+def test_the_eval_command_takes_parallel_questions_and_off_topic_files(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    ar, en = _squad(tmp_path, "ar"), _squad(tmp_path, "en")
+    off = write(tmp_path / "off.txt", "how do I bake a chocolate cake\n")
+    held_out = write(tmp_path / "held-out.txt", "ما هي أفضل وصفة لكعكة الشوكولاتة؟\n")
+    args = ["eval", str(ar), "--questions", str(en), "--off-topic", str(off)]
+    result = CliRunner().invoke(cli, [*args, "--off-topic", str(held_out), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["hybrid"]["off_topic_en"] == figures["hybrid"]["off_topic_held-out_ar"] == 1
+    text = CliRunner().invoke(cli, [*args, "--bm25-only"]).output
+    assert "R@1" in text and "hybrid" not in text
