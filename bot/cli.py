@@ -343,28 +343,59 @@ def sources(as_json: bool, db_path: Path) -> None:
 @click.option(
     "--off-topic",
     type=click.File("r", encoding="utf-8"),
-    default=None,
-    help="Questions the set cannot answer, one a line: count those answered anyway.",
+    multiple=True,
+    help="Questions the set cannot answer, one a line: count those answered anyway, per "
+    "language (repeatable: each file is counted apart).",
 )
+@click.option(
+    "--questions",
+    "questions_from",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Ask the questions of this parallel file (same articles, paragraphs and questions, "
+    "e.g. XQuAD in another language) instead: questions across languages.",
+)
+@click.option("--bm25-only", is_flag=True, help="Skip the hybrid ranking (no model needed).")
 @json_option
-def eval_command(squad_file: Path, k: int, off_topic: Any, as_json: bool) -> None:
+def eval_command(
+    squad_file: Path,
+    k: int,
+    off_topic: tuple[Any, ...],
+    questions_from: Path | None,
+    bm25_only: bool,
+    as_json: bool,
+) -> None:
     """Measure retrieval on a SQuAD-format question file, in a temporary library.
 
     Each SQuAD article becomes an article and each paragraph a paragraph; a question is found
     when a top-k passage comes from its own paragraph (R@k, MRR) or contains a gold answer.
+    BM25 alone and hybrid ranking (when the model is installed) side by side.
     """
-    from knowledge.evaluation import evaluate_squad
+    from knowledge.embedding import default_embedder
+    from knowledge.evaluation import compare_rankers
 
+    lists = {}
+    for number, handle in enumerate(off_topic):
+        name = "off_topic" if number == 0 else f"off_topic_{Path(handle.name).stem}"
+        lists[name] = [line.strip() for line in handle if line.strip()]
+    embedder = None if bm25_only else default_embedder()
     try:
-        questions = [line.strip() for line in off_topic or [] if line.strip()]
-        figures = evaluate_squad(squad_file, k=k, off_topic=questions)
+        figures = compare_rankers(
+            squad_file, k, lists, questions_from=questions_from, embedder=embedder
+        )
     except ValueError as error:
         raise click.ClickException(f"{squad_file}: {error}") from error
     if as_json:
         _echo_json(figures)
         return
-    for name, value in figures.items():
-        click.echo(f"{name:<12} {value:.1f}" if isinstance(value, float) else f"{name:<12} {value}")
+    names = list(figures)
+    click.echo(f"{'':<28}" + "".join(f"{name:>10}" for name in names))
+    for key in figures[names[0]]:
+        values = [figures[name][key] for name in names]
+        click.echo(
+            f"{key:<28}"
+            + "".join(f"{v:>10.1f}" if isinstance(v, float) else f"{v:>10}" for v in values)
+        )
 
 
 @cli.command()

@@ -24,10 +24,11 @@ from .embedding import Embedder, default_embedder
 from .errors import KnowledgeError, SchemaError
 from .evidence import hit, term_weights
 from .fetch import FetchOptions
-from .index import BM25Index, BM25Params
+from .hybrid import default_ranker
+from .index import BM25Index, BM25Params, TopK
 from .ingest import Progress, Sync
 from .locking import WriteLock, exclusive
-from .ranking import BM25Ranker, Candidates, Ranker
+from .ranking import Candidates, Ranker
 from .records import (
     Article,
     ArticleInfo,
@@ -84,12 +85,13 @@ class Library:
     ) -> None:
         self.path = path
         self.params = params
-        self.ranker: Ranker = ranker or BM25Ranker()
         self.embedder: Embedder | None = (
             default_embedder() if isinstance(embedder, str) else embedder
         )
         """The model of the semantic signal; None: BM25 alone (no model for this platform)."""
         self._vectors = None if self.embedder is None else ServingVectors(path, self.embedder.name)
+        # hybrid when a model is available (ARTICLEBOT_RANKER=bm25, or a ranker given, overrides)
+        self.ranker: Ranker = ranker or default_ranker(self.embedder)
         self._local = threading.local()
         self._lock = WriteLock(path)
         self._serving = ServingIndex(path, params)
@@ -111,8 +113,9 @@ class Library:
 
         A library that was never filled is first filled from ``default_sources``, if given
         (the CLI and the bot pass the bundled articles or the configured sources). ``ranker``
-        orders the hits and decides whether they answer (``BM25Ranker`` by default);
-        ``embedder`` makes the passage vectors (the bundled model by default, None for none).
+        orders the hits and decides whether they answer (by default ``HybridRanker`` when a model
+        is available, else ``BM25Ranker``; see ``hybrid.default_ranker``); ``embedder`` makes the
+        passage vectors (the bundled model by default, None for none).
         """
         path = Path(path).expanduser()
         try:
@@ -289,34 +292,37 @@ class Library:
     ) -> SearchResult | None:
         """The result from ``index``; None if some of its passages are gone, unless ``partial``."""
         terms = matching.phrase_terms(index, query)
-        if not terms:
-            return SearchResult(query=query, answered=False, reason="stopwords")
+        vectors = self.vectors()
         # Every candidate ranked, not only k: near-duplicates (one wire story in several
         # papers) collapse into one hit, and the slots they free go to the next passages.
         # Deeper only when the candidates run out.
         depth = max(k, self.ranker.depth)
         while True:
-            top = index.top_k(terms, depth)
-            if not len(top.docs):
-                return SearchResult(query, False, terms=tuple(terms), reason="no_match")
+            top = index.top_k(terms, depth) if terms else None
+            if top is None or not len(top.docs):
+                if vectors is None or not len(vectors):  # nothing else could find a passage
+                    reason = "no_match" if terms else "stopwords"
+                    return SearchResult(query, False, terms=tuple(terms), reason=reason)
+                top = TopK(np.zeros(0, dtype=np.int64), np.zeros(0))  # the vectors may find some
             ids = [int(i) for i in index.doc_ids[top.docs]]
             rows = self._passage_rows(ids)
             if len(rows) < len(ids) and not partial:
                 return None
             candidates = Candidates(
-                query, terms, index, top.docs, top.scores, rows, self._passage_rows
+                query, terms, index, top.docs, top.scores, rows, self._passage_rows, vectors
             )
             ranking = self.ranker.rank(candidates, depth)
             hits = duplicates.collapse(ranking.hits, k)
             if len(hits) >= k or len(top.docs) < depth or depth >= MAX_DEPTH:
                 break
             depth = min(2 * depth, MAX_DEPTH)
+        unanswered = "off_topic" if hits else "no_match" if terms else "stopwords"
         return SearchResult(
             query=query,
             answered=ranking.answered,
             hits=hits,
             terms=tuple(terms),
-            reason=None if ranking.answered else "off_topic",
+            reason=None if ranking.answered else unanswered,
         )
 
     def _passage_rows(self, ids: list[int]) -> dict[int, dict]:

@@ -115,6 +115,9 @@ class Hit:
     """Offsets in ``text`` of the words that matched the query, for bolding."""
     also_in: tuple[Duplicate, ...] = ()
     """The other articles with this passage (near-duplicates), best-ranked first."""
+    similarity: float | None = None
+    """Cosine similarity of the passage's vector to the query's (hybrid ranking); None when the
+    passage has no vector or the library ranks with BM25 alone. ``score`` stays BM25's."""
 
     def as_json(self) -> dict:
         return {
@@ -125,6 +128,7 @@ class Hit:
             "passage_id": self.passage_id,
             "text": self.text,
             "score": self.score,
+            "similarity": self.similarity,
             "best_sentence": self.best_sentence,
             "also_in": [d.as_json() for d in self.also_in],
         }

@@ -110,6 +110,7 @@ def test_ask_json_shape(runner: CliRunner, db: Path) -> None:
         "passage_id",
         "text",
         "score",
+        "similarity",
         "best_sentence",
         "also_in",
     }
@@ -260,9 +261,12 @@ def test_eval_on_a_small_squad_file(runner: CliRunner, tmp_path: Path) -> None:
         ]
     }
     path = write(tmp_path / "squad.json", json.dumps(squad))
-    figures = json.loads(_invoke(runner, "eval", "--json", str(path)).output)
+    both = json.loads(_invoke(runner, "eval", "--json", str(path)).output)
+    assert set(both) == {"bm25", "hybrid"}  # side by side, on the same questions
+    figures = both["bm25"]
     assert figures["questions"] == 2 and figures["R@1"] == 100.0
     assert figures["AnsR@1"] == 50.0
+    assert both["hybrid"]["questions"] == 2 and both["hybrid"]["R@1"] == 100.0
     assert "R@1" in _invoke(runner, "eval", str(path)).output
     bad = write(tmp_path / "bad.json", "{}")
     assert runner.invoke(cli, ["eval", str(bad)]).exit_code == 1

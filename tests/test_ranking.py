@@ -26,8 +26,13 @@ class Reversing:
         return Ranking(sorted(hits, key=lambda h: h.score)[:k], answered=True)
 
 
-def test_the_bm25_ranker_is_the_default(library: Library) -> None:
-    assert isinstance(library.ranker, BM25Ranker)
+def test_the_default_ranker_is_hybrid_with_the_model_and_bm25_without(tmp_path: Path) -> None:
+    from knowledge.hybrid import HybridRanker
+
+    with Library.open(tmp_path / "a.db") as library:  # this platform has the bundled model
+        assert isinstance(library.ranker, HybridRanker)
+    with Library.open(tmp_path / "b.db", embedder=None) as library:
+        assert isinstance(library.ranker, BM25Ranker)
 
 
 def test_a_ranker_passed_to_open_orders_the_hits_and_decides(tmp_path: Path) -> None:
