@@ -21,7 +21,7 @@ def test_similarities_match_a_plain_product_and_mark_missing_passages() -> None:
     wanted = [int(ids[3]), 999, int(ids[40])]
     sims = store.similarities(query, wanted)
     assert np.isnan(sims[1])
-    assert np.allclose(sims[[0, 2]], matrix[[3, 40]] @ query, atol=2e-3)  # float16 storage
+    assert np.allclose(sims[[0, 2]], matrix[[3, 40]] @ query, atol=1e-5)
 
 
 def test_nearest_is_the_exact_top_k_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,7 +30,7 @@ def test_nearest_is_the_exact_top_k_across_blocks(monkeypatch: pytest.MonkeyPatc
     matrix, query = _unit(rng.normal(size=(40, 8))), _unit(rng.normal(size=8))
     store = PassageVectors("m", np.arange(40) * 3, matrix)
     ids, sims = store.nearest(query, 5)
-    expected = np.argsort(-(store.matrix.astype(np.float32) @ query))[:5] * 3
+    expected = np.argsort(-(store.matrix @ query))[:5] * 3
     assert ids.tolist() == expected.tolist() and list(sims) == sorted(sims, reverse=True)
     assert len(store.nearest(query, 100)[0]) == 40
     assert len(PassageVectors("m", np.zeros(0), np.zeros((0, 8))).nearest(query, 3)[0]) == 0
