@@ -67,18 +67,18 @@ def test_a_sync_never_removes_what_another_ingest_wrote_while_it_read(
     gone = write_article(src, "b.md", BODY + " ب", title="b")
     library.ingest([src])
     gone.unlink()
-    real_read = ingest_module.read_paths
+    real_read = ingest_module.scan_paths
 
     def read_while_others_write(*args, **kwargs):
         result = real_read(*args, **kwargs)
         # a channel post, and a file this read missed, stored by another ingest meanwhile
-        patch.setattr(ingest_module, "read_paths", real_read)
+        patch.setattr(ingest_module, "scan_paths", real_read)
         library.add_articles([Article(key="post", title="منشور", text=BODY + " منشور")])
         library.ingest([write_article(src, "c.md", BODY + " ج", title="c")])
         return result
 
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_module, "read_paths", read_while_others_write)
+        patch.setattr(ingest_module, "scan_paths", read_while_others_write)
         assert library.ingest([src], sync=True).removed == 1  # b.md only: c.md is kept
     assert sorted(a.title for a in library.latest(10)) == ["a", "c", "منشور"]
     assert library.ingest([src], sync=True).removed == 0
