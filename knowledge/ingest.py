@@ -222,7 +222,10 @@ def _removals(db: sqlite_utils.Database, sync: Sync, read: ReadResult, keys: set
     read_any = bool(read.files or read.skipped)
     if not roots or (failed and not read_any):
         return []  # nothing could be read: better stale than empty
-    protected = failed + sorted(read.feeds)
+    # A file with a record that could not be parsed keeps its stored articles: which one that
+    # record was is unknown (a whole file that failed was its files' failure before it streamed).
+    unkeyed = [f.path.rsplit("#", 1)[0] for f in read.failed if f.reason.startswith(UNKEYED)]
+    protected = failed + unkeyed + sorted(read.feeds)
     return [
         article_id
         for article_id, key, path, written in stored.article_paths(db)
@@ -231,6 +234,10 @@ def _removals(db: sqlite_utils.Database, sync: Sync, read: ReadResult, keys: set
         and any(_within(path, root) for root in roots)
         and not any(_within(path, p) for p in protected)
     ]
+
+
+UNKEYED = ("unparseable JSON", "undecodable bytes")
+"""How the reason for a record that could not be parsed (nor its key known) begins."""
 
 
 def _not_outdated(
