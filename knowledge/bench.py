@@ -17,7 +17,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -280,25 +279,33 @@ def _time(action: Callable[[], object]) -> float:
 class MemorySampler:
     """The peak memory of this process and its children (an ingest's worker processes) while
     the block runs: the sum of their proportional set sizes (shared pages counted once), read
-    from /proc every few milliseconds. Where /proc is missing: the larger of this process's and
-    its largest child's peak resident size (``getrusage``), which undercounts workers."""
+    from /proc every few milliseconds by a small sampling process of its own. Not a thread: an
+    ingest forks its workers only from a single-threaded process, and would analyse alone with
+    a sampling thread running. Where /proc is missing: the larger of this process's and its
+    largest child's peak resident size (``getrusage``), which undercounts workers."""
 
     INTERVAL_S = 0.05
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, name="memory-sampler", daemon=True)
+        self._sampler: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> MemorySampler:
         if Path("/proc/self/smaps_rollup").exists():
-            self._thread.start()
+            self._sampler = subprocess.Popen(
+                [sys.executable, "-c", _SAMPLER, str(os.getpid()), str(self.INTERVAL_S)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert self._sampler.stdout is not None
+            self._sampler.stdout.readline()  # it samples from now on
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._thread.is_alive():
-            self._done.set()
-            self._thread.join()
+        if self._sampler is not None:
+            out, _ = self._sampler.communicate("")  # closing its input stops it
+            self.peak_mb = float(out.split()[-1]) / 1024
         else:
             usage = max(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -306,16 +313,13 @@ class MemorySampler:
             )
             self.peak_mb = usage / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
-    def _sample(self) -> None:
-        while True:
-            total_kb = sum(_proportional_kb(pid) for pid in _process_tree(os.getpid()))
-            self.peak_mb = max(self.peak_mb, total_kb / 1024)
-            if self._done.wait(self.INTERVAL_S):
-                return
 
+# Run with ``python -c`` (no import of this package: it would weigh more than it measures).
+_SAMPLER = """
+import os, select, sys
+from pathlib import Path
 
-def _process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (by each thread's children)."""
+def tree(pid):
     found = [pid]
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
@@ -327,11 +331,10 @@ def _process_tree(pid: int) -> list[int]:
         except OSError:
             continue
         for child in children:
-            found += _process_tree(int(child))
+            found += tree(int(child))
     return found
 
-
-def _proportional_kb(pid: int) -> int:
+def pss_kb(pid):
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
@@ -339,6 +342,15 @@ def _proportional_kb(pid: int) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+watched, interval, peak = int(sys.argv[1]), float(sys.argv[2]), 0
+print("sampling", flush=True)
+while True:
+    peak = max(peak, sum(pss_kb(p) for p in tree(watched) if p != os.getpid()))
+    if select.select([sys.stdin], [], [], interval)[0]:
+        break
+print(peak, flush=True)
+"""
 
 
 def _peak_rss_mb() -> float:

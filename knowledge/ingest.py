@@ -1,16 +1,18 @@
 """The ingest pipeline: read -> keep what changed -> prepare -> store -> sync removals.
 
-Reading happens before the write lock is taken (fetching can take long); what was read is then
-stored in one transaction, and the caller swaps the new index in. Analysing again after the
+The web sources are read before the write lock is taken (fetching can take long); the local
+files are read while their articles are stored, a batch at a time, in one transaction, and the
+caller swaps the new index in. Analysing again after the
 analyser changed (``reanalyse``) is here too: it is an ingest of what is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,8 @@ import sqlite_utils
 from . import analysis, passages
 from .fetch import FetchOptions, is_url
 from .index import BM25Params
-from .prepare import Prepared, Vocabulary, prepare_all, prepare_chunks
-from .reading import read_paths
+from .prepare import Prepared, Vocabulary, prepare_all, prepare_stream
+from .reading import FileReading, scan_paths
 from .records import Article, FileError, IngestReport, ReadResult, WebMemory
 from .store import articles as stored
 from .store import memory, vocabulary
@@ -30,7 +32,8 @@ from .store.connection import get_meta, now, set_meta, write_transaction
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-"""Called with (done, total) as an ingest reads and analyses articles."""
+"""Called with (done, total) as an ingest reads and stores articles: bytes of the files to read
+(and characters of the articles read before, from the web), read and taken in so far."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,12 @@ class Sync:
 
 
 def read(db: sqlite_utils.Database, paths: list[str | Path], options: FetchOptions) -> ReadResult:
-    """Read ``paths``, skipping what earlier ingests stored and has not changed since."""
+    """Read the web sources among ``paths`` and list their local files (``pending``: ``apply``
+    reads them), skipping what earlier ingests stored and has not changed since."""
     web = WebMemory(
         memory.web_validators(db), memory.entry_fingerprints(db), memory.web_listings(db)
     )
-    return read_paths(paths, memory.file_signatures(db), web, options)
+    return scan_paths(paths, memory.file_signatures(db), web, options)
 
 
 def apply(
@@ -57,36 +61,46 @@ def apply(
     progress: Progress | None,
     params: BM25Params,
 ) -> tuple[IngestReport, bool]:
-    """Store what was read in one transaction; with ``sync``, also remove the stored articles
-    under its paths that ``read`` no longer holds. Returns the report, and whether a new
-    generation was written (the caller then builds and swaps in its index)."""
-    report = IngestReport(failed=list(read.failed))
-    hashes = stored.article_hashes(db)
-    skipped = stored.keys_from_files(db, read.skipped) | (read.unchanged_keys & hashes.keys())
-    report.unchanged += len(skipped)
-    articles = _not_outdated(db, read.articles, report)
-    versions = {a.key: a.version for a in articles if a.version is not None}
-    changed = _changed(articles, hashes, report)
-    removals = _removals(db, sync, read, skipped) if sync is not None else []
-    if not (changed or removals):
-        if report.stored_anything:
-            with db.atomic():
-                memory.record_versions(db, versions)  # an unchanged newer version counts
-                _remember_sources(db, read)
-                set_meta(db, last_ingest=now())
-        return report, False
+    """Store what was read, and read and store the files ``read`` lists as pending, in one
+    transaction; with ``sync``, also remove the stored articles under its paths that they no
+    longer hold. Returns the report, and whether a new generation was written (the caller then
+    builds and swaps in its index).
+
+    The files are read one at a time, a batch of articles at a time, each batch analysed and
+    written before more is read: memory stays bounded by a few batches, whatever the size of
+    the library."""
+    report = IngestReport()
+    duplicates: list[FileError] = []
+    versions: dict[str, int] = {}
+    files = FileReading(read)
     with write_transaction(db):
-        words = Vocabulary(vocabulary.vocabulary(db))  # (only read when it may grow)
-        writer = stored.ArticleWriter(db)
-        report.passages = _store_changed(writer, changed, words, progress)
-        report.added_ids = writer.added
-        vocabulary.add_terms(db, words.new_terms())
-        memory.record_versions(db, versions)
-        _remember_sources(db, read)
-        stored.retire_articles(db, removals)
-        report.removed = len(removals)
-        finish_write(db, params)
-    return report, True
+        hashes = stored.article_hashes(db)
+        skipped = stored.keys_from_files(db, read.skipped) | (read.unchanged_keys & hashes.keys())
+        report.unchanged += len(skipped)
+        total = files.total + sum(len(a.text) for a in read.articles)
+
+        def batches() -> Iterator[list[Article]]:
+            yield read.articles  # (web sources and posts, read before)
+            for batch in files.batches():
+                _report(progress, files.done + total - files.total, total)
+                yield batch
+
+        keys: set[str] = set()
+        changed = _changed(db, batches(), hashes, keys, versions, duplicates, report)
+        _store_changed(db, changed, report)
+        report.failed = read.failed + duplicates
+        removals = _removals(db, sync, read, keys | skipped) if sync is not None else []
+        written = bool(report.added or report.updated or removals)
+        if written or report.stored_anything:
+            memory.record_versions(db, versions)  # an unchanged newer version counts
+            _remember_sources(db, read)
+        if written:
+            stored.retire_articles(db, removals)
+            report.removed = len(removals)
+            finish_write(db, params)
+        elif report.stored_anything:
+            set_meta(db, last_ingest=now())
+    return report, written
 
 
 def outdated(db: sqlite_utils.Database) -> bool:
@@ -128,64 +142,72 @@ def finish_write(db: sqlite_utils.Database, params: BM25Params) -> None:
 
 
 def _store_changed(
-    writer: stored.ArticleWriter,
-    changed: list[tuple[Article, str]],
-    words: Vocabulary,
-    progress: Progress | None,
-) -> int:
+    db: sqlite_utils.Database, changed: Iterator[tuple[Article, str]], report: IngestReport
+) -> None:
     """Analyse and write the changed articles, a chunk at a time: the workers analyse the next
     chunks while this one is written, by a thread of its own (SQLite works without Python's
-    lock, so the writing overlaps with taking in the next chunk). Returns the number of
-    passages written."""
-    titles_and_texts = [(a.title, a.text) for a, _ in changed]
-    written = 0
-    done = 0
+    lock, so the writing overlaps with taking in the next chunk). Counts the passages written
+    and the ids added in ``report``."""
+    first = next(changed, None)
+    if first is None:
+        return
+    words = Vocabulary(vocabulary.vocabulary(db))  # (only read when it may grow)
+    writer = stored.ArticleWriter(db)
+    articles = ((pair, pair[0].title, pair[0].text) for pair in itertools.chain([first], changed))
+    # (prepare_stream forks its workers, if it does, before the writer's thread starts)
     with ThreadPoolExecutor(1, thread_name_prefix="ingest-writer") as writing:
         pending: Future[int] | None = None
-        for prepared in prepare_chunks(titles_and_texts, words, progress):
-            batch = changed[done : done + len(prepared)]
-            done += len(prepared)
+        for chunk in prepare_stream(articles, words):
             rows = [
                 (_article_row(article, digest, p.title_terms), _passage_rows(article.text, p))
-                for (article, digest), p in zip(batch, prepared, strict=True)
+                for (article, digest), p in chunk
             ]
             if pending is not None:
-                written += pending.result()  # (and an error in the writer stops here)
+                report.passages += pending.result()  # (and an error in the writer stops here)
             pending = writing.submit(writer.write, rows)
         if pending is not None:
-            written += pending.result()
-    return written
+            report.passages += pending.result()
+    report.added_ids = writer.added
+    vocabulary.add_terms(db, words.new_terms())
 
 
 def _changed(
-    articles: list[Article], known: dict[str, tuple[int, str]], report: IngestReport
-) -> list[tuple[Article, str]]:
-    """The new and changed articles with their content hashes; counts all in ``report``."""
-    changed = []
+    db: sqlite_utils.Database,
+    batches: Iterable[list[Article]],
+    known: dict[str, tuple[int, str]],
+    keys: set[str],
+    versions: dict[str, int],
+    duplicates: list[FileError],
+    report: IngestReport,
+) -> Iterator[tuple[Article, str]]:
+    """The new and changed articles of ``batches`` with their content hashes, as they are read;
+    counts all in ``report``, and adds to ``keys`` every key read, to ``versions`` the versions
+    read (of articles not outdated), and to ``duplicates`` the articles read twice."""
     seen: set[str] = set()
-    for article in articles:
-        if article.key in seen:
-            duplicate = FileError(article.path, f"duplicate article id {article.key!r}")
-            report.failed.append(duplicate)
-            continue
-        seen.add(article.key)
-        digest = _digest(article)
-        previous = known.get(article.key)
-        if previous and previous[1] == digest:
-            report.unchanged += 1
-            continue
-        changed.append((article, digest))
-        if previous:
-            report.updated += 1
-        else:
-            report.added += 1
-    return changed
+    for batch in batches:
+        keys.update(a.key for a in batch)
+        articles = _not_outdated(db, batch, report)
+        versions.update((a.key, a.version) for a in articles if a.version is not None)
+        for article in articles:
+            if article.key in seen:
+                duplicates.append(FileError(article.path, f"duplicate article id {article.key!r}"))
+                continue
+            seen.add(article.key)
+            digest = _digest(article)
+            previous = known.get(article.key)
+            if previous and previous[1] == digest:
+                report.unchanged += 1
+                continue
+            if previous:
+                report.updated += 1
+            else:
+                report.added += 1
+            yield article, digest
 
 
-def _removals(
-    db: sqlite_utils.Database, sync: Sync, read: ReadResult, skipped: set[str]
-) -> list[int]:
-    """Stored articles from ``paths`` (files or folders) that they no longer hold.
+def _removals(db: sqlite_utils.Database, sync: Sync, read: ReadResult, keys: set[str]) -> list[int]:
+    """Stored articles from ``paths`` (files or folders) that they no longer hold (that are
+    not among ``keys``, those read and skipped as unchanged).
 
     Articles from elsewhere stay (an article ingested from another folder is not this sync's
     business). Nothing is removed when every local source failed, nor the articles of a file
@@ -200,8 +222,10 @@ def _removals(
     read_any = bool(read.files or read.skipped)
     if not roots or (failed and not read_any):
         return []  # nothing could be read: better stale than empty
-    keys = {a.key for a in read.articles} | skipped
-    protected = failed + sorted(read.feeds)
+    # A file with a record that could not be parsed keeps its stored articles: which one that
+    # record was is unknown (a whole file that failed was its files' failure before it streamed).
+    unkeyed = [f.path.rsplit("#", 1)[0] for f in read.failed if f.reason.startswith(UNKEYED)]
+    protected = failed + unkeyed + sorted(read.feeds)
     return [
         article_id
         for article_id, key, path, written in stored.article_paths(db)
@@ -210,6 +234,10 @@ def _removals(
         and any(_within(path, root) for root in roots)
         and not any(_within(path, p) for p in protected)
     ]
+
+
+UNKEYED = ("unparseable JSON", "undecodable bytes")
+"""How the reason for a record that could not be parsed (nor its key known) begins."""
 
 
 def _not_outdated(
@@ -259,6 +287,11 @@ def _passage_rows(text: str, prepared: Prepared) -> list[stored.PassageRow]:
         (position, start, end, text[start:end], terms, spans)
         for position, start, end, terms, spans in prepared.passages
     ]
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress:
+        progress(done, total)
 
 
 def _digest(article: Article) -> str:

@@ -163,8 +163,9 @@ class Library:
         """
         started = time.perf_counter()
         paths = list(paths)
-        # Read before taking the locks: fetching can take long, and must not hold up an ingest
-        # that writes meanwhile (a channel post, another process's ingest).
+        # Fetch before taking the locks: fetching can take long, and must not hold up an ingest
+        # that writes meanwhile (a channel post, another process's ingest). The local files are
+        # only listed here: they are read as they are stored, a batch at a time.
         db = self._db()
         reading_since = now(precise=True)
         read = ingest.read(db, paths, self.fetch_options)

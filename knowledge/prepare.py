@@ -14,17 +14,19 @@ ids with one look-up per new term.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
 import re
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TypeVar
 
 import numpy as np
 
@@ -367,25 +369,62 @@ def prepare_chunks(
 ) -> Iterator[list[Prepared]]:
     """``prepare_all``, a chunk of articles at a time, each as soon as it is ready: the caller
     can store one while the workers analyse the next."""
-    if workers is None:
-        size = sum(len(text) for _, text in articles)
-        workers = (os.cpu_count() or 1) if size >= PARALLEL_MIN_CHARS else 1
-    chunks = [articles[i : i + CHUNK] for i in range(0, len(articles), CHUNK)]
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
     done = 0
-    if workers > 1 and can_fork and threading.active_count() == 1 and len(chunks) > 1:
+    for chunk in prepare_stream(((None, t, x) for t, x in articles), vocabulary, workers):
+        done += len(chunk)
+        _report(progress, done, len(articles))
+        yield [p for _, p in chunk]
+
+
+T = TypeVar("T")
+
+
+def prepare_stream(
+    articles: Iterable[tuple[T, str, str]], vocabulary: Vocabulary, workers: int | None = None
+) -> Iterator[list[tuple[T, Prepared]]]:
+    """(item, title, text) -> (item, its ``Prepared``), in order, a chunk at a time, taking
+    ``articles`` as they come: a few chunks are analysed ahead (in worker processes once
+    ``PARALLEL_MIN_CHARS`` of text has come, unless ``workers`` is 1), never all of them, so
+    that an ingest's memory stays bounded whatever its size. The items stay in this process."""
+    chunks = _chunked(articles)
+    started: list[tuple[list[T], list[tuple[str, str]]]] = []
+    size = 0
+    for chunk in chunks:  # as many chunks as it takes to know whether workers pay
+        started.append(chunk)
+        size += sum(len(text) for _, text in chunk[1])
+        if size >= PARALLEL_MIN_CHARS:
+            break
+    if workers is None:
+        workers = (os.cpu_count() or 1) if size >= PARALLEL_MIN_CHARS else 1
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    rest = itertools.chain(started, chunks)
+    if workers > 1 and can_fork and threading.active_count() == 1 and len(started) > 1:
+        undone: deque[tuple[list[T], list[tuple[str, str]]]] = deque()
         try:
-            for chunk in _in_workers(chunks, workers):
-                done += 1
-                _report(progress, min(done * CHUNK, len(articles)), len(articles))
-                yield vocabulary.adopt(chunk)
+            for items, analysed in _in_workers(rest, workers, undone):
+                yield list(zip(items, vocabulary.adopt(analysed), strict=True))
+            return
         except BrokenProcessPool:
             logger.warning("a worker process died: analysing the rest in this process")
+            rest = itertools.chain(undone, chunks)
     numbering = _Numbering()
-    for texts in chunks[done:]:
-        done += 1
-        _report(progress, min(done * CHUNK, len(articles)), len(articles))
-        yield vocabulary.adopt(prepare_chunk(texts, numbering))
+    for items, texts in rest:
+        yield list(zip(items, vocabulary.adopt(prepare_chunk(texts, numbering)), strict=True))
+
+
+def _chunked(
+    articles: Iterable[tuple[T, str, str]],
+) -> Iterator[tuple[list[T], list[tuple[str, str]]]]:
+    items: list[T] = []
+    texts: list[tuple[str, str]] = []
+    for item, title, text in articles:
+        items.append(item)
+        texts.append((title, text))
+        if len(items) == CHUNK:
+            yield items, texts
+            items, texts = [], []
+    if items:
+        yield items, texts
 
 
 def prepare_chunk(articles: Sequence[tuple[str, str]], numbering: _Numbering) -> _Chunk:
@@ -412,10 +451,31 @@ def _prepare_in_worker(articles: Sequence[tuple[str, str]]) -> _Chunk:
     return prepare_chunk(articles, _worker_numbering)
 
 
-def _in_workers(chunks: list[Sequence[tuple[str, str]]], workers: int) -> Iterator[_Chunk]:
+AHEAD = 4
+"""Chunks a worker may have waiting (analysed or not) beyond the one being taken in: enough to
+keep it busy while the parent reads and stores, few enough to bound the memory they hold."""
+
+
+def _in_workers(
+    chunks: Iterator[tuple[list[T], list[tuple[str, str]]]],
+    workers: int,
+    undone: deque[tuple[list[T], list[tuple[str, str]]]],
+) -> Iterator[tuple[list[T], _Chunk]]:
+    """The chunks analysed by ``workers`` processes, in order, at most ``AHEAD`` per worker
+    on their way. ``undone`` holds the chunks sent and not yet returned (to analyse them here
+    if a worker dies)."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    futures: deque[Future[_Chunk]] = deque()
     try:
-        yield from pool.map(_prepare_in_worker, chunks)
+        for chunk in chunks:
+            undone.append(chunk)
+            futures.append(pool.submit(_prepare_in_worker, chunk[1]))
+            if len(futures) > AHEAD * workers:
+                yield undone[0][0], futures.popleft().result()
+                undone.popleft()  # (once the caller asks for more: until then it may be lost)
+        while futures:
+            yield undone[0][0], futures.popleft().result()
+            undone.popleft()
     finally:
         # if the caller stopped early (an error while storing), drop the work not yet begun
         pool.shutdown(wait=True, cancel_futures=True)

@@ -1,6 +1,11 @@
-"""Read the sources of an ingest into one ``ReadResult``: walk folders for files, read each
-file with its format's reader (``knowledge.readers``), and hand feeds, OPML lists and web pages
-to ``knowledge.web_reading``."""
+"""Read the sources of an ingest: walk folders for files, read each file with its format's reader
+(``knowledge.readers``), and hand feeds, OPML lists and web pages to ``knowledge.web_reading``.
+
+An ingest reads in two steps: ``scan_paths`` lists the local files to read and reads the web
+sources (small, and slow to fetch: before the write lock), then ``FileReading`` reads the local
+files one at a time, a batch of articles at a time, while the ingest stores them (a big library
+never whole in memory). ``read_paths`` does both at once.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .fetch import is_url
-from .readers import WEB_SUFFIXES, read_file_reporting
-from .records import FileError, FileSignature, ReadResult, WebMemory
+from .readers import WEB_SUFFIXES, read_file_reporting, stream_reader
+from .records import Article, FileError, FileSignature, ReadResult, WebMemory
 from .sources import SourceError
 
 if TYPE_CHECKING:
@@ -28,6 +33,20 @@ def read_paths(
     """Read every article file under ``paths`` (files, or folders walked recursively), except
     those whose signature is the one ``known`` for their path, and every http(s) URL among
     ``paths`` (a feed, an OPML list or an article page), fetched as ``fetch`` says."""
+    result = scan_paths(paths, known, web, fetch)
+    local = [a for batch in FileReading(result).batches() for a in batch]
+    result.articles[:0] = local  # (the files' articles first, as they were given)
+    return result
+
+
+def scan_paths(
+    paths: Iterable[str | Path],
+    known: dict[str, FileSignature] | None = None,
+    web: WebMemory | None = None,
+    fetch: FetchOptions | None = None,
+) -> ReadResult:
+    """``read_paths`` but for the local article files, which are only listed (in
+    ``pending``, for ``FileReading``); those unchanged since ``known`` are ``skipped``."""
     result = ReadResult()
     known = known or {}
     paths = list(paths)
@@ -42,26 +61,60 @@ def read_paths(
         signature = (stat.st_mtime_ns, stat.st_size)
         if known.get(str(path)) == signature:
             result.skipped.append(str(path))
-            continue
-        if path.suffix.lower() in WEB_SUFFIXES:
+        elif path.suffix.lower() in WEB_SUFFIXES:
             web_files.append((path, signature, _settles(stat.st_mtime_ns)))
-            continue
-        try:
-            articles, problems = read_file_reporting(path)
-        except SourceError as error:
-            result.failed.append(FileError(str(path), str(error)))
-            continue
-        result.articles.extend(articles)
-        result.failed.extend(problems)
-        result.files[str(path)] = signature
-        # A file with bad records is read again next time, so that they are reported again.
-        if not problems and _settles(stat.st_mtime_ns):
-            result.settled[str(path)] = signature
+        else:
+            result.pending.append((str(path), signature, _settles(stat.st_mtime_ns)))
     if urls or web_files:
         from .web_reading import read_web  # feedparser is loaded only when a feed is read
 
         read_web(urls, web_files, web or WebMemory(), fetch, result)
     return result
+
+
+class FileReading:
+    """Reads the ``pending`` files of a scan, one at a time: ``batches`` yields their
+    articles, a batch at a time (a file of JSON lines in many), and records in the scan's
+    result the files read (``files``, ``settled``) and those that failed (``failed``).
+
+    A file that fails after some of its batches (cut short while it was read) is a failed
+    file (so a sync keeps its stored articles) whose articles read so far count as read.
+    """
+
+    def __init__(self, result: ReadResult) -> None:
+        self.result = result
+        self.total = sum(size for _, (_, size), _ in result.pending)
+        """Bytes of the files to read."""
+        self.done = 0
+        """Bytes of them read so far."""
+
+    def batches(self) -> Iterator[list[Article]]:
+        result = self.result
+        for name, signature, settles in result.pending:
+            path = Path(name)
+            problems: list[FileError] = []
+            before = self.done
+            try:
+                stream = stream_reader(path)
+                if stream is None:
+                    articles, problems = read_file_reporting(path)
+                    self.done += signature[1]
+                    yield articles
+                else:
+                    for read, position in stream():
+                        problems += read.problems
+                        self.done = before + position
+                        yield read.articles
+            except SourceError as error:
+                result.failed.append(FileError(name, str(error)))
+                continue
+            finally:
+                self.done = before + signature[1]
+            result.failed.extend(problems)
+            result.files[name] = signature
+            # A file with bad records is read again next time, so that they are reported again.
+            if not problems and settles:
+                result.settled[name] = signature
 
 
 def iter_files(paths: Iterable[str | Path], failed: list[FileError]) -> Iterator[Path]:

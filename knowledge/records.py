@@ -291,6 +291,9 @@ class ReadResult:
     articles: list[Article] = field(default_factory=list)
     failed: list[FileError] = field(default_factory=list)
     files: dict[str, FileSignature] = field(default_factory=dict)
+    pending: list[tuple[str, FileSignature, bool]] = field(default_factory=list)
+    """Local files listed but not read yet: (path, signature, whether it may be trusted next
+    time); ``reading.FileReading`` reads them while an ingest stores them."""
     skipped: list[str] = field(default_factory=list)
     """The files skipped as unchanged (web sources that answer 304 add to ``unchanged_keys``)."""
     settled: dict[str, FileSignature] = field(default_factory=dict)

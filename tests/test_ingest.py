@@ -67,18 +67,18 @@ def test_a_sync_never_removes_what_another_ingest_wrote_while_it_read(
     gone = write_article(src, "b.md", BODY + " ب", title="b")
     library.ingest([src])
     gone.unlink()
-    real_read = ingest_module.read_paths
+    real_read = ingest_module.scan_paths
 
     def read_while_others_write(*args, **kwargs):
         result = real_read(*args, **kwargs)
         # a channel post, and a file this read missed, stored by another ingest meanwhile
-        patch.setattr(ingest_module, "read_paths", real_read)
+        patch.setattr(ingest_module, "scan_paths", real_read)
         library.add_articles([Article(key="post", title="منشور", text=BODY + " منشور")])
         library.ingest([write_article(src, "c.md", BODY + " ج", title="c")])
         return result
 
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_module, "read_paths", read_while_others_write)
+        patch.setattr(ingest_module, "scan_paths", read_while_others_write)
         assert library.ingest([src], sync=True).removed == 1  # b.md only: c.md is kept
     assert sorted(a.title for a in library.latest(10)) == ["a", "c", "منشور"]
     assert library.ingest([src], sync=True).removed == 0
@@ -185,3 +185,38 @@ def test_an_older_version_of_an_article_never_replaces_a_newer_one(
 
 def edit_id(library: Library) -> int:
     return next(a.id for a in library.latest(10) if a.key == "tg:-100:8")
+
+
+def test_a_big_file_is_stored_a_batch_at_a_time_in_one_transaction(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from knowledge.readers import json_records
+
+    monkeypatch.setattr(json_records, "BATCH_RECORDS", 3)
+    records = [{"id": i, "title": f"t{i}", "text": f"{BODY} {i}"} for i in range(10)]
+    records.insert(4, {"id": 99, "title": "no text"})
+    path = tmp_path / "src" / "big.jsonl"
+    path.parent.mkdir()
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    seen: list[tuple[int, int]] = []
+    report = library.ingest([path.parent], progress=lambda done, total: seen.append((done, total)))
+    assert (report.added, report.passages, library.stats().articles) == (10, 10, 10)
+    assert [f.path for f in report.failed] == [f"{path}#5"]
+    assert len(seen) == 4 and seen[-1] == (path.stat().st_size, path.stat().st_size)
+    # an error in a later batch leaves the earlier ones unwritten: one transaction
+    path.write_text(path.read_text().replace(f"{BODY} 9", f"{BODY} تسعة") + "\n{broken\n")
+    path.write_text(path.read_text() + json.dumps(records[0]))
+    real_write = store_articles.ArticleWriter.write
+    monkeypatch.setattr(store_articles.ArticleWriter, "write", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        library.ingest([path.parent], sync=True)
+    monkeypatch.setattr(store_articles.ArticleWriter, "write", real_write)
+    synced = library.ingest([path.parent], sync=True)
+    assert (synced.updated, synced.unchanged, synced.removed) == (1, 9, 0)
+    assert [f.reason for f in synced.failed][-1] == f"duplicate article id '{path}#0'"
+    # a line that is no JSON at all may have been any article: a sync removes none of them
+    path.write_text(path.read_text().replace('"id": 3,', "broken"))
+    synced = library.ingest([path.parent], sync=True)
+    assert (synced.unchanged, synced.removed, library.stats().articles) == (9, 0, 10)

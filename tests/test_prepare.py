@@ -98,8 +98,8 @@ def test_a_worker_dying_midway_leaves_the_rest_to_this_process(monkeypatch) -> N
 
     real = module._in_workers
 
-    def die_after_one(chunks, workers):
-        for number, chunk in enumerate(real(chunks, workers)):
+    def die_after_one(chunks, workers, undone):
+        for number, chunk in enumerate(real(chunks, workers, undone)):
             if number == 1:
                 raise BrokenProcessPool("killed")
             yield chunk

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from knowledge.readers import read_file
 from knowledge.reading import read_paths
 
@@ -37,3 +39,49 @@ def test_bad_records_are_reported_beside_the_good_ones(tmp_path: Path) -> None:
     assert [a.title for a in result.articles] == ["ok"]
     assert [f.path for f in result.failed] == [f"{path}#2"]
     assert str(path) in result.files and str(path) not in result.settled  # read again next time
+
+
+def test_json_lines_stream_a_batch_of_records_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.readers import json_records, stream_reader
+
+    monkeypatch.setattr(json_records, "BATCH_RECORDS", 2)
+    lines = [json.dumps({"title": f"t{i}", "text": f"body {i}"}) for i in range(5)]
+    lines.insert(2, "{not json")
+    path = write(tmp_path / "a.jsonl", "\n".join(lines) + "\n\n")
+    stream = stream_reader(path)
+    assert stream is not None
+    batches = [(read.articles, read.problems, position) for read, position in stream()]
+    assert [len(articles) + len(problems) for articles, problems, _ in batches] == [2, 2, 2]
+    positions = [position for _, _, position in batches]  # (the progress of an ingest)
+    assert positions == sorted(positions) and positions[-1] == path.stat().st_size - 1
+    problems = [p for _, found, _ in batches for p in found]
+    assert [p.path for p in problems] == [f"{path}#3"] and "unparseable JSON" in problems[0].reason
+    # the same articles, keys and problems as the whole file read at once
+    assert [a for articles, _, _ in batches for a in articles] == read_file(path)
+    assert read_paths([path]).failed == problems
+
+
+def test_a_json_lines_file_without_any_article_fails_whole(tmp_path: Path) -> None:
+    from knowledge.readers import stream_reader
+    from knowledge.sources import SourceError
+
+    path = write(tmp_path / "a.jsonl", "{not json\n" + json.dumps({"title": "no text"}))
+    stream = stream_reader(path)
+    assert stream is not None
+    with pytest.raises(SourceError, match=r"record 1: unparseable JSON.*record 2: no 'text'"):
+        list(stream())
+    (failure,) = read_paths([path]).failed
+    assert failure.path == str(path)
+
+
+def test_json_lines_in_another_encoding_are_read_whole(tmp_path: Path) -> None:
+    from knowledge.readers import stream_reader
+
+    line = json.dumps({"title": "t", "text": "نص عربي"}, ensure_ascii=False)
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(line.encode("utf-16"))
+    assert stream_reader(path) is None
+    (article,) = read_paths([path]).articles
+    assert article.text == "نص عربي"

@@ -21,18 +21,23 @@ and ``tests/test_readers_docx.py``. The package imports every module in its fold
 first asked for a reader, so nothing else needs to know the new module. A text format decodes
 ``file.data`` with ``knowledge.sources.decode`` (UTF-8, BOMs, UTF-16, detected encodings).
 
+A format whose files can be big collections of records (JSON lines) also registers a stream
+reader (``register_stream``): it gets a ``SourceLines`` and yields its articles a batch at a
+time, so that an ingest holds one batch of a file, not the whole file, in memory.
+
 Feeds and OPML lists (``WEB_SUFFIXES``) are no format of this package: their items and feeds may
 need fetching, so ``knowledge.reading`` hands them to ``knowledge.web_reading``.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import importlib
 import logging
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +49,13 @@ __all__ = [
     "FileRead",
     "Reader",
     "SourceFile",
+    "SourceLines",
+    "StreamReader",
     "read_file",
     "read_file_reporting",
     "register",
+    "register_stream",
+    "stream_reader",
     "suffixes",
 ]
 
@@ -69,14 +78,54 @@ class SourceFile:
     ) -> Article:
         """An article of this file (keyed by its path unless ``key``), dated by ``meta``, else
         by the file's time. Raises ``SourceError`` when it has no text or a bad date."""
-        return build_article(
-            meta,
-            title,
-            paragraphs,
-            key=key or str(self.path),
-            path=str(self.path),
-            fallback_date=self.modified.isoformat(timespec="seconds"),
-        )
+        return _file_article(self.path, self.modified, meta, title, paragraphs, key)
+
+
+def _file_article(
+    path: Path,
+    modified: dt.datetime,
+    meta: dict,
+    title: str | None,
+    paragraphs: list[str],
+    key: str | None,
+) -> Article:
+    return build_article(
+        meta,
+        title,
+        paragraphs,
+        key=key or str(path),
+        path=str(path),
+        fallback_date=modified.isoformat(timespec="seconds"),
+    )
+
+
+class SourceLines:
+    """A UTF-8 text file to read a line at a time (split on ``\\n`` only), and how far it has
+    been read (``position``, in bytes: an ingest's progress)."""
+
+    def __init__(self, path: Path, modified: dt.datetime) -> None:
+        self.path = path
+        self.modified = modified
+        self.position = 0
+
+    def article(
+        self, meta: dict, title: str | None, paragraphs: list[str], key: str | None = None
+    ) -> Article:
+        """As ``SourceFile.article``."""
+        return _file_article(self.path, self.modified, meta, title, paragraphs, key)
+
+    def lines(self) -> Iterator[tuple[int, str | None]]:
+        """(line number from 1, text) of each line; the text is None for a line that is not
+        UTF-8 (that record's problem: the file was found to be UTF-8 when it began)."""
+        with self.path.open("rb") as data:
+            for number, raw in enumerate(data, 1):
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                self.position += len(raw)
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield number, None
 
 
 @dataclass(frozen=True)
@@ -89,8 +138,15 @@ class FileRead:
 
 
 Reader = Callable[[SourceFile], FileRead]
+StreamReader = Callable[[SourceLines], Iterator[FileRead]]
+"""Yields a file's articles and bad records a batch at a time; raises ``SourceError`` when the
+file has no article at all (after the batches of its bad records)."""
 
 _READERS: dict[str, Reader] = {}
+_STREAMS: dict[str, StreamReader] = {}
+STREAM_PROBE = 1 << 16
+"""Bytes looked at before a file is streamed: a file that is not UTF-8 there is read whole
+(``decode`` then detects its encoding)."""
 
 
 def register(*endings: str) -> Callable[[Reader], Reader]:
@@ -105,6 +161,56 @@ def register(*endings: str) -> Callable[[Reader], Reader]:
         return reader
 
     return add
+
+
+def register_stream(*endings: str) -> Callable[[StreamReader], StreamReader]:
+    """A decorator making a function the stream reader of files whose names end with
+    ``endings``, which also have a (whole-file) reader."""
+
+    def add(reader: StreamReader) -> StreamReader:
+        _STREAMS.update(dict.fromkeys(endings, reader))
+        return reader
+
+    return add
+
+
+def stream_reader(path: Path) -> Callable[[], Iterator[tuple[FileRead, int]]] | None:
+    """A reading of ``path`` a batch at a time (each with how many bytes of the file are read
+    once it is), when its format has a stream reader and the
+    file starts as UTF-8 text; None otherwise (then ``read_file_reporting`` reads it whole).
+    The reading raises ``SourceError`` when the file is unusable (maybe after some batches:
+    a file cut short while it was read); never anything else."""
+    suffix = path.suffix.lower()
+    _readers()
+    reader = _STREAMS.get(suffix)
+    if reader is None or suffix not in _READERS:
+        return None
+    try:
+        with path.open("rb") as data:
+            head = data.read(STREAM_PROBE)
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    except OSError:
+        return None  # (read whole, which reports it)
+    if b"\x00" in head[:8192] or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+
+    def read() -> Iterator[tuple[FileRead, int]]:
+        lines = SourceLines(path, modified)
+        try:
+            for batch in reader(lines):
+                yield batch, lines.position
+        except SourceError:
+            raise
+        except OSError as error:
+            raise SourceError(f"cannot read the file: {error.strerror or error}") from error
+        except Exception as error:
+            raise _reader_failure(path, error) from error
+
+    return read
 
 
 @functools.cache
@@ -147,10 +253,14 @@ def read_file_reporting(path: Path) -> tuple[list[Article], list[FileError]]:
     except SourceError:
         raise
     except Exception as error:
-        # a file that vanished meanwhile, nesting that defeats a parser, a reader's bug ...
-        if not isinstance(error, (OSError, ValueError, RecursionError, MemoryError)):
-            logger.warning("%s: the %s reader failed", path, suffix, exc_info=True)
-        raise SourceError(f"unreadable: {error_text(error) or type(error).__name__}") from error
+        raise _reader_failure(path, error) from error
     if not read.articles and not read.problems:
         raise SourceError("no articles in the file")
     return read.articles, read.problems
+
+
+def _reader_failure(path: Path, error: Exception) -> SourceError:
+    # a file that vanished meanwhile, nesting that defeats a parser, a reader's bug ...
+    if not isinstance(error, (OSError, ValueError, RecursionError, MemoryError)):
+        logger.warning("%s: the %s reader failed", path, path.suffix.lower(), exc_info=True)
+    return SourceError(f"unreadable: {error_text(error) or type(error).__name__}")

@@ -1,13 +1,17 @@
-"""JSON files (.json: one record or a list of them) and JSON lines (.jsonl: one record a line),
-each record an article."""
+"""JSON files (.json: one record or a list of them) and JSON lines (.jsonl: one record a line,
+read a batch of records at a time), each record an article."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 
 from ..records import Article, FileError
 from ..sources import SourceError, decode, split_paragraphs, text_field
-from . import FileRead, SourceFile, register
+from . import FileRead, SourceFile, SourceLines, register, register_stream
+
+BATCH_RECORDS = 256
+"""Records a stream of JSON lines yields at a time (a few MB of text)."""
 
 
 @register(".json", ".jsonl")
@@ -16,15 +20,17 @@ def read_json(file: SourceFile) -> FileRead:
     ``path#n``). A record's text is its ``text``, ``body`` or ``content``; its ``id`` keys it
     within the file."""
     text = decode(file.data)
+    if file.path.suffix.lower() == ".jsonl":
+        # split on newlines only: str.splitlines() also cuts at U+2028, legal inside JSON
+        batches = list(_json_lines(file, enumerate(text.split("\n"), 1), batch=0))
+        return FileRead(
+            [a for b in batches for a in b.articles], [p for b in batches for p in b.problems]
+        )
     try:
-        if file.path.suffix.lower() == ".jsonl":
-            # split on newlines only: str.splitlines() also cuts at U+2028, legal inside JSON
-            records = [json.loads(line) for line in text.split("\n") if line.strip()]
-        else:
-            data = json.loads(text)
-            records = data if isinstance(data, list) else [data]
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise SourceError(f"unparseable JSON: {error.msg} at line {error.lineno}") from error
+    records = data if isinstance(data, list) else [data]
     articles, problems = [], []
     for number, record in enumerate(records, 1):
         try:
@@ -32,12 +38,57 @@ def read_json(file: SourceFile) -> FileRead:
         except SourceError as error:
             problems.append(FileError(f"{file.path}#{number}", str(error)))
     if not articles:
-        reasons = "; ".join(f"record {p.path.rsplit('#', 1)[1]}: {p.reason}" for p in problems)
-        raise SourceError(reasons or "no records in the file")
+        raise SourceError(_reasons(problems) or "no records in the file")
     return FileRead(articles, problems)
 
 
-def _record_article(file: SourceFile, record: object, number: int) -> Article:
+@register_stream(".jsonl")
+def stream_json_lines(file: SourceLines) -> Iterator[FileRead]:
+    """``read_json`` of a JSON lines file, ``BATCH_RECORDS`` records at a time."""
+    return _json_lines(file, file.lines(), BATCH_RECORDS)
+
+
+def _json_lines(
+    file: SourceFile | SourceLines, lines: Iterable[tuple[int, str | None]], batch: int
+) -> Iterator[FileRead]:
+    """The records of JSON ``lines`` (blank ones skipped), in batches of ``batch`` (0: one
+    batch). A record is numbered by its place among the records (which keys it without an
+    ``id``); a line that is not JSON is that record's problem. Raises ``SourceError`` at the
+    end when no record was an article (its problems were yielded before)."""
+    articles: list[Article] = []
+    problems: list[FileError] = []
+    found = False
+    number = 0
+    for line_number, line in lines:
+        if line is not None and not line.strip():
+            continue
+        number += 1
+        try:
+            if line is None:
+                raise SourceError(f"undecodable bytes for utf-8 on line {line_number}")
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise SourceError(f"unparseable JSON: {error.msg} on line {line_number}") from None
+            articles.append(_record_article(file, record, number))
+        except SourceError as error:
+            problems.append(FileError(f"{file.path}#{number}", str(error)))
+        found = found or bool(articles)
+        # (problems wait for the file's first article: without one, the file is what failed)
+        if batch and found and len(articles) + len(problems) >= batch:
+            yield FileRead(articles, problems)
+            articles, problems = [], []
+    if found and (articles or problems):
+        yield FileRead(articles, problems)
+    if not found:
+        raise SourceError(_reasons(problems) or "no records in the file")
+
+
+def _reasons(problems: list[FileError]) -> str:
+    return "; ".join(f"record {p.path.rsplit('#', 1)[1]}: {p.reason}" for p in problems)
+
+
+def _record_article(file: SourceFile | SourceLines, record: object, number: int) -> Article:
     if not isinstance(record, dict):
         raise SourceError("a record must be a JSON object")
     body = next((record[k] for k in ("text", "body", "content") if record.get(k)), None)
