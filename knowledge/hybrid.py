@@ -41,6 +41,16 @@ NEAREST = 20
 SEMANTIC_MARGIN = 0.06
 """How far above the query's typical near passage (the median similarity of its ``NEAREST``
 nearest) the best passage must be to answer on its meaning alone (no shared word needed)."""
+MEANING_FLOOR = 0.5
+"""Shared words answer only when the passage's meaning is also somewhat closer to the question
+than its typical near passage (this share of ``SEMANTIC_MARGIN``). Measured on a real news
+library (250 articles of SaudiNewsNet and BBC, 106 questions written from them): without it,
+9 of 19 Arabic questions the library cannot answer were answered on shared words alone ("who is
+Al-Hilal's new coach?" with a passage on another club's new coach); with it, 3 of 19, while 40
+of the 41 answerable Arabic questions are still answered (41 without). On XQuAD it costs
+answered questions (Arabic 93.8% -> 87.1%, English 97.9% -> 94.4%): Wikipedia paragraphs sit
+closer together in meaning than news stories do. A false answer costs a reader more than a
+"nothing found" does. At 0.6: 1 of 19 false, 39 of 41 answered, XQuAD Arabic 83.2%."""
 JOINT_EVIDENCE = 1.1
 """Short of either sure level, a passage sharing two query terms or more answers when its two
 evidences, each as a fraction of its sure level (``SURE_COVERAGE``, ``SEMANTIC_MARGIN``), add up
@@ -113,9 +123,10 @@ def _order(pool: list[tuple[Hit, float]], sims: np.ndarray, combined: list[float
 
 
 def _answers(candidates: Candidates, best: Hit, near_sims: np.ndarray) -> bool:
-    """Whether the best hit answers: it holds most of the query's weight (as with BM25 alone),
-    or its meaning is clearly closer to the question's than the typical near passage's, or both
-    evidences together are strong enough (``JOINT_EVIDENCE``).
+    """Whether the best hit answers: its meaning is clearly closer to the question's than the
+    typical near passage's, or it holds most of the query's weight (as with BM25 alone) or both
+    evidences together are strong enough (``JOINT_EVIDENCE``), its meaning being somewhat close
+    too (``MEANING_FLOOR``).
 
     Calibrated on XQuAD (both languages, and across them) against off-topic questions
     (README): e5's similarities are close together for every passage (0.7 to 0.9), so the best
@@ -127,7 +138,10 @@ def _answers(candidates: Candidates, best: Hit, near_sims: np.ndarray) -> bool:
     typical = float(np.median(near_sims)) if len(near_sims) else 0.0
     lexical = coverage / SURE_COVERAGE
     semantic = (best.similarity - typical) / SEMANTIC_MARGIN
-    return lexical >= 1 or semantic >= 1 or (found >= 2 and lexical + semantic >= JOINT_EVIDENCE)
+    if semantic >= 1:
+        return True
+    words = lexical >= 1 or (found >= 2 and lexical + semantic >= JOINT_EVIDENCE)
+    return words and semantic >= MEANING_FLOOR
 
 
 def default_ranker(embedder: Embedder | None) -> Ranker:
