@@ -115,43 +115,45 @@ def postings(terms, lengths, vocabulary):  # pragma: no cover
     """Postings from documents given as term ids end to end (``terms``) and their ``lengths``.
 
     Returns (indptr, docs, tfs): the documents holding term t, ascending, are
-    ``docs[indptr[t]:indptr[t + 1]]``, with the term's frequency in each. One pass counts each
-    document's terms (remembering, per term, the last document seen), one places them by term:
-    no sort, unlike numpy.
+    ``docs[indptr[t]:indptr[t + 1]]``, with the term's frequency in each. Two passes over the
+    terms (remembering, per term, the last document seen): the first counts each term's
+    documents, the second places each document under its terms, in document order. No sort,
+    and nothing the size of ``terms`` besides the postings themselves (a million passages hold
+    over a hundred million terms: each such array is half a gigabyte).
     """
     last_doc = np.full(vocabulary, -1, np.int64)
-    slot = np.zeros(vocabulary, np.int64)
-    doc_terms = np.empty(len(terms), np.int32)
-    doc_tfs = np.empty(len(terms), np.int32)
-    doc_of = np.empty(len(terms), np.int32)
     df = np.zeros(vocabulary, np.int64)
-    n = 0
     position = 0
     for doc in range(len(lengths)):
         for i in range(position, position + lengths[doc]):
             t = terms[i]
             if last_doc[t] != doc:
                 last_doc[t] = doc
-                slot[t] = n
-                doc_terms[n] = t
-                doc_tfs[n] = 1
-                doc_of[n] = doc
                 df[t] += 1
-                n += 1
-            else:
-                doc_tfs[slot[t]] += 1
         position += lengths[doc]
     indptr = np.zeros(vocabulary + 1, np.int64)
     for t in range(vocabulary):
         indptr[t + 1] = indptr[t] + df[t]
+    n = indptr[vocabulary]
     fill = indptr[:-1].copy()
     docs = np.empty(n, np.int32)
     tfs = np.empty(n, np.int32)
-    for j in range(n):  # in document order, so each term's documents come out ascending
-        t = doc_terms[j]
-        docs[fill[t]] = doc_of[j]
-        tfs[fill[t]] = doc_tfs[j]
-        fill[t] += 1
+    last_doc[:] = -1
+    slot = df  # (its counts are spent: the slot of each term's posting in this document)
+    position = 0
+    for doc in range(len(lengths)):  # in document order: each term's documents come ascending
+        for i in range(position, position + lengths[doc]):
+            t = terms[i]
+            if last_doc[t] != doc:
+                last_doc[t] = doc
+                p = fill[t]
+                fill[t] = p + 1
+                slot[t] = p
+                docs[p] = doc
+                tfs[p] = 1
+            else:
+                tfs[slot[t]] += 1
+        position += lengths[doc]
     return indptr, docs, tfs
 
 
