@@ -383,9 +383,17 @@ def count_postings(
     ``lengths``: the documents holding term t, ascending, are ``docs[indptr[t]:indptr[t + 1]]``,
     with the term's frequency in each."""
     lengths = np.asarray(lengths, dtype=np.int64)
-    if kernel is not None:
-        return kernel.postings(np.asarray(terms, dtype=np.int32), lengths, vocabulary)
-    return _postings_numpy(terms, lengths, vocabulary)
+    if kernel is None:
+        return _postings_numpy(terms, lengths, vocabulary)
+    terms = np.asarray(terms, dtype=np.int32)
+    indptr = kernel.postings_indptr(terms, lengths, vocabulary)
+    docs = np.empty(int(indptr[-1]), dtype=np.int32)
+    # A frequency is at most its document's length: 16 bits hold it in all but freak
+    # documents, and save a fifth of the postings' memory while their weights are computed.
+    wide = len(lengths) and int(lengths.max()) > np.iinfo(np.uint16).max
+    tfs = np.empty(len(docs), dtype=np.int32 if wide else np.uint16)
+    kernel.place_postings(terms, lengths, indptr, docs, tfs)
+    return indptr, docs, tfs
 
 
 def _postings_numpy(

@@ -111,16 +111,12 @@ def _sift_down(heap_scores, heap_docs, size):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def postings(terms, lengths, vocabulary):  # pragma: no cover
-    """Postings from documents given as term ids end to end (``terms``) and their ``lengths``.
-
-    Returns (indptr, docs, tfs): the documents holding term t, ascending, are
-    ``docs[indptr[t]:indptr[t + 1]]``, with the term's frequency in each. Two passes over the
-    terms (remembering, per term, the last document seen): the first counts each term's
-    documents, the second places each document under its terms, in document order. No sort,
-    and nothing the size of ``terms`` besides the postings themselves (a million passages hold
-    over a hundred million terms: each such array is half a gigabyte).
-    """
+def postings_indptr(terms, lengths, vocabulary):  # pragma: no cover
+    """Where each term's postings start, from documents given as term ids end to end
+    (``terms``) and their ``lengths``: ``indptr[t]:indptr[t + 1]``, one per document holding
+    t. The first of two passes (``place_postings`` is the second): no sort, and nothing the
+    size of ``terms`` besides the postings (a million passages hold over a hundred million
+    terms: each such array is half a gigabyte)."""
     last_doc = np.full(vocabulary, -1, np.int64)
     df = np.zeros(vocabulary, np.int64)
     position = 0
@@ -134,12 +130,17 @@ def postings(terms, lengths, vocabulary):  # pragma: no cover
     indptr = np.zeros(vocabulary + 1, np.int64)
     for t in range(vocabulary):
         indptr[t + 1] = indptr[t] + df[t]
-    n = indptr[vocabulary]
+    return indptr
+
+
+@njit(cache=True, nogil=True)
+def place_postings(terms, lengths, indptr, docs, tfs):  # pragma: no cover
+    """Fill ``docs`` and ``tfs`` (one slot per posting, of the caller's types) with the
+    documents holding each term, ascending, and the term's frequency in each."""
+    vocabulary = len(indptr) - 1
+    last_doc = np.full(vocabulary, -1, np.int64)
     fill = indptr[:-1].copy()
-    docs = np.empty(n, np.int32)
-    tfs = np.empty(n, np.int32)
-    last_doc[:] = -1
-    slot = df  # (its counts are spent: the slot of each term's posting in this document)
+    slot = np.zeros(vocabulary, np.int64)  # the slot of each term's posting in this document
     position = 0
     for doc in range(len(lengths)):  # in document order: each term's documents come ascending
         for i in range(position, position + lengths[doc]):
@@ -154,7 +155,6 @@ def postings(terms, lengths, vocabulary):  # pragma: no cover
             else:
                 tfs[slot[t]] += 1
         position += lengths[doc]
-    return indptr, docs, tfs
 
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)

@@ -203,3 +203,10 @@ def test_weights_weighed_in_blocks_are_the_whole_arrays_formula_to_the_bit(docs,
     expected = tf * (params.k1 + 1) / (tf + norm[whole.post_docs])
     assert blocked.post_weights.tobytes() == whole.post_weights.tobytes()
     assert whole.post_weights.tobytes() == expected.tobytes()
+
+
+def test_a_frequency_past_16_bits_is_counted_in_full() -> None:
+    docs = [["w1"] * 70_000 + ["w2"], ["w2"], ["w3"]]
+    matched, scores = BM25Index.build(docs).scores(["w1"])
+    assert matched.tolist() == [0]
+    np.testing.assert_allclose(scores, BM25Okapi(docs).get_scores(["w1"])[:1], rtol=1e-9, atol=0)
