@@ -123,16 +123,25 @@ class BM25Index:
     ) -> BM25Index:
         """Index documents given as term ids end to end (``terms``) and their ``lengths``;
         ``vocab`` maps each term to its id (terms no document holds are allowed)."""
+        indptr, post_docs, post_tfs = count_postings(terms, lengths, len(vocab))
+        return cls.from_postings(indptr, post_docs, post_tfs, lengths, vocab, doc_ids, params, meta)
+
+    @classmethod
+    def from_postings(
+        cls,
+        indptr: np.ndarray,
+        post_docs: np.ndarray,
+        post_tfs: np.ndarray,
+        lengths: Sequence[int] | np.ndarray,
+        vocab: dict[str, int],
+        doc_ids: Sequence[int] | np.ndarray | None = None,
+        params: BM25Params = BM25Params(),
+        meta: dict | None = None,
+    ) -> BM25Index:
+        """Index the postings ``count_postings`` made of documents of these ``lengths``: a
+        caller can let the documents' terms go before the weights take their room."""
         lengths = np.asarray(lengths, dtype=np.int64)
         n_docs = len(lengths)
-        if kernel is not None:
-            indptr, post_docs, post_tfs = kernel.postings(
-                np.asarray(terms, dtype=np.int32), lengths, len(vocab)
-            )
-        else:
-            indptr, post_docs, post_tfs = _postings_numpy(terms, lengths, len(vocab))
-        df = np.diff(indptr)
-        tf = post_tfs.astype(np.float64)
         norm = _norm(lengths.astype(np.float64), params)
         doc_ids = np.arange(n_docs) if doc_ids is None else np.asarray(doc_ids)
         return cls(
@@ -140,8 +149,8 @@ class BM25Index:
             doc_ids=doc_ids.astype(np.int64),
             indptr=indptr,
             post_docs=post_docs,
-            post_weights=tf * (params.k1 + 1) / (tf + norm[post_docs]),
-            idf=_okapi_idf(df, n_docs, params.epsilon),
+            post_weights=_weights(post_tfs, post_docs, norm, params),
+            idf=_okapi_idf(np.diff(indptr), n_docs, params.epsilon),
             params=params,
             meta=meta,
         )
@@ -299,7 +308,7 @@ class BM25Index:
                 out.write(prefix.ljust(data_start, b"\0"))
                 for name, values in arrays.items():
                     out.seek(data_start + layout[name]["offset"])
-                    out.write(np.ascontiguousarray(values).tobytes())
+                    out.write(np.ascontiguousarray(values).data)  # no copy
                 out.truncate(data_start + offset)
                 out.flush()
                 os.fsync(out.fileno())
@@ -367,6 +376,26 @@ _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0)
 
 
+def count_postings(
+    terms: np.ndarray, lengths: Sequence[int] | np.ndarray, vocabulary: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, docs, tfs) of documents given as term ids end to end (``terms``) and their
+    ``lengths``: the documents holding term t, ascending, are ``docs[indptr[t]:indptr[t + 1]]``,
+    with the term's frequency in each."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if kernel is None:
+        return _postings_numpy(terms, lengths, vocabulary)
+    terms = np.asarray(terms, dtype=np.int32)
+    indptr = kernel.postings_indptr(terms, lengths, vocabulary)
+    docs = np.empty(int(indptr[-1]), dtype=np.int32)
+    # A frequency is at most its document's length: 16 bits hold it in all but freak
+    # documents, and save a fifth of the postings' memory while their weights are computed.
+    wide = len(lengths) and int(lengths.max()) > np.iinfo(np.uint16).max
+    tfs = np.empty(len(docs), dtype=np.int32 if wide else np.uint16)
+    kernel.place_postings(terms, lengths, indptr, docs, tfs)
+    return indptr, docs, tfs
+
+
 def _postings_numpy(
     terms: np.ndarray, lengths: np.ndarray, vocabulary: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -426,6 +455,25 @@ def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
         idf[(idf < 0) & held] = epsilon * average
     idf[~held] = 0.0
     return idf
+
+
+_WEIGHT_BLOCK = 1 << 20
+"""Postings weighed at a time: the temporaries stay a few megabytes, not the postings' size."""
+
+
+def _weights(tfs: np.ndarray, docs: np.ndarray, norm: np.ndarray, params: BM25Params) -> np.ndarray:
+    """tf * (k1 + 1) / (tf + norm[doc]) of each posting, as float64: rank_bm25's operations in
+    its order, each element on its own, so computing them block by block changes no bit."""
+    weights = np.empty(len(tfs), dtype=np.float64)
+    scale = params.k1 + 1
+    for start in range(0, len(tfs), _WEIGHT_BLOCK):
+        stop = start + _WEIGHT_BLOCK
+        tf = weights[start:stop]
+        tf[:] = tfs[start:stop]
+        denominator = tf + norm[docs[start:stop]]
+        np.multiply(tf, scale, out=tf)
+        np.divide(tf, denominator, out=tf)
+    return weights
 
 
 def _norm(doc_len: np.ndarray, params: BM25Params) -> np.ndarray:

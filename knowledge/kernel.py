@@ -111,48 +111,50 @@ def _sift_down(heap_scores, heap_docs, size):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def postings(terms, lengths, vocabulary):  # pragma: no cover
-    """Postings from documents given as term ids end to end (``terms``) and their ``lengths``.
-
-    Returns (indptr, docs, tfs): the documents holding term t, ascending, are
-    ``docs[indptr[t]:indptr[t + 1]]``, with the term's frequency in each. One pass counts each
-    document's terms (remembering, per term, the last document seen), one places them by term:
-    no sort, unlike numpy.
-    """
+def postings_indptr(terms, lengths, vocabulary):  # pragma: no cover
+    """Where each term's postings start, from documents given as term ids end to end
+    (``terms``) and their ``lengths``: ``indptr[t]:indptr[t + 1]``, one per document holding
+    t. The first of two passes (``place_postings`` is the second): no sort, and nothing the
+    size of ``terms`` besides the postings (a million passages hold over a hundred million
+    terms: each such array is half a gigabyte)."""
     last_doc = np.full(vocabulary, -1, np.int64)
-    slot = np.zeros(vocabulary, np.int64)
-    doc_terms = np.empty(len(terms), np.int32)
-    doc_tfs = np.empty(len(terms), np.int32)
-    doc_of = np.empty(len(terms), np.int32)
     df = np.zeros(vocabulary, np.int64)
-    n = 0
     position = 0
     for doc in range(len(lengths)):
         for i in range(position, position + lengths[doc]):
             t = terms[i]
             if last_doc[t] != doc:
                 last_doc[t] = doc
-                slot[t] = n
-                doc_terms[n] = t
-                doc_tfs[n] = 1
-                doc_of[n] = doc
                 df[t] += 1
-                n += 1
-            else:
-                doc_tfs[slot[t]] += 1
         position += lengths[doc]
     indptr = np.zeros(vocabulary + 1, np.int64)
     for t in range(vocabulary):
         indptr[t + 1] = indptr[t] + df[t]
+    return indptr
+
+
+@njit(cache=True, nogil=True)
+def place_postings(terms, lengths, indptr, docs, tfs):  # pragma: no cover
+    """Fill ``docs`` and ``tfs`` (one slot per posting, of the caller's types) with the
+    documents holding each term, ascending, and the term's frequency in each."""
+    vocabulary = len(indptr) - 1
+    last_doc = np.full(vocabulary, -1, np.int64)
     fill = indptr[:-1].copy()
-    docs = np.empty(n, np.int32)
-    tfs = np.empty(n, np.int32)
-    for j in range(n):  # in document order, so each term's documents come out ascending
-        t = doc_terms[j]
-        docs[fill[t]] = doc_of[j]
-        tfs[fill[t]] = doc_tfs[j]
-        fill[t] += 1
-    return indptr, docs, tfs
+    slot = np.zeros(vocabulary, np.int64)  # the slot of each term's posting in this document
+    position = 0
+    for doc in range(len(lengths)):  # in document order: each term's documents come ascending
+        for i in range(position, position + lengths[doc]):
+            t = terms[i]
+            if last_doc[t] != doc:
+                last_doc[t] = doc
+                p = fill[t]
+                fill[t] = p + 1
+                slot[t] = p
+                docs[p] = doc
+                tfs[p] = 1
+            else:
+                tfs[slot[t]] += 1
+        position += lengths[doc]
 
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)

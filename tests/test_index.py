@@ -176,3 +176,37 @@ def test_a_damaged_posting_is_refused_not_served(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(IndexFileError, match="inconsistent"):
         BM25Index.load(path)
+
+
+@settings(max_examples=50, deadline=None)
+@given(docs=corpora, block=st.integers(1, 9))
+def test_weights_weighed_in_blocks_are_the_whole_arrays_formula_to_the_bit(docs, block) -> None:
+    import knowledge.index as module
+
+    params = BM25Params()
+    whole = BM25Index.build(docs, params=params)
+    saved = module._WEIGHT_BLOCK
+    module._WEIGHT_BLOCK = block  # many blocks, the last one partial
+    try:
+        blocked = BM25Index.build(docs, params=params)
+    finally:
+        module._WEIGHT_BLOCK = saved
+    lengths = np.array([len(doc) for doc in docs], dtype=np.float64)
+    norm = module._norm(lengths, params)
+    _, _, tfs = module.count_postings(
+        np.array([whole.vocab[t] for doc in docs for t in doc], dtype=np.int32),
+        [len(doc) for doc in docs],
+        len(whole.vocab),
+    )
+    tf = tfs.astype(np.float64)
+    # rank_bm25's expression on whole arrays, as the index computed it before
+    expected = tf * (params.k1 + 1) / (tf + norm[whole.post_docs])
+    assert blocked.post_weights.tobytes() == whole.post_weights.tobytes()
+    assert whole.post_weights.tobytes() == expected.tobytes()
+
+
+def test_a_frequency_past_16_bits_is_counted_in_full() -> None:
+    docs = [["w1"] * 70_000 + ["w2"], ["w2"], ["w3"]]
+    matched, scores = BM25Index.build(docs).scores(["w1"])
+    assert matched.tolist() == [0]
+    np.testing.assert_allclose(scores, BM25Okapi(docs).get_scores(["w1"])[:1], rtol=1e-9, atol=0)

@@ -101,3 +101,28 @@ def test_a_running_library_never_rebuilds_inside_a_search(
         library.ingest([tmp_path / "src"])
         assert other.search("وقف إطلاق النار", 1).answered  # the old index, still serving
         assert builds == []
+
+
+@pytest.mark.parametrize("measured", [None, (0, 0), (1, 4)])
+def test_the_index_arrays_hold_every_passage_even_if_the_library_grew_since_measured(
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    measured: tuple[int, int] | None,
+) -> None:
+    import numpy as np
+
+    from knowledge.serving import corpus_arrays, term_ids
+    from knowledge.store import articles
+
+    for i in range(5):
+        write_article(tmp_path / "src", f"{i}.md", f"{BODY} رقم {i}", title=f"t{i}")
+    library.ingest([tmp_path / "src"])
+    db = library._db()
+    if measured is not None:  # as if rows came in between the count and the read
+        monkeypatch.setattr(articles, "corpus_size", lambda db: measured)
+    ids, lengths, terms = corpus_arrays(db)
+    rows = list(term_ids(db))
+    assert ids.tolist() == [passage_id for passage_id, _ in rows]
+    assert lengths.tolist() == [len(blob) // 4 for _, blob in rows]
+    assert terms.tolist() == np.frombuffer(b"".join(b for _, b in rows), np.int32).tolist()

@@ -136,6 +136,16 @@ def corpus(db: sqlite_utils.Database) -> Iterator[tuple[int, bytes, bytes]]:
     )
 
 
+def corpus_size(db: sqlite_utils.Database) -> tuple[int, int]:
+    """(passages, bytes of title and passage term ids) of what ``corpus`` yields: to size the
+    index's arrays once, not grow them."""
+    count, size = db.execute(
+        "SELECT count(*), total(length(a.title_terms) + length(p.terms)) FROM passages p "
+        "JOIN articles a ON a.id = p.article_id WHERE p.retired = 0"
+    ).fetchone()
+    return int(count), int(size)
+
+
 def stored_articles(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
     """(id, title, text) of every article, to analyse again."""
     return db.execute(
