@@ -14,15 +14,15 @@ from dataclasses import replace
 import numpy as np
 
 from .embedding import Embedder
-from .evidence import hit_with_evidence, term_weights
+from .evidence import hit_with_evidence
 from .ranking import (
     SURE_COVERAGE,
     BM25Ranker,
     Candidates,
     Ranker,
     Ranking,
+    answers_lexically,
     bm25_order,
-    lexical_evidence,
     query_coverage,
 )
 from .records import Hit
@@ -78,9 +78,8 @@ class HybridRanker:
         if vectors is None or not len(vectors) or vectors.model != self.embedder.name:
             return self._bm25.rank(candidates, k)  # nothing embedded (yet): BM25 alone
         query = self.embedder.embed_queries([candidates.query])[0]
-        index = candidates.index
-        weights = term_weights(index, candidates.terms)
-        lexical = bm25_order(candidates, weights)
+        weights = candidates.weights
+        lexical = bm25_order(candidates)
         near_ids, near_sims = vectors.nearest(query, self.nearest)
         held = {hit.passage_id for hit, _ in lexical}
         extra = [int(i) for i in near_ids if int(i) not in held]
@@ -133,7 +132,7 @@ def _answers(candidates: Candidates, best: Hit, near_sims: np.ndarray) -> bool:
     one is judged against the query's own nearest passages rather than by a fixed value.
     """
     if best.similarity is None:  # no vector yet: BM25's rule
-        return lexical_evidence(candidates, best.passage_id) != "none"
+        return answers_lexically(candidates, best.passage_id)
     coverage, found = query_coverage(candidates, best.passage_id)
     typical = float(np.median(near_sims)) if len(near_sims) else 0.0
     lexical = coverage / SURE_COVERAGE

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
-from .evidence import hit_with_evidence, term_weights
+from .evidence import QueryWeights, hit_with_evidence, term_weights
 from .index import BM25Index
 from .records import Hit
 from .vectors import PassageVectors
@@ -49,6 +50,12 @@ class Candidates:
     vectors: PassageVectors | None = None
     """The library's passage vectors (those embedded so far), if it has any."""
 
+    @cached_property
+    def weights(self) -> QueryWeights:
+        """The weight of each distinct query term (``term_weights``), made once per search:
+        every candidate's evidence and coverage is measured with it."""
+        return term_weights(self.index, self.terms)
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -76,18 +83,17 @@ class BM25Ranker:
     depth = RERANK_DEPTH
 
     def rank(self, candidates: Candidates, k: int) -> Ranking:
-        weights = term_weights(candidates.index, candidates.terms)
-        hits = [hit for hit, _ in bm25_order(candidates, weights)][:k]
+        hits = [hit for hit, _ in bm25_order(candidates)][:k]
         answered = bool(hits) and answers_lexically(candidates, hits[0].passage_id)
         return Ranking(hits, answered)
 
 
-def bm25_order(candidates: Candidates, weights: dict[str, float]) -> list[tuple[Hit, float]]:
+def bm25_order(candidates: Candidates) -> list[tuple[Hit, float]]:
     """The candidates still stored as hits, each with the query weight its best sentence holds,
     in ``BM25Ranker``'s order (see ``_rerank``)."""
     ids = [int(i) for i in candidates.index.doc_ids[candidates.docs]]
     scores = candidates.scores.tolist()
-    rows = candidates.rows
+    rows, weights = candidates.rows, candidates.weights
     return _rerank(
         [
             hit_with_evidence(rows[i], s, weights)
@@ -98,24 +104,15 @@ def bm25_order(candidates: Candidates, weights: dict[str, float]) -> list[tuple[
 
 
 def answers_lexically(candidates: Candidates, passage_id: int) -> bool:
-    """Whether passage ``passage_id`` holds enough of the query's terms to answer it (see
-    ``lexical_evidence``)."""
-    return lexical_evidence(candidates, passage_id) != "none"
-
-
-def lexical_evidence(candidates: Candidates, passage_id: int) -> Literal["sure", "some", "none"]:
-    """How surely passage ``passage_id`` (its title included) answers the query by the words it
-    shares with it, rather than by chance: "sure" when it holds most of the query's weight
-    (``SURE_COVERAGE``), "some" when it holds enough of it in at least two distinct terms
-    (``MIN_COVERAGE``), else (or when the index does not hold it) "none".
+    """Whether passage ``passage_id`` (its title included) answers the query by the words it
+    shares with it, rather than by chance: it holds most of the query's weight
+    (``SURE_COVERAGE``), or enough of it (``MIN_COVERAGE``) in at least two distinct terms.
 
     Measured on XQuAD questions against 40 off-topic questions (README): a real answer holds
     several of the query's terms, and most of its weight.
     """
     coverage, found = query_coverage(candidates, passage_id)
-    if coverage >= SURE_COVERAGE:
-        return "sure"
-    return "some" if coverage >= MIN_COVERAGE and found >= 2 else "none"
+    return coverage >= SURE_COVERAGE or (coverage >= MIN_COVERAGE and found >= 2)
 
 
 def query_coverage(candidates: Candidates, passage_id: int) -> tuple[float, int]:
@@ -126,7 +123,7 @@ def query_coverage(candidates: Candidates, passage_id: int) -> tuple[float, int]
     doc = int(np.searchsorted(index.doc_ids, passage_id))
     if doc >= len(index.doc_ids) or int(index.doc_ids[doc]) != passage_id:
         return 0.0, 0
-    weights = term_weights(index, candidates.terms)
+    weights = candidates.weights
     found = [t for t in weights if index.holds(t, doc)]
     total = sum(weights.values())
     return (sum(weights[t] for t in found) / total if total else 0.0), len(found)
