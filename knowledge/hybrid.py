@@ -16,6 +16,7 @@ import numpy as np
 from .embedding import Embedder
 from .evidence import hit_with_evidence
 from .ranking import (
+    RERANK_DEPTH,
     SURE_COVERAGE,
     BM25Ranker,
     Candidates,
@@ -34,8 +35,8 @@ share of the query's weight the passage holds: a passage sharing one stray word 
 (often, across languages: a name, a number) must not outrank one that answers it in other words.
 Measured on XQuAD (R@1), against the lexical score without that share: +1.5 Arabic, +0.1
 English, +9.5 English questions on Arabic passages."""
-DEPTH = 20
-"""BM25's best passages re-ranked."""
+DEPTH = RERANK_DEPTH
+"""BM25's best passages re-ranked, as by ``BM25Ranker``."""
 NEAREST = 20
 """Passages nearest to the question's vector added as candidates (they need no shared word)."""
 SEMANTIC_MARGIN = 0.06
@@ -77,7 +78,7 @@ class HybridRanker:
         vectors = candidates.vectors
         if vectors is None or not len(vectors) or vectors.model != self.embedder.name:
             return self._bm25.rank(candidates, k)  # nothing embedded (yet): BM25 alone
-        query = self.embedder.embed_queries([candidates.query])[0]
+        query = self._query_vector(candidates)
         weights = candidates.weights
         lexical = bm25_order(candidates)
         near_ids, near_sims = vectors.nearest(query, self.nearest)
@@ -102,6 +103,16 @@ class HybridRanker:
         hits = _order(pool, sims, combined)[:k]
         answered = bool(hits) and _answers(candidates, hits[0], near_sims)
         return Ranking(hits, answered)
+
+    def _query_vector(self, candidates: Candidates) -> np.ndarray:
+        """The question's vector: the model is the cost of a hybrid search, so it embeds the
+        question once however many times the search asks for more candidates."""
+        vector = candidates.memo.get("query_vector")
+        if not isinstance(vector, np.ndarray):
+            vector = candidates.memo["query_vector"] = self.embedder.embed_queries(
+                [candidates.query]
+            )[0]
+        return vector
 
 
 def _order(pool: list[tuple[Hit, float]], sims: np.ndarray, combined: list[float]) -> list[Hit]:

@@ -298,6 +298,8 @@ class Library:
         # papers) collapse into one hit, and the slots they free go to the next passages.
         # Deeper only when the candidates run out.
         depth = max(k, self.ranker.depth)
+        rows: dict[int, dict] = {}
+        memo: dict[str, object] = {}  # what the ranker works out once per search
         while True:
             top = index.top_k(terms, depth) if terms else None
             if top is None or not len(top.docs):
@@ -306,11 +308,11 @@ class Library:
                     return SearchResult(query, False, terms=tuple(terms), reason=reason)
                 top = TopK(np.zeros(0, dtype=np.int64), np.zeros(0))  # the vectors may find some
             ids = [int(i) for i in index.doc_ids[top.docs]]
-            rows = self._passage_rows(ids)
-            if len(rows) < len(ids) and not partial:
+            rows.update(self._passage_rows([i for i in ids if i not in rows]))  # deeper: the rest
+            if not partial and any(i not in rows for i in ids):
                 return None
             candidates = Candidates(
-                query, terms, index, top.docs, top.scores, rows, self._passage_rows, vectors
+                query, terms, index, top.docs, top.scores, rows, self._passage_rows, vectors, memo
             )
             ranking = self.ranker.rank(candidates, depth)
             hits = duplicates.collapse(ranking.hits, k)

@@ -9,7 +9,7 @@ another ranker (a semantic re-rank, say) is one more module implementing ``Ranke
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
@@ -49,6 +49,9 @@ class Candidates:
     """Looks up the rows of other passages by id (for a ranker that adds candidates)."""
     vectors: PassageVectors | None = None
     """The library's passage vectors (those embedded so far), if it has any."""
+    memo: dict[str, object] = field(default_factory=dict)
+    """What a ranker works out once per search (the question's vector), kept when the search
+    asks again with more candidates."""
 
     @cached_property
     def weights(self) -> QueryWeights:
