@@ -20,7 +20,7 @@ from bot.blocks import (
     trim_span,
 )
 from bot.i18n import format_date, t, t_plain
-from bot.limits import MAX_ID_DIGITS, MAX_MESSAGE, MAX_RESULTS, PAGE_SIZE
+from bot.limits import LATEST_DEFAULT, MAX_ID_DIGITS, MAX_MESSAGE, MAX_RESULTS, PAGE_SIZE
 from bot.markup import escape, link, visible_len
 from bot.messages import Button, InlineItem, Reply
 from knowledge.text import shorten, strip_invisible
@@ -100,7 +100,7 @@ def format_no_answer(result: SearchResult, lang: str, example: str | None = None
         text = t(lang, "stopwords")
     else:
         text = question_header(result.query) + "\n\n" + t(lang, "no_answer")
-    latest = (Button(t_plain(lang, "latest_button"), callbacks.latest_page(0, 5)),)
+    latest = (Button(t_plain(lang, "latest_button"), callbacks.latest_page(0, LATEST_DEFAULT)),)
     return Reply(apply_bidi(text, lang == "ar"), (latest,))
 
 

@@ -53,7 +53,14 @@ ALERTS_CHECK_SECONDS = 60.0
 """How often the bot looks for new articles to alert about that it did not add itself (a
 command-line ingest's) and for alerts that had to wait."""
 
-__all__ = ["DEFAULTS", "RedactToken", "build_application", "open_library", "protect_logs"]
+__all__ = [
+    "DEFAULTS",
+    "RedactToken",
+    "build_application",
+    "open_library",
+    "open_people",
+    "protect_logs",
+]
 
 DEFAULTS = Defaults(
     parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
@@ -65,13 +72,19 @@ fallback sends with ``parse_mode=None``)."""
 def open_library(settings: Settings) -> Library:
     """Open the library, filling a new one from the configured sources, and log what it serves."""
     library = launch.open_library(settings.db_path, settings.sources)
-    with People(settings.db_path) as people:
-        import_language_choices(settings.db_path, people)
     stats = library.stats()
     logger.info(
         "serving %d articles in %d passages from %s", stats.articles, stats.passages, stats.path
     )
     return library
+
+
+def open_people(db_path: Path) -> People:
+    """People's state in the library's file, with the language choices an earlier version kept
+    beside it moved in (``import_language_choices``)."""
+    people = People(db_path)
+    import_language_choices(db_path, people)
+    return people
 
 
 def import_language_choices(db_path: Path, people: People) -> int:
@@ -161,7 +174,7 @@ def build_application(
     application: BotApplication = builder.build()
     data = application.bot_data
     data.library, data.settings = library, settings
-    data.people = people or People(library.path)
+    data.people = people or open_people(library.path)
     data.throttle = Throttle()
     # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
     data.inline_throttle = Throttle(capacity=30, rate=2)

@@ -12,7 +12,7 @@ from bot import callbacks, messages
 from bot.context import BotContext, answer_query, query_message, user_lang
 from bot.conversation import coverage, language_arg, latest, set_language, show_article
 from bot.i18n import t
-from bot.limits import LATEST_MAX
+from bot.limits import LATEST_DEFAULT, LATEST_MAX
 from bot.messages import Reply
 from bot.messaging import edit, send, send_all
 from bot.questions import pressed
@@ -33,7 +33,7 @@ async def on_latest(update: Update, context: BotContext) -> None:
     """/latest [n]: the newest articles."""
     if update.effective_chat is None:
         return
-    n = 5
+    n = LATEST_DEFAULT
     if context.args and context.args[0].isdigit():
         n = max(1, min(int(context.args[0]), LATEST_MAX))
     lang = user_lang(update, context)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 import click
 
 from bot import callbacks, commands, conversation, i18n, markup, messages
-from bot.app import open_library
+from bot.app import open_library, open_people
 from bot.i18n import t
 from bot.launch import BotCommand, db_option, load_settings
+from bot.limits import LATEST_DEFAULT
 from bot.messages import Reply
 from bot.people import People
 from knowledge import LibraryBusy
@@ -41,7 +42,7 @@ def chat(db_path: Path, lang: str | None) -> None:
     """
     settings = load_settings(db_path)
     library = open_library(settings)
-    people = People(library.path)
+    people = open_people(library.path)
     session = ChatSession(library, people, settings, lang)
     try:
         session.echo(session.handle("/start"))
@@ -137,7 +138,7 @@ class ChatSession:
         return [conversation.start(self.library, lang, guide=commands.command_guide(lang))]
 
     def latest(self, rest: str) -> list[Reply]:
-        n = int(rest) if rest.strip().isdigit() else 5
+        n = int(rest) if rest.strip().isdigit() else LATEST_DEFAULT
         reply = conversation.latest(self.library, self.lang(), n, 0)
         return [reply] if reply is not None else []
 

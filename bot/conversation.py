@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot import admin_replies, answers, bidi, examples, follow_replies, i18n, listings, markup
 from bot.i18n import t
-from bot.limits import LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
+from bot.limits import LATEST_DEFAULT, LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
 from bot.messages import Reply
 from bot.people import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
 from knowledge import LibraryBusy
@@ -86,7 +86,7 @@ def example_question(library: Library, lang: str) -> str:
     return examples[0] if examples else i18n.t_plain(lang, "example_question")
 
 
-def latest(library: Library, lang: str, n: int = 5, offset: int = 0) -> Reply | None:
+def latest(library: Library, lang: str, n: int = LATEST_DEFAULT, offset: int = 0) -> Reply | None:
     """A page of the newest articles; None for a later page that is empty now (after a reload)."""
     n = max(1, min(n, LATEST_MAX))
     items = library.latest(n + 1, offset)

@@ -33,10 +33,10 @@ async def on_error(update: object, context: BotContext) -> None:
     ):
         return  # Telegram is unreachable or the user blocked us: nothing more to say
     if isinstance(update, Update) and update.effective_chat is not None:
+        lang = user_lang(update, context)
         if update.callback_query is not None:
-            await answer_query(update.callback_query, t(user_lang(update, context), "error"))
+            await answer_query(update.callback_query, t(lang, "error"))
         if update.effective_chat.type == ChatType.PRIVATE:
-            lang = user_lang(update, context)
             await cosmetic(
                 send(context, update.effective_chat.id, Reply(t(lang, "error"))), "error"
             )

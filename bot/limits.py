@@ -16,6 +16,8 @@ MAX_RESULTS = 30
 """Hits an answer pages through at most."""
 LATEST_MAX = 20
 """Articles /latest lists at most."""
+LATEST_DEFAULT = 5
+"""Articles /latest lists when not told how many."""
 MAX_ID_DIGITS = 9
 """Digits of an id in callback data: 3 passage ids, a question id and the rest fit 64 bytes."""
 MAX_QUESTION = 1000
