@@ -24,12 +24,12 @@ from .text import strip_bidi
 ANALYSER_VERSION = "ar-light10+alef+plurals+teh-pronoun-en-snowball-5"
 
 # Arabic diacritics (harakat, tanween, shadda, sukun, superscript alef, Quranic marks) and tatweel.
-_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
-_STRIP_MARKS = re.compile(f"[{_MARKS}]")
+MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+_STRIP_MARKS = re.compile(f"[{MARKS}]")
 
 # A raw word: letters, digits and the marks inside them; a number keeps its decimal point
 # ("2.2") and thousands separators ("4,000"), which the normaliser then removes.
-RAW_WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:[.,٫٬](?=[0-9٠-٩۰-۹])[0-9٠-٩۰-۹]+)*")
+RAW_WORD = re.compile(rf"(?:[^\W_]|[{MARKS}])+(?:[.,٫٬](?=[0-9٠-٩۰-۹])[0-9٠-٩۰-۹]+)*")
 _LETTERS_OR_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?|[^\W\d_]+")
 
 _FOLD = str.maketrans(

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .analysis import MARKS
 from .records import Duplicate, Hit
 
 __all__ = [
@@ -42,7 +43,7 @@ MIN_SHINGLES = 8
 """Passages with fewer shingles are never taken for duplicates: too little text to tell."""
 
 _SEPARATOR = "\x00"
-_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_MARKS = re.compile(f"[{MARKS}]")  # as the analyser strips them
 _FOLDS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ی", "ي"))
 _DIGITS = ("٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹")
 """Arabic-Indic and Persian digits, written as ASCII digits (papers differ in which they use)."""
