@@ -258,3 +258,28 @@ def test_answer_heights_shrink() -> None:
     lead = format_answer(result(hits), "ar", question_id=1)
     others = format_answer(result(hits), "ar", page=1, question_id=1)
     assert answer_height(lead) < answer_height(others)
+
+
+# --- the hint to ask in the library's language (issue 11, item 10) ----------------------------
+
+
+def test_majority_language_needs_a_clear_majority() -> None:
+    assert answers.majority_language({"ar": 90, "en": 10}) == "ar"
+    assert answers.majority_language({"ar": 10, "en": 90}) == "en"
+    assert answers.majority_language({"ar": 50, "en": 50}) is None
+    assert answers.majority_language({"ar": 0, "en": 0}) is None
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_question_in_the_other_script_gets_a_hint_when_nothing_is_found(lang: str) -> None:
+    english = SearchResult(query="price of bananas", answered=False, reason="off_topic")
+    arabic = SearchResult(query="سعر الموز", answered=False, reason="no_match")
+    hinted = format_answer(english, lang, library_lang="ar").text
+    assert_telegram_html(hinted)
+    assert ("Try asking in Arabic" in hinted) == (lang == "en")
+    assert ("جرّب أن تسأل بالعربية" in hinted) == (lang == "ar")
+    assert "💡" in format_answer(arabic, lang, library_lang="en").text
+    # The library's own language, a mixed library, or an answered question: no hint.
+    assert "💡" not in format_answer(arabic, lang, library_lang="ar").text
+    assert "💡" not in format_answer(english, lang, library_lang=None).text
+    assert "💡" not in format_answer(result([hit()], "price"), lang, library_lang="ar").text

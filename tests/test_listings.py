@@ -76,3 +76,21 @@ def test_coverage_lists_origins_escaped_and_within_the_limit(lang: str) -> None:
     assert listings.format_coverage(Coverage(0, [], None), lang).text == i18n.t(
         lang, "latest_empty"
     )
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_undated_articles_show_no_date_in_listings(lang: str) -> None:
+    # An article may have no date: listed, opened and counted without one, never "None".
+    undated = ArticleInfo(1, "k1", "بلا تاريخ", None, None, "src", "ar", "", 1)
+    page = listings.format_latest([undated], lang, 0, 5, has_more=False)
+    assert_telegram_html(page.text)
+    assert "None" not in page.text and "بلا تاريخ" in page.text
+    whole = article("نص المقال.")
+    whole = type(whole)(**{**whole.__dict__, "published": None})
+    for reply in listings.format_article(whole, lang):
+        assert_telegram_html(reply.text)
+        assert "None" not in reply.text
+    coverage = Coverage(1, [Origin("src", 1, None, None)], None)
+    text = listings.format_coverage(coverage, lang).text
+    assert_telegram_html(text)
+    assert "None" not in text
