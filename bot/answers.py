@@ -1,6 +1,8 @@
-"""The replies to a question: a page of quoted passages grouped by article with its buttons
-(articles, paging, 👍 / 👎), kind words when the library has no answer, and the items of inline
-mode. Also reads the question back from an answer's header.
+"""The replies to a question: first the one sentence that answers it (its source and date, the
+rest of its passage folded), then pages of the other results grouped by article, with one row of
+buttons (article, more results, 👍 / 👎); kind words when the library has no answer (with a hint
+to ask in the library's language); the items of inline mode. Also reads the question back from
+an answer's header.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from bot.blocks import (
     one_line,
     question_header,
     render_hit,
+    render_lead,
     trim_span,
 )
-from bot.i18n import format_date, t, t_plain
+from bot.i18n import format_date, is_arabic, t, t_plain
 from bot.limits import LATEST_DEFAULT, MAX_ID_DIGITS, MAX_MESSAGE, MAX_RESULTS, PAGE_SIZE
 from bot.markup import escape, link, visible_len
 from bot.messages import Button, InlineItem, Reply
@@ -36,6 +39,9 @@ __all__ = [
     "format_inline_article",
     "format_inline_hit",
     "format_no_answer",
+    "language_hint",
+    "majority_language",
+    "page_span",
     "question_from_answer",
 ]
 
@@ -45,6 +51,15 @@ INLINE_SNIPPET = 150
 _FITS = ((True, 1200), (False, 1200), (False, 600), (False, 250))
 
 
+def page_span(page: int) -> tuple[int, int]:
+    """The hits page ``page`` shows, as ``result.hits[first:last]``: the first answer alone on
+    page 0, then ``PAGE_SIZE`` others a page (at most ``MAX_RESULTS`` in all)."""
+    if page <= 0:
+        return 0, 1
+    first = 1 + (page - 1) * PAGE_SIZE
+    return first, min(first + PAGE_SIZE, MAX_RESULTS)
+
+
 def format_answer(
     result: SearchResult,
     lang: str,
@@ -52,20 +67,49 @@ def format_answer(
     example: str | None = None,
     question_id: int | None = None,
     votes: Votes | None = None,
+    library_lang: str | None = None,
 ) -> Reply:
-    """The reply to a question: page ``page`` of the hits grouped by article, with buttons.
+    """The reply to a question: on page 0 the best sentence that answers it, with its source
+    and date and the rest of its passage folded; on later pages the other results grouped by
+    article. One row of buttons: the article, more results, 👍 / 👎.
 
-    ``result`` should hold at least ``(page + 1) * PAGE_SIZE + 1`` hits when there are that
-    many, so that the "More results" button appears only when there is more. With the logged
+    ``result`` should hold one hit more than the page shows when there are that many, so that
+    the "More results" button appears only when there is more. With the logged
     ``question_id``, 👍 / 👎 buttons (labelled with ``votes`` so far) rate the page.
+    ``library_lang``: the language most of the library is in, for the no-answer hint.
     """
     if not result.answered or not result.hits:
-        return format_no_answer(result, lang, example)
-    first = page * PAGE_SIZE
-    hits = result.hits[first : first + PAGE_SIZE]
+        return format_no_answer(result, lang, example, library_lang)
+    first, last = page_span(page)
+    hits = result.hits[first:last]
     if not hits:
         return Reply(t(lang, "no_more"))
-    rtl = lang == "ar"
+    text = _lead_text(result, hits[0], lang) if page == 0 else _page_text(result, hits, first, lang)
+    buttons = _answer_buttons(result, hits, first, lang, page)
+    if question_id is not None:
+        buttons = _with_feedback(buttons, question_id, [h.passage_id for h in hits], votes)
+    return Reply(text, buttons)
+
+
+def _lead_text(result: SearchResult, lead: Hit, lang: str) -> str:
+    """The question, then the one sentence that answers it, short enough to read at a glance."""
+    for context, quote_limit in _FITS:
+        body = (
+            render_lead(lead, lang, quote_limit) if context else _no_fold(lead, lang, quote_limit)
+        )
+        text = apply_bidi(question_header(result.query) + "\n" + body, lang == "ar")
+        if visible_len(text) <= MAX_MESSAGE:
+            break
+    return text
+
+
+def _no_fold(hit: Hit, lang: str, limit: int) -> str:
+    """The lead without its fold, for passages too long to fit with it."""
+    return render_lead(hit, lang, limit).split("\n<blockquote expandable>")[0]
+
+
+def _page_text(result: SearchResult, hits: Sequence[Hit], first: int, lang: str) -> str:
+    """A page of the other results, grouped by article, numbered after the first answer."""
     header = (
         question_header(result.query)
         + "\n"
@@ -82,26 +126,48 @@ def format_answer(
                 blocks.append(
                     _with_sources(render_hit(hit, number, context, quote_limit), hit, lang)
                 )
-        text = apply_bidi("\n\n".join(blocks), rtl)
+        text = apply_bidi("\n\n".join(blocks), lang == "ar")
         if visible_len(text) <= MAX_MESSAGE:
             break
-    buttons = _answer_buttons(result, hits, lang, page)
-    if question_id is not None:
-        buttons += _feedback_row(question_id, [h.passage_id for h in hits], votes)
-    return Reply(text, buttons)
+    return text
 
 
-def format_no_answer(result: SearchResult, lang: str, example: str | None = None) -> Reply:
+def format_no_answer(
+    result: SearchResult, lang: str, example: str | None = None, library_lang: str | None = None
+) -> Reply:
     """Kind words instead of a random passage, with a way on. ``example``: a question the
-    library answers, shown to someone who sent no words."""
+    library answers, shown to someone who sent no words. A question in the other script than
+    most of the library (``library_lang``) gets a hint to ask in the library's language."""
     if result.reason == "empty":
         text = t(lang, "empty", example=example or t_plain(lang, "example_question"))
     elif result.reason == "stopwords":
         text = t(lang, "stopwords")
     else:
         text = question_header(result.query) + "\n\n" + t(lang, "no_answer")
+        hint = language_hint(result.query, library_lang)
+        if hint:
+            text += "\n\n" + t(lang, hint)
     latest = (Button(t_plain(lang, "latest_button"), callbacks.latest_page(0, LATEST_DEFAULT)),)
     return Reply(apply_bidi(text, lang == "ar"), (latest,))
+
+
+MAJORITY = 2 / 3
+"""The share of a library's articles in one language that makes it "mostly" that language."""
+
+
+def majority_language(mix: dict[str, int]) -> str | None:
+    """The language most of a library is in (``Library.language_mix``), if one clearly is."""
+    total = sum(mix.values())
+    return next((lang for lang, n in mix.items() if total and n >= MAJORITY * total), None)
+
+
+def language_hint(question: str, library_lang: str | None) -> str | None:
+    """The key of the hint to ask in the library's language, when ``question`` is written in
+    the other script (an English question to a mostly-Arabic library, or the reverse)."""
+    if library_lang not in ("ar", "en") or not any(ch.isalpha() for ch in question):
+        return None
+    asked = "ar" if is_arabic(question) else "en"
+    return None if asked == library_lang else f"ask_in_{library_lang}"
 
 
 def feedback_label(helpful: bool, votes: Votes | None) -> str:
@@ -137,44 +203,46 @@ def _group_by_article(hits: Sequence[Hit]) -> list[list[Hit]]:
 
 
 def _answer_buttons(
-    result: SearchResult, hits: Sequence[Hit], lang: str, page: int
+    result: SearchResult, hits: Sequence[Hit], first: int, lang: str, page: int
 ) -> tuple[tuple[Button, ...], ...]:
-    rows: list[tuple[Button, ...]] = []
+    """Page 0: one row, the article then more results. Later pages: a button per article
+    shown (named by its result's number), then back / more."""
+    articles = []
+    number = first
     for group in _group_by_article(hits):
-        title = one_line(group[0].title, 40)
-        rows.append(
-            (
-                Button(
-                    t_plain(lang, "show_article", title=title),
-                    callbacks.article(group[0].article_id),
-                ),
-            )
+        label = (
+            t_plain(lang, "article_button")
+            if page == 0
+            else t_plain(lang, "article_number_button", number=number + 1)
         )
+        articles.append(Button(label, callbacks.article(group[0].article_id)))
+        number += len(group)
     nav = []
     if page > 0:
         nav.append(Button(t_plain(lang, "previous"), callbacks.answer_page(page - 1)))
-    if len(result.hits) > (page + 1) * PAGE_SIZE and (page + 1) * PAGE_SIZE < MAX_RESULTS:
+    if len(result.hits) > page_span(page)[1] and page_span(page)[1] < MAX_RESULTS:
         nav.append(Button(t_plain(lang, "more"), callbacks.answer_page(page + 1)))
-    if nav:
-        rows.append(tuple(nav))
-    return tuple(rows)
+    rows = (tuple(articles + nav),) if page == 0 else (tuple(articles), tuple(nav))
+    return tuple(row for row in rows if row)
 
 
-def _feedback_row(
-    question_id: int, passage_ids: list[int], votes: Votes | None
+def _with_feedback(
+    rows: tuple[tuple[Button, ...], ...],
+    question_id: int,
+    passage_ids: list[int],
+    votes: Votes | None,
 ) -> tuple[tuple[Button, ...], ...]:
-    """👍 and 👎 for a page: ``f|question|vote|passage ids``, numbers only (so they work after a
-    restart), within 64 bytes."""
+    """👍 and 👎 at the end of the last row (one row on the first page): ``f|question|vote|
+    passage ids``, numbers only (so they work after a restart), within 64 bytes."""
     if any(n >= 10**MAX_ID_DIGITS for n in (question_id, *passage_ids)):
-        return ()  # ids this long would not fit: no buttons rather than broken ones
-    return (
-        tuple(
-            Button(
-                feedback_label(helpful, votes), callbacks.vote(question_id, helpful, passage_ids)
-            )
-            for helpful in (True, False)
-        ),
+        return rows  # ids this long would not fit: no buttons rather than broken ones
+    feedback = tuple(
+        Button(feedback_label(helpful, votes), callbacks.vote(question_id, helpful, passage_ids))
+        for helpful in (True, False)
     )
+    if not rows:
+        return (feedback,)
+    return (*rows[:-1], rows[-1] + feedback)
 
 
 # --- inline mode ---------------------------------------------------------------------------

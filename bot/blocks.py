@@ -23,6 +23,7 @@ __all__ = [
     "one_line",
     "question_header",
     "render_hit",
+    "render_lead",
     "stamp",
     "trim_span",
 ]
@@ -66,28 +67,75 @@ def article_header(
 def render_hit(hit: Hit, number: int | None, context: bool, limit: int) -> str:
     """The hit's best sentence quoted (at most ``limit`` characters, matches in bold), then with
     ``context`` the rest of the passage in an expandable quote."""
+    best, fold = _best_and_fold(hit, limit)
+    label = f"<b>{number}.</b> " if number is not None else ""
+    parts = [f"<blockquote>{label}{best}</blockquote>"]
+    if context and fold:
+        parts.append(f"<blockquote expandable>{fold}</blockquote>")
+    return "\n".join(parts)
+
+
+def render_lead(hit: Hit, lang: str, limit: int) -> str:
+    """The first answer: the best sentence quoted, its source (linked to the article) and date
+    on one line, the other papers that carry it, then the rest of the passage and the article's
+    title folded in an expandable quote."""
+    best, fold = _best_and_fold(hit, limit)
+    href = link(hit.url)
+    name = escape(one_line(hit.source or hit.title or "—", 60))
+    name = f'<a href="{href}">{name}</a>' if href else name
+    meta = " · ".join(x for x in (name, format_date(hit.published, lang)) if x)
+    title = escape(one_line(hit.title, 200))
+    head = f"📰 <b>{title}</b>" if title and hit.source else ""
+    fold = "\n".join(x for x in (fold, head) if x)  # the passage first: it is what shows folded
+    parts = [f"<blockquote>{best}</blockquote>", f"<i>{meta}</i>"]
+    others = also_in(hit, lang)
+    if others:
+        parts.append(others)
+    if fold:
+        parts.append(f"<blockquote expandable>{fold}</blockquote>")
+    return "\n".join(parts)
+
+
+def _best_and_fold(hit: Hit, limit: int) -> tuple[str, str]:
+    """The best sentence (at most ``limit`` characters) and the rest of the passage around it
+    (at most ``3 * limit``), as HTML with the matches in bold. The fold never repeats the best
+    sentence: text before and after it, with "[…]" where it was."""
     text = hit.text
     s, e = hit.best_sentence_span
     if not 0 <= s < e <= len(text):
         s, e = 0, len(text)
-    s, e, cut = trim_span(text, s, e, limit)
-    best = _highlight(text, hit.matches, s, e) + ("…" if cut else "")
-    label = f"<b>{number}.</b> " if number is not None else ""
-    parts = [f"<blockquote>{label}{best}</blockquote>"]
-    # The rest of the passage, collapsed: the best sentence first, its context one tap away.
-    # A best sentence that opens or closes the passage is not repeated at the top of the fold.
-    rest_start, rest_end = 0, len(text)
-    if not cut and not text[:s].strip():
-        rest_start = len(text) - len(text[e:].lstrip())
-    elif not cut and not text[e:].strip():
-        rest_end = len(text[:s].rstrip())
-    if context and text[rest_start:rest_end].strip():
-        ps, pe, pcut = trim_span(text, rest_start, rest_end, 3 * limit)
-        before = "… " if ps > 0 else ""
-        after = " …" if pcut or pe < len(text.rstrip()) else ""
-        fold = before + _highlight(text, hit.matches, ps, pe) + after
-        parts.append(f"<blockquote expandable>{fold}</blockquote>")
-    return "\n".join(parts)
+    s, be, cut = trim_span(text, s, e, limit)
+    best = _highlight(text, hit.matches, s, be) + ("…" if cut else "")
+    if cut:  # the sentence was cut: its end goes on in the fold
+        e = be
+    before_start = _tail_start(text, 0, s, 3 * limit // 2)
+    after_start = len(text) - len(text[e:].lstrip())
+    after_start, after_end, after_cut = trim_span(text, after_start, len(text), 3 * limit // 2)
+    before = text[before_start:s].strip()
+    after = text[after_start:after_end].strip()
+    pieces = []
+    if before:
+        lead_in = "… " if before_start > 0 else ""
+        pieces.append(lead_in + _highlight(text, hit.matches, before_start, s).strip())
+    if before and after:
+        pieces.append("[…]")
+    if after:
+        tail = " …" if after_cut else ""
+        pieces.append(
+            ("… " if not before else "")
+            + _highlight(text, hit.matches, after_start, after_end).strip()
+            + tail
+        )
+    return best, " ".join(pieces)
+
+
+def _tail_start(text: str, start: int, end: int, limit: int) -> int:
+    """Where the last ``limit`` characters of ``text[start:end]`` begin, at a space if possible."""
+    if end - start <= limit:
+        return start
+    cut = end - limit
+    space = text.find(" ", cut, cut + limit // 2)
+    return space + 1 if space >= 0 else cut
 
 
 def also_in(hit: Hit, lang: str) -> str:

@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.limits import LATEST_DEFAULT, LATEST_MAX
 from bot.messages import Reply
 from bot.messaging import edit, send, send_all
-from bot.questions import pressed
+from bot.questions import expiry, pressed
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ async def on_latest_page(update: Update, context: BotContext) -> None:
     if message is not None:
         reply = await asyncio.to_thread(latest, context.library, lang, n, offset)
     if message is None or reply is None:
-        await answer_query(query, t(lang, "expired"), alert=True)
+        await answer_query(query, t(lang, await expiry(context, message)), alert=True)
         return
     await answer_query(query)
     await edit(context, message, reply)

@@ -62,7 +62,7 @@ def answer(
     ``question_id``: the logged question, for the 👍 / 👎 buttons."""
     k = min((page + 1) * PAGE_SIZE + 1, MAX_RESULTS + 1)
     result = library.search(question, k=k)
-    if not result.answered or len(result.hits) <= page * PAGE_SIZE:
+    if not result.answered or len(result.hits) <= answers.page_span(page)[0]:
         return None
     votes = people.votes(question_id) if question_id is not None else None
     return answers.format_answer(result, lang, page, question_id=question_id, votes=votes)
@@ -77,7 +77,10 @@ def ask(library: Library, people: People, question: str, lang: str) -> Reply:
     example = example_question(library, lang) if result.reason == "empty" else None
     if not result.answered:
         question_id = None
-    return answers.format_answer(result, lang, 0, example, question_id=question_id)
+    mix = library.language_mix() if not result.answered else {}
+    return answers.format_answer(
+        result, lang, 0, example, question_id, library_lang=answers.majority_language(mix)
+    )
 
 
 def example_question(library: Library, lang: str) -> str:

@@ -1,5 +1,5 @@
-"""The bot's languages: strings by key from a file per language, plurals and dates through Babel,
-and which language a reply should be in.
+"""The bot's languages: strings by key from a file per language, plurals and dates through Babel
+(recent ones as people say them: "2 hours ago", "أمس"), and which language a reply should be in.
 
 The strings live in ``bot/strings/<lang>.yaml`` (package data), read once. A string is an HTML
 template with ``{placeholders}``; a mapping is a plural, its forms by Babel's plural category.
@@ -16,6 +16,7 @@ from typing import TypeAlias
 import yaml
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_timedelta
 
 from bot.bidi import ARABIC, LATIN
 from bot.markup import escape
@@ -25,6 +26,7 @@ __all__ = [
     "choose_lang",
     "count_articles",
     "format_date",
+    "format_moment",
     "is_arabic",
     "plural",
     "strings",
@@ -86,17 +88,80 @@ def count_articles(n: int, lang: str) -> str:
     return plural(lang, "articles", n)
 
 
-def format_date(published: str | None, lang: str) -> str:
-    """``2021-05-21`` -> ``21 May 2021`` / ``21 مايو 2021``; unknown forms are shown as given."""
+RECENT_DAYS = 7
+"""Dates newer than this many days are said relative to now ("3 days ago"); older as dates."""
+
+
+def format_date(published: str | None, lang: str, now: dt.datetime | None = None) -> str:
+    """``2021-05-21`` -> ``21 May 2021`` / ``21 مايو 2021``; within the last week as people say
+    it (``2 hours ago``, ``yesterday``, ``قبل 3 أيام``); unknown forms are shown as given, no
+    date as "" (an undated article shows none)."""
     if not published:
         return ""
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", published)
+    day, moment = _parse(published)
+    if day is None:
+        return published[:25]
+    return _recent(day, moment, lang, now) or _calendar_date(day, lang)
+
+
+def format_moment(iso: str | None, lang: str, now: dt.datetime | None = None) -> str:
+    """A stored UTC time (``2021-05-21T10:00:00+00:00``) in ``lang``'s words: relative within
+    the last week, else ``21 May 2021, 10:00 UTC`` / ``21 مايو 2021، 10:00 UTC``; "" for none."""
+    if not iso:
+        return ""
+    day, moment = _parse(iso)
+    if day is None:
+        return iso[:25]
+    recent = _recent(day, moment, lang, now)
+    if recent or moment is None:
+        return recent or _calendar_date(day, lang)
+    comma = "، " if lang == "ar" else ", "
+    return f"{_calendar_date(day, lang)}{comma}{moment.astimezone(dt.timezone.utc):%H:%M} UTC"
+
+
+def _parse(text: str) -> tuple[dt.date | None, dt.datetime | None]:
+    """The day of ``text`` (``YYYY-MM-DD...``) and, when it carries a time, the moment (UTC when
+    no zone is given: the library stores UTC)."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
     try:
         day = dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
     except ValueError:  # no such day
-        day = None
-    if day is None:
-        return published[:25]
+        return None, None
+    moment = None
+    if day is not None and re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+        try:
+            moment = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+    return day, moment
+
+
+def _recent(
+    day: dt.date, moment: dt.datetime | None, lang: str, now: dt.datetime | None
+) -> str | None:
+    """How long ago, in words, for the last ``RECENT_DAYS`` days; None for older or future."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    locale = lang if lang in LANGS else "en"
+    if moment is not None:
+        ago = now - moment
+        if dt.timedelta(0) <= ago < dt.timedelta(days=1):
+            return format_timedelta(
+                -ago, granularity="minute", threshold=1, add_direction=True, locale=locale
+            )
+        day = moment.astimezone(dt.timezone.utc).date()
+    days = (now.astimezone(dt.timezone.utc).date() - day).days
+    if not 0 <= days < RECENT_DAYS:
+        return None
+    if days <= 1:  # CLDR's own words: today, yesterday / اليوم، أمس
+        return str(_locale(locale)._data["date_fields"]["day"]["relative"][-days])
+    return format_timedelta(
+        dt.timedelta(days=-days), threshold=1, add_direction=True, locale=locale
+    )
+
+
+def _calendar_date(day: dt.date, lang: str) -> str:
     # "yyyy": the year as written, four digits (CLDR's "y" would drop a leading zero).
     return babel_format_date(day, "d MMMM yyyy", locale=lang if lang in LANGS else "en")
 

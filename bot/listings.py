@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from bot import callbacks
 from bot.bidi import apply_bidi
-from bot.blocks import article_header, one_line, stamp
-from bot.i18n import count_articles, format_date, is_arabic, t, t_plain
+from bot.blocks import article_header, one_line
+from bot.i18n import count_articles, format_date, format_moment, is_arabic, t, t_plain
 from bot.limits import MAX_MESSAGE
 from bot.markup import escape, link, visible_len
 from bot.messages import Button, Reply
@@ -98,7 +98,7 @@ def format_coverage(coverage: Coverage, lang: str) -> Reply:
         "sources",
         articles=coverage.articles,
         sources=len(coverage.origins),
-        last=stamp(coverage.last_refresh) or t_plain(lang, "never"),
+        last=format_moment(coverage.last_refresh, lang) or t_plain(lang, "never"),
     )
     lines = [text, ""]
     for origin in coverage.origins[:SOURCES_SHOWN]:

@@ -4,6 +4,7 @@ the pages of an answer and the 👍 / 👎 votes under it; and what is not text.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "addresses_bot",
+    "changed_after",
+    "expiry",
     "on_answer_page",
     "on_ask",
     "on_caption",
@@ -156,10 +159,40 @@ async def on_answer_page(update: Update, context: BotContext) -> None:
             answer, context.library, context.people, question, lang, page, question_id
         )
     if message is None or reply is None:
-        await answer_query(query, t(lang, "expired"), alert=True)
+        # Only a page the library no longer has can be blamed on the library.
+        unknown = message is not None and message.is_accessible and not question
+        why = "expired" if unknown else await expiry(context, message)
+        await answer_query(query, t(lang, why), alert=True)
         return
     await answer_query(query)
     await edit(context, message, reply)
+
+
+async def expiry(context: BotContext, message: Message | None) -> str:
+    """The key of the note for a button whose page the library no longer gives, naming the
+    cause only when it is known: Telegram no longer shows the bot the message (too old or
+    deleted: ``expired_old``), the library changed after the message was last written
+    (``expired_updated``), else ``expired`` (a restart, an old button: no known cause)."""
+    if message is None or not message.is_accessible:  # PTB may give a dateless Message
+        return "expired_old"
+    changed = await asyncio.to_thread(context.library.last_change)
+    written = message.edit_date or message.date
+    if changed and written is not None and changed_after(changed, written):
+        return "expired_updated"
+    return "expired"
+
+
+def changed_after(changed: str, written: dt.datetime) -> bool:
+    """Whether the library's last change (ISO, UTC) came after ``written``."""
+    try:
+        when = dt.datetime.fromisoformat(changed)
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    if written.tzinfo is None:
+        written = written.replace(tzinfo=dt.timezone.utc)
+    return when > written
 
 
 async def on_vote(update: Update, context: BotContext) -> None:

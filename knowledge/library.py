@@ -98,6 +98,7 @@ class Library:
         self.index_path = self._serving.path
         """The saved index, beside the library."""
         self._coverage: tuple[tuple[str | None, str | None], Coverage] | None = None
+        self._mix: tuple[tuple[str | None, str | None], dict[str, int]] | None = None
 
     @classmethod
     def open(
@@ -386,6 +387,28 @@ class Library:
         self._coverage = (key, coverage)
         return coverage
 
+    def last_change(self) -> str | None:
+        """When an ingest last changed the library (UTC, ISO 8601), or None if none has."""
+        return get_meta(self._db(), "last_ingest")
+
+    def language_mix(self) -> dict[str, int]:
+        """How many current articles are mostly in Arabic script (``"ar"``) and how many in
+        Latin script (``"en"``), judged on their title and opening; kept until the library
+        changes."""
+        db = self._db()
+        key = (get_meta(db, "generation"), get_meta(db, "last_ingest"))
+        if self._mix is not None and self._mix[0] == key:
+            return dict(self._mix[1])
+        db.register_function(_mostly_arabic, deterministic=True)
+        rows = db.execute(
+            "SELECT _mostly_arabic(title || ' ' || substr(text, 1, 300)), count(*) "
+            "FROM articles WHERE retired = 0 GROUP BY 1"
+        ).fetchall()
+        found = {bool(arabic): n for arabic, n in rows}
+        mix = {"ar": found.get(True, 0), "en": found.get(False, 0)}
+        self._mix = (key, mix)
+        return dict(mix)
+
     # -- what alerts need -----------------------------------------------------------------------
 
     def last_article_id(self) -> int:
@@ -435,3 +458,10 @@ class Library:
         if db is None:
             db = self._local.db = connect(self.path)
         return db
+
+
+def _mostly_arabic(text: str | None) -> int:
+    """1 when most letters of ``text`` are Arabic, else 0 (for SQLite)."""
+    arabic = sum(1 for ch in text or "" if "\u0600" <= ch <= "\u06ff" and ch.isalpha())
+    latin = sum(1 for ch in text or "" if ch.isascii() and ch.isalpha())
+    return int(arabic > 0 and arabic >= latin)

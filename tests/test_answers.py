@@ -3,6 +3,8 @@ within limits."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot import answers, callbacks, markup
@@ -47,12 +49,15 @@ def test_every_dynamic_string_is_escaped() -> None:
 
 
 def test_hits_of_one_article_are_grouped_under_one_title() -> None:
-    hits = [hit(passage_id=1), hit(article_id=2, passage_id=2, title="Other"), hit(passage_id=3)]
-    reply = format_answer(result(hits), "ar")
+    # The other results (page 1, after the first answer alone on page 0) are grouped.
+    lead = hit(article_id=9, passage_id=9, title="Lead")
+    hits = [lead, hit(passage_id=1), hit(article_id=2, passage_id=2, title="Other")]
+    hits.append(hit(passage_id=3))
+    reply = format_answer(result(hits), "ar", page=1)
     assert reply.text.count("سيف القدس</a>") == 1
     shown = markup.visible_text(reply.text)
-    assert shown.index("2. ") < shown.index("Other") < shown.index("3. ")
-    assert labels(reply) == ["a|1", "a|2"]
+    assert shown.index("3. ") < shown.index("Other") < shown.index("4. ")
+    assert [x for x in labels(reply) if x.startswith("a|")] == ["a|1", "a|2"]
 
 
 def test_more_button_only_when_there_is_more() -> None:
@@ -162,7 +167,8 @@ def test_a_hit_names_the_other_papers_that_carry_it(lang: str) -> None:
     evil = Duplicate(9, 90, "<b>t", "<script>&", "javascript:x()", None)
     no_source = Duplicate(8, 80, "عنوان الخبر", None, None, None)
     h = hit(also_in=(*_copies(2), evil, no_source))
-    reply = format_answer(result([h, hit(article_id=2, passage_id=2)]), lang)
+    lead = hit(article_id=3, passage_id=3)
+    reply = format_answer(result([lead, h, hit(article_id=2, passage_id=2)]), lang, page=1)
     assert_telegram_html(reply.text)
     shown = markup.visible_text(reply.text)
     label = "ورد أيضًا في:" if lang == "ar" else "also in:"
@@ -172,8 +178,14 @@ def test_a_hit_names_the_other_papers_that_carry_it(lang: str) -> None:
     assert 'href="https://p0.example/a?x=1&amp;y=2"' in reply.text
     assert "<script>" not in reply.text and "javascript" not in reply.text
     # Under its quote, before the next hit.
-    assert shown.index("1. ") < shown.index(label) < shown.index("2. ")
-    assert labels(reply) == ["a|1", "a|2"]  # the copies get no buttons of their own
+    assert shown.index("2. ") < shown.index(label) < shown.index("3. ")
+    # the copies get no buttons of their own
+    assert [x for x in labels(reply) if x.startswith("a|")] == ["a|1", "a|2"]
+    # Under the first answer too, once.
+    first = format_answer(result([h, lead]), lang)
+    assert_telegram_html(first.text)
+    assert markup.visible_text(first.text).count(label) == 1
+    assert 'href="https://p0.example/a?x=1&amp;y=2"' in first.text
 
 
 def test_the_other_papers_line_reads_right_to_left_in_arabic() -> None:
@@ -196,15 +208,78 @@ def test_other_papers_fit_a_message_with_long_passages() -> None:
     long = "كلمة " * 900 + "سيف القدس."
     hits = [
         hit(long, article_id=i, passage_id=i, title="عنوان " * 50, also_in=_copies(8))
-        for i in range(1, 4)
+        for i in range(1, 5)
     ]
-    reply = format_answer(result(hits), "ar")
+    reply = format_answer(result(hits), "ar", page=1)  # the three after the first answer
     assert_telegram_html(reply.text)
     assert visible_len(reply.text) <= 4096
     assert markup.visible_text(reply.text).count("ورد أيضًا في") == 3
+    lead = format_answer(result(hits), "ar")
+    assert_telegram_html(lead.text)
+    assert visible_len(lead.text) <= 4096
+    assert markup.visible_text(lead.text).count("ورد أيضًا في") == 1
 
 
 def test_an_inline_result_names_the_other_papers() -> None:
     item = answers.format_inline_hit(hit(also_in=_copies(1)), "سيف القدس", "en")
     assert_telegram_html(item.text)
     assert "also in:" in markup.visible_text(item.text) and "Paper 0" in item.text
+
+
+# --- dates: recent ones in words, none for an undated article (issue 11) --------------------
+
+
+def _dated(published: str | None) -> Hit:
+    return Hit(**{**hit().__dict__, "published": published})
+
+
+def test_a_recent_answer_says_when_as_people_say_it() -> None:
+    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).date().isoformat()
+    assert "أمس" in format_answer(result([_dated(yesterday)]), "ar").text
+    assert "yesterday" in format_answer(result([_dated(yesterday)]), "en").text
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_an_undated_article_shows_no_date(lang: str) -> None:
+    hits = [_dated(None), Hit(**{**_dated(None).__dict__, "passage_id": 2, "article_id": 2})]
+    for page in (0, 1):
+        reply = format_answer(result(hits), lang, page=page)
+        assert_telegram_html(reply.text)
+        assert "None" not in reply.text and "2021" not in reply.text
+    item = answers.format_inline_hit(_dated(None), "q", lang)
+    assert "None" not in item.text
+
+
+def test_answer_heights_shrink() -> None:
+    # The measure of issue 11 item 8: the first answer is far shorter than the old page of 3.
+    from tests.answer_height import answer_height
+
+    hits = [hit(passage_id=i, article_id=i, title=f"عنوان {i}") for i in range(1, 5)]
+    lead = format_answer(result(hits), "ar", question_id=1)
+    others = format_answer(result(hits), "ar", page=1, question_id=1)
+    assert answer_height(lead) < answer_height(others)
+
+
+# --- the hint to ask in the library's language (issue 11, item 10) ----------------------------
+
+
+def test_majority_language_needs_a_clear_majority() -> None:
+    assert answers.majority_language({"ar": 90, "en": 10}) == "ar"
+    assert answers.majority_language({"ar": 10, "en": 90}) == "en"
+    assert answers.majority_language({"ar": 50, "en": 50}) is None
+    assert answers.majority_language({"ar": 0, "en": 0}) is None
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_question_in_the_other_script_gets_a_hint_when_nothing_is_found(lang: str) -> None:
+    english = SearchResult(query="price of bananas", answered=False, reason="off_topic")
+    arabic = SearchResult(query="سعر الموز", answered=False, reason="no_match")
+    hinted = format_answer(english, lang, library_lang="ar").text
+    assert_telegram_html(hinted)
+    assert ("Try asking in Arabic" in hinted) == (lang == "en")
+    assert ("جرّب أن تسأل بالعربية" in hinted) == (lang == "ar")
+    assert "💡" in format_answer(arabic, lang, library_lang="en").text
+    # The library's own language, a mixed library, or an answered question: no hint.
+    assert "💡" not in format_answer(arabic, lang, library_lang="ar").text
+    assert "💡" not in format_answer(english, lang, library_lang=None).text
+    assert "💡" not in format_answer(result([hit()], "price"), lang, library_lang="ar").text

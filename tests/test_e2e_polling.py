@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -399,3 +400,64 @@ def test_chat_votes_as_the_local_user(tmp_path: Path) -> None:
         question_id = int(session.buttons[up - 1].data.split("|")[1])
         assert "Thanks" in session.handle(str(up))[0].text
         assert session.people.votes(question_id).helpful == 1
+
+
+def test_short_answer_dates_and_honest_notes_over_long_polling(
+    server: FakeBotAPI, bot_process: subprocess.Popen, tmp_path: Path
+) -> None:
+    alice, bob, admin = user(1, "ar", "Alice"), user(2, "en", "Bob"), user(ADMIN, "en", "Admin")
+    server.wait_for(lambda c: c.method == "setMyCommands")
+
+    # An article of today joins the library.
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    (tmp_path / "articles" / "dates.md").write_text(
+        f"---\ntitle: افتتاح مهرجان التمور في الأحساء\ndate: {today}\nsource: وكالة الأنباء\n---\n"
+        "افتتح مهرجان التمور في الأحساء أبوابه للزوار بمشاركة مئة مزارع.\n\n"
+        "ويستمر المهرجان عشرة أيام ويعرض أصنافا نادرة من التمور.\n",
+        encoding="utf-8",
+    )
+    mark = len(server.calls)
+    server.user_says("/reload", admin)
+    server.wait_for(lambda c: sent_to(ADMIN)(c) and "Reload finished" in c.params["text"], mark)
+
+    # Alice's first answer: one sentence, its source and when ("today"), one row of buttons.
+    mark = len(server.calls)
+    server.user_says("متى افتتح مهرجان التمور في الأحساء؟", alice)
+    answer = server.wait_for(sent_to(1), after=mark)
+    text = answer.params["text"]
+    assert "مهرجان" in text and "وكالة الأنباء" in text
+    assert "اليوم" in text or "أمس" in text  # (a run across midnight says yesterday)
+    assert text.count("<blockquote>") == 1 and "النتائج" not in text
+    rows = answer.params["reply_markup"]["inline_keyboard"]
+    assert len(rows) == 1 and rows[0][0]["text"] == "📄 المقال"
+    assert [b["text"] for b in rows[0]][-2:] == ["👍", "👎"]
+
+    # A page the library no longer gives: the library is blamed only when it changed since.
+    bot_msg = server.last_bot_message(1)  # dated 2023 by the fake server: before the reload
+    mark = len(server.calls)
+    server.press("m|9", bot_msg, alice)
+    note = server.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    assert "حُدّثت" in note.params["text"]
+    bot_msg["date"] = int(time.time()) + 3600  # sent after the last change
+    mark = len(server.calls)
+    server.press("m|9", bot_msg, alice)
+    note = server.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    assert "انتهت صلاحية" in note.params["text"] and "حُدّثت" not in note.params["text"]
+
+    # Bob asks in English what the mostly-Arabic library cannot answer: a hint to ask in Arabic.
+    mark = len(server.calls)
+    server.user_says("what is the price of bananas in Peru?", bob)
+    reply = server.wait_for(sent_to(2), after=mark)
+    assert "couldn't find" in reply.params["text"] and "asking in Arabic" in reply.params["text"]
+
+    # /sources says when the library changed in Arabic words, not as an ISO stamp.
+    mark = len(server.calls)
+    server.user_says("/sources", alice)
+    sources = server.wait_for(sent_to(1), after=mark).params["text"]
+    line = next(x for x in sources.splitlines() if "آخر" in x)
+    assert re.search(r"\d{4}-\d{2}-\d{2}", line) is None and ("قبل" in line or "اليوم" in line)
+
+    assert server.errors == []
+    for call in server.calls:
+        if call.params.get("parse_mode") == "HTML":
+            assert_telegram_html(call.params["text"])

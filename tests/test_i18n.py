@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 
 import pytest
@@ -113,3 +114,35 @@ def test_strings_are_html_templates_and_plain_labels() -> None:
     assert i18n.t("en", "unfollow_done", phrase="<b>") == done
     assert i18n.t_plain("ar", "show_article", title="<b>") == "📄 <b>"
     assert i18n.t("fr", "never") == "never"  # an unknown language falls back to English
+
+
+# --- recent dates as people say them (issue 11, item 11) --------------------------------------
+
+NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("published", "ar", "en"),
+    [
+        ("2026-11-30T04:00:00+00:00", "قبل ساعتين", "2 hours ago"),
+        ("2026-11-30T05:30:00Z", "قبل 30 دقيقة", "30 minutes ago"),
+        ("2026-11-30", "اليوم", "today"),
+        ("2026-11-29", "أمس", "yesterday"),
+        ("2026-11-28T23:00:00", "قبل يومين", "2 days ago"),
+        ("2026-11-27", "قبل 3 أيام", "3 days ago"),
+        ("2026-11-24", "قبل 6 أيام", "6 days ago"),
+        ("2026-11-23", "23 نوفمبر 2026", "23 November 2026"),  # a week ago: the date
+        ("2026-12-01", "1 ديسمبر 2026", "1 December 2026"),  # the future: the date
+    ],
+)
+def test_recent_dates_are_said_as_people_say_them(published: str, ar: str, en: str) -> None:
+    assert i18n.format_date(published, "ar", NOW) == ar
+    assert i18n.format_date(published, "en", NOW) == en
+
+
+def test_a_moment_is_relative_this_week_and_a_local_date_and_time_before() -> None:
+    assert i18n.format_moment("2026-11-30T05:00:00+00:00", "ar", NOW) == "قبل ساعة واحدة"
+    old = "2021-05-21T10:00:00+00:00"
+    assert i18n.format_moment(old, "ar", NOW) == "21 مايو 2021، 10:00 UTC"
+    assert i18n.format_moment(old, "en", NOW) == "21 May 2021, 10:00 UTC"
+    assert i18n.format_moment(None, "en", NOW) == ""

@@ -87,3 +87,14 @@ def test_coverage_is_counted_again_only_when_the_library_changed(
         write_article(tmp_path / "news", "b.md", BODY + " ب", title="b", source="Example News")
         other.ingest([tmp_path / "news"])
     assert library.coverage().origins[0].articles == 2
+
+
+def test_language_mix_and_last_change(library: Library, tmp_path: Path) -> None:
+    assert library.language_mix() == {"ar": 0, "en": 0} and library.last_change() is None
+    src = tmp_path / "mix"
+    write_article(src, "a.md", title="خبر عربي", date="2020-01-01")
+    write_article(src, "b.md", BODY + " ب", title="خبر آخر", date="2020-01-02")
+    write(src / "c.md", "---\ntitle: An English story\n---\nThe council met on Monday.\n")
+    library.ingest([src])
+    assert library.language_mix() == {"ar": 2, "en": 1}
+    assert (library.last_change() or "").startswith("20")

@@ -63,9 +63,34 @@ def test_coverage_lists_origins_escaped_and_within_the_limit(lang: str) -> None:
     assert_telegram_html(text)
     assert "&lt;الأخبار&gt; &amp; co" in text and "…</b>" in text  # shortened at a word
     assert "\n   «A &lt;b&gt; title»\n" in text  # the newest title, on a line of its own
-    assert "2026-01-02 03:04 UTC" in text and "5 " in text and ("March" in text) == (lang == "en")
+    # The update time in the user's language, not an ISO stamp.
+    when = "2 يناير 2026، 03:04 UTC" if lang == "ar" else "2 January 2026, 03:04 UTC"
+    assert (
+        when in text
+        and "2026-01-02" not in text
+        and "5 " in text
+        and ("March" in text) == (lang == "en")
+    )
     assert text.count("• ") == listings.SOURCES_SHOWN and "82" in text.rsplit("\n", 1)[-1]
     assert f"<b>{i18n.t_plain(lang, 'unnamed')}</b>" in text
     assert listings.format_coverage(Coverage(0, [], None), lang).text == i18n.t(
         lang, "latest_empty"
     )
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_undated_articles_show_no_date_in_listings(lang: str) -> None:
+    # An article may have no date: listed, opened and counted without one, never "None".
+    undated = ArticleInfo(1, "k1", "بلا تاريخ", None, None, "src", "ar", "", 1)
+    page = listings.format_latest([undated], lang, 0, 5, has_more=False)
+    assert_telegram_html(page.text)
+    assert "None" not in page.text and "بلا تاريخ" in page.text
+    whole = article("نص المقال.")
+    whole = type(whole)(**{**whole.__dict__, "published": None})
+    for reply in listings.format_article(whole, lang):
+        assert_telegram_html(reply.text)
+        assert "None" not in reply.text
+    coverage = Coverage(1, [Origin("src", 1, None, None)], None)
+    text = listings.format_coverage(coverage, lang).text
+    assert_telegram_html(text)
+    assert "None" not in text

@@ -46,7 +46,9 @@ async def test_private_question_is_answered_with_quoted_passage(bot: Bot) -> Non
 async def test_english_question_gets_english_ui(bot: Bot) -> None:
     await bot.say("when did the lunar mission launch?", from_user=user(1, None))
     text = bot.last()["text"]
-    assert "lunar mission" in text and "Results" in text
+    assert "lunar mission" in text
+    labels = [b["text"] for row in bot.last()["reply_markup"]["inline_keyboard"] for b in row]
+    assert "📄 Article" in labels
 
 
 async def test_off_topic_question_gets_kind_no_answer(bot: Bot) -> None:
@@ -180,7 +182,8 @@ async def test_feedback_buttons_store_votes_and_show_counts(
     (up_label, up), (down_label, down) = votes_of(answer)
     assert (up_label, down_label) == ("👍", "👎")
     _, question_id, _, *shown = up.split("|")
-    expected = [h.passage_id for h in library.search("ما عدد الضحايا في غزة؟", k=3).hits]
+    # The first answer is one passage: the votes rate it.
+    expected = [h.passage_id for h in library.search("ما عدد الضحايا في غزة؟", k=3).hits[:1]]
     assert [int(x) for x in shown] == expected
     assert up == f"f|{question_id}|1|{'|'.join(shown)}"
     assert down == f"f|{question_id}|0|{'|'.join(shown)}"
