@@ -1,15 +1,16 @@
 """Example questions made from headlines: what a reader might type about an article (a speaker's
-words, a name in «», the headline's first clause). The caller keeps those the library answers.
+words, a name in «», the headline's first clause), and (``questions``) the same as real
+questions to offer on buttons. The caller keeps those the library answers.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.i18n import is_arabic
+from bot.i18n import is_arabic, t_plain
 from knowledge.text import clean_text
 
-__all__ = ["example_questions"]
+__all__ = ["example_questions", "questions"]
 
 # Headline labels that look like a speaker ("عاجل: ...") but are not one.
 _LABELS = {
@@ -29,6 +30,8 @@ _DANGLING = {
     "أو", "ثم", "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "and", "or",
     "from", "by", "its", "his", "her", "their",
 }  # fmt: skip
+# A section or agency label before the headline ("اقتصادي / ...", "World | ..."): not its topic.
+_SECTION = re.compile(r"\s*(?:\S+\s+){0,2}?\S+\s+[/|]\s+(?=\S)")
 _SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
 _GUILLEMETS = re.compile(r"«\s*([^«»]{2,40}?)\s*»")
 
@@ -41,6 +44,7 @@ def example_questions(title: str) -> list[str]:
     library does answer.
     """
     title = clean_text(title, 300, typed=True).strip(" .")
+    title = _SECTION.sub("", title, count=1)
     arabic = is_arabic(title)
     found: list[str] = []
     topic = _topic(title)
@@ -61,6 +65,16 @@ def example_questions(title: str) -> list[str]:
     if topic:
         found.append(topic)
     return found
+
+
+def questions(title: str) -> list[str]:
+    """``example_questions`` as questions a reader would ask, in the headline's language: a
+    topic becomes "What about ...?" (a button that asks a bare topic would read oddly)."""
+    lang = "ar" if is_arabic(title) else "en"
+    return [
+        q if q.endswith(("?", "؟")) else t_plain(lang, "example_topic", topic=q)
+        for q in example_questions(title)
+    ]
 
 
 def _topic(headline: str, max_words: int = 6) -> str:
