@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot import bidi, callbacks
 from bot.i18n import LANGS, t, t_plain
 from bot.messages import Button, Reply
-from bot.people import Forgotten
+from bot.people import SENT_KEPT_DAYS, Forgotten
 
 __all__ = ["forget_confirm", "forget_done", "privacy", "settings_reply"]
 
@@ -33,7 +33,7 @@ def settings_reply(lang: str, previews: bool, note: str = "") -> Reply:
 
 def privacy(lang: str) -> Reply:
     """/privacy: what the bot keeps about a person, for how long, and how to delete it."""
-    return Reply(bidi.apply_bidi(t(lang, "privacy"), lang == "ar"))
+    return Reply(bidi.apply_bidi(t(lang, "privacy", days=SENT_KEPT_DAYS), lang == "ar"))
 
 
 def forget_confirm(lang: str) -> Reply:

@@ -23,10 +23,6 @@ class Forgotten:
     settings: int = 0
     """The language choice and the settings row (0, 1 or 2)."""
 
-    @property
-    def total(self) -> int:
-        return self.questions + self.votes + self.follows + self.settings
-
 
 def previews(db: sqlite_utils.Database, user_id: int) -> bool | None:
     """Whether ``user_id`` wants link previews; None when they never said."""
