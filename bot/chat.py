@@ -211,7 +211,9 @@ class ChatSession:
         if choice:
             self.fixed = choice
             return [Reply(t(choice, "language_set"))]
-        return [Reply(t(self.lang(), "language_choose") + " /language ar | /language en")]
+        lang = self.lang()
+        text = t(lang, "language_choose") + " /language ar | /language en"
+        return [Reply(bidi.apply_bidi(text, lang == "ar"))]
 
     def help(self, rest: str) -> list[Reply]:
         lang = self.lang()

@@ -32,6 +32,8 @@ _DANGLING = {
 }  # fmt: skip
 # A section or agency label before the headline ("اقتصادي / ...", "World | ..."): not its topic.
 _SECTION = re.compile(r"\s*(?:\S+\s+){0,2}?\S+\s+[/|]\s+(?=\S)")
+# Where a headline's first clause ends (not at "3,000" or "2.5").
+_CLAUSE_END = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[:;!?؛؟،|—–]")
 _SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
 _GUILLEMETS = re.compile(r"«\s*([^«»]{2,40}?)\s*»")
 
@@ -80,7 +82,7 @@ def questions(title: str) -> list[str]:
 def _topic(headline: str, max_words: int = 6) -> str:
     """The first clause of a headline, at most ``max_words`` words, ending on a content word."""
     words: list[str] = []
-    for word in re.split(r"\s+", re.split(r"[.:;!?؛؟،,|—–]", headline, maxsplit=1)[0].strip()):
+    for word in re.split(r"\s+", _CLAUSE_END.split(headline, maxsplit=1)[0].strip()):
         bare = word.strip("\"'«»“”()[]").lower()
         if not bare or (words and bare in _CLAUSE) or len(words) == max_words:
             break

@@ -103,6 +103,10 @@ def test_section_labels_are_not_part_of_examples() -> None:
     assert examples.questions("اقتصادي / ارتفاع أسعار النفط في الأسواق") == [
         "ماذا عن ارتفاع أسعار النفط في الأسواق؟"
     ]
+    # A thousands separator is no clause's end.
+    assert examples.questions("Wildfire forces evacuation of 3,000 residents near Athens") == [
+        "What about “Wildfire forces evacuation of 3,000 residents”?"
+    ]
 
 
 async def test_answers_preview_their_top_article_unless_turned_off(bot: Bot) -> None:
