@@ -202,3 +202,23 @@ def test_a_library_of_0_1_gets_the_new_columns_and_keeps_its_questions(tmp_path:
 def test_the_new_commands_are_in_the_table() -> None:
     names = [c.name for c in commands.COMMANDS]
     assert {"settings", "privacy", "forget"} <= set(names)
+
+
+async def test_an_example_answer_pages_like_a_typed_one(bot: Bot, many: list[int]) -> None:
+    await bot.say("/start", from_user=user(1, "ar"))
+    start = bot.last()
+    gaza = next(
+        b["callback_data"]
+        for row in start["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "غزة" in b["text"]
+    )
+    await bot.send(callback(gaza, bot_message(start, message_id=91), user(1, "ar")))
+    answer = bot.last()
+    assert "m|1" in buttons(answer)
+    # Not a reply to /start: "More results" finds the question in the answer's header.
+    assert "reply_parameters" not in answer
+    bot.clear()
+    await bot.send(callback("m|1", bot_message(answer, message_id=92), user(1, "ar")))
+    (page,) = bot.sent("editMessageText")
+    assert "m|0" in buttons(page.params)
