@@ -33,6 +33,7 @@ from bot import (
     inline,
     launch,
     questions,
+    user_settings,
 )
 from bot.admin import scheduled_reload
 from bot.context import CONTEXT_TYPES, BotApplication
@@ -225,6 +226,9 @@ BUTTONS = (
     (callbacks.LATEST_PAGE, browsing.on_latest_page),
     (callbacks.LANGUAGE, browsing.on_language_button),
     (callbacks.UNFOLLOW, following.on_unfollow_button),
+    (callbacks.EXAMPLE, user_settings.on_example_button),
+    (callbacks.SETTING, user_settings.on_setting_button),
+    (callbacks.FORGET, user_settings.on_forget_button),
 )
 """Each kind of button and its callback."""
 

@@ -1,6 +1,7 @@
 """Bidi marks for mixed Arabic/Latin Telegram HTML, so that each line renders in the right
-direction: an RLM where an Arabic line would start left-to-right, and FSI ... PDI around runs
-of the other direction. Tags are never touched.
+direction: an RLM where an Arabic line would start left-to-right, FSI ... PDI around runs
+of the other direction, and LRI ... PDI around each /command (with its Latin arguments) in an
+Arabic message. Tags are never touched.
 """
 
 from __future__ import annotations
@@ -8,18 +9,26 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["ARABIC", "FSI", "LATIN", "PDI", "RLM", "apply_bidi"]
+__all__ = ["ARABIC", "FSI", "LATIN", "LRI", "PDI", "RLM", "apply_bidi", "isolate_commands"]
 
-RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"
+RLM, LRI, FSI, PDI = "\u200f", "\u2066", "\u2068", "\u2069"
 ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 """The Arabic script's blocks, as the inside of a character class."""
 LATIN = "A-Za-z\u00c0-\u024f"
 """Latin letters, as the inside of a character class."""
 _RTL_CHAR = re.compile(f"[{ARABIC}\u0590-\u05ff]")
-# Runs of several words: a single word keeps its order anyway, and isolating "/latest" would
-# stop Telegram from recognising the command.
+# Runs of several words: a single word keeps its order anyway (commands are isolated apart).
 _LTR_RUN = re.compile(f"[{LATIN}][^{ARABIC}\\n]*\\s[^{ARABIC}\\n]*[{LATIN}0-9]")
 _RTL_RUN = re.compile(f"[{ARABIC}][^{LATIN}\\n]*\\s[^{LATIN}\\n]*[{ARABIC}]")
+# A /command (not "a/b", "</b>" or a URL's path) and the Latin or number arguments after it.
+_COMMAND = re.compile(
+    f"(?<![\\w/<:{LRI}])/[A-Za-z][A-Za-z0-9_]*(?:@\\w+)?(?: [A-Za-z0-9][A-Za-z0-9_.-]*)*"
+)
+# Code spans and tags are kept whole: a code span that starts with a command is isolated from
+# outside, so that tapping it copies the command without marks (a message that starts with a
+# mark is no command for Telegram).
+_CODE_OR_TAG = re.compile(r"(<(?:code|pre)>.*?</(?:code|pre)>|<[^>]*>)", re.DOTALL)
+_ISOLATED = re.compile(f"{LRI}[^{PDI}\\n]*{PDI}")
 _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[^<&]|&")
 
 
@@ -30,6 +39,8 @@ def apply_bidi(html_text: str, rtl_default: bool) -> str:
     in front, as do lines without letters in an Arabic message; runs of the other direction
     inside a line are wrapped in FSI ... PDI so they keep their order.
     """
+    if rtl_default:
+        html_text = isolate_commands(html_text)
     tokens = _TOKEN.findall(html_text)
     # Visible characters and the token index each comes from.
     chars: list[tuple[str, int]] = []
@@ -57,17 +68,42 @@ def apply_bidi(html_text: str, rtl_default: bool) -> str:
     return "".join(out)
 
 
+def isolate_commands(html_text: str) -> str:
+    """Wrap each /command of ``html_text`` (with its Latin or number arguments, as in
+    "/latest 10") in LRI ... PDI, so that an Arabic line shows it left-to-right instead of
+    "latest/"; a code span starting with a command is wrapped from outside.
+
+    Telegram still makes the command tappable: it ends a command at any character that is not
+    a letter, digit or "_", and starts one after any such character, so the marks (format
+    characters) around it do not hide it (tdlib's ``find_bot_commands``).
+    """
+    parts = _CODE_OR_TAG.split(html_text)
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            parts[i] = _COMMAND.sub(lambda m: f"{LRI}{m[0]}{PDI}", part)
+        elif re.match(r"<(?:code|pre)>/[A-Za-z]", part) and not _before_is_lri(parts, i):
+            parts[i] = f"{LRI}{part}{PDI}"
+    return "".join(parts)
+
+
+def _before_is_lri(parts: list[str], i: int) -> bool:
+    """Whether the text just before part ``i`` ends with an LRI (already isolated)."""
+    before = "".join(parts[max(0, i - 2) : i])
+    return before.endswith(LRI)
+
+
 def _line_marks(line: str, rtl_default: bool) -> list[tuple[int, str]]:
-    rtl = len(_RTL_CHAR.findall(line))
-    ltr = len(re.findall(f"[{LATIN}]", line))
     if not line.strip():
         return []
+    first = re.search(f"[{ARABIC}\u0590-\u05ff{LATIN}0-9]", line)
+    # Isolated commands are left out of the line's direction and of its runs.
+    line = _ISOLATED.sub(lambda m: "\u2060" * len(m[0]), line)
+    rtl = len(_RTL_CHAR.findall(line))
+    ltr = len(re.findall(f"[{LATIN}]", line))
     line_rtl = rtl > ltr or (rtl == ltr == 0 and rtl_default)
     marks: list[tuple[int, str]] = []
-    if line_rtl:
-        first = re.search(f"[{ARABIC}\u0590-\u05ff{LATIN}0-9]", line)
-        if first is None or not _RTL_CHAR.match(first[0]):
-            marks.append((0, RLM))
+    if line_rtl and (first is None or not _RTL_CHAR.match(first[0])):
+        marks.append((0, RLM))
     if rtl and ltr:
         for m in (_LTR_RUN if line_rtl else _RTL_RUN).finditer(line):
             marks += [(m.start(), FSI), (m.end(), PDI)]

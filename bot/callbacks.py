@@ -3,8 +3,10 @@
 
 Kinds: ``m|page`` answer page, ``a|article_id`` show article, ``l|offset|n`` latest page,
 ``g|lang`` language choice, ``f|question_id|1 or 0|passage_id...`` a vote on an answer page,
-``u|follow_id`` stop following. Only ids and numbers: they stay valid across restarts. The
-data of a button stays within ``InlineKeyboardButtonLimit.MAX_CALLBACK_DATA`` (64 bytes).
+``u|follow_id`` stop following, ``x|article_id|i`` ask an example question, ``s|l|lang`` or
+``s|p|1 or 0`` a setting, ``z|1 or 0`` confirm or cancel /forget. Only ids and numbers: they
+stay valid across restarts. The data of a button stays within
+``InlineKeyboardButtonLimit.MAX_CALLBACK_DATA`` (64 bytes).
 """
 
 from __future__ import annotations
@@ -18,17 +20,23 @@ from bot.limits import MAX_ID_DIGITS, PAGE_SIZE
 __all__ = [
     "ANSWER_PAGE",
     "ARTICLE",
+    "EXAMPLE",
+    "FORGET",
     "LANGUAGE",
     "LATEST_PAGE",
     "PATTERNS",
+    "SETTING",
     "UNFOLLOW",
     "VOTE",
     "answer_page",
     "article",
+    "example",
     "feedback_question",
+    "forget",
     "language",
     "latest_page",
     "parse_callback",
+    "setting",
     "unfollow",
     "vote",
     "vote_args",
@@ -50,6 +58,12 @@ VOTE = re.compile(rf"f\|{_ID}\|([01])((?:\|\d{{1,{MAX_ID_DIGITS}}}){{1,{PAGE_SIZ
 """``f|question_id|1 or 0|passage_id...``: 👍 / 👎 under an answer page."""
 UNFOLLOW = re.compile(rf"u\|{_ID}\Z")
 """``u|follow_id``: stop following a phrase."""
+EXAMPLE = re.compile(rf"x\|{_ID}\|(\d)\Z")
+"""``x|article_id|i``: ask the ``i``-th example question made from an article (/start)."""
+SETTING = re.compile(rf"s\|(?:l\|({_LANG})|p\|([01]))\Z")
+"""``s|l|lang`` or ``s|p|1 or 0``: a language or link-preview choice under /settings."""
+FORGET = re.compile(r"z\|([01])\Z")
+"""``z|1`` or ``z|0``: confirm or cancel /forget."""
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "m": ANSWER_PAGE,
@@ -58,6 +72,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "g": LANGUAGE,
     "f": VOTE,
     "u": UNFOLLOW,
+    "x": EXAMPLE,
+    "s": SETTING,
+    "z": FORGET,
 }
 """Each kind's pattern, by the kind's letter."""
 
@@ -86,6 +103,18 @@ def unfollow(follow_id: int) -> str:
     return f"u|{follow_id}"
 
 
+def example(article_id: int, index: int) -> str:
+    return f"x|{article_id}|{index}"
+
+
+def setting(language: str | None = None, previews: bool | None = None) -> str:
+    return f"s|l|{language}" if language else f"s|p|{int(bool(previews))}"
+
+
+def forget(confirm: bool) -> str:
+    return f"z|{int(confirm)}"
+
+
 def parse_callback(data: str | None) -> tuple[str, tuple[int | str, ...]]:
     """``"a|12"`` -> ``("a", (12,))``; anything malformed -> ``("", ())``. Numbers are ints,
     a language stays a string."""
@@ -93,8 +122,8 @@ def parse_callback(data: str | None) -> tuple[str, tuple[int | str, ...]]:
         match = pattern.match(data or "")
         if match is None:
             continue
-        if kind == "g":
-            return kind, (match[1],)
+        if kind == "g" or kind == "s":
+            return kind, tuple(g for g in match.groups() if g is not None)
         return kind, tuple(int(a) for a in (data or "").split("|")[1:])
     return "", ()
 

@@ -1,18 +1,30 @@
 """``articlebot chat``: the bot in the terminal, without Telegram. It answers through the same
 reply logic as the bot (``bot.conversation``); its commands are those of the command table that
-make sense in a terminal.
+make sense in a terminal (the others say they are Telegram's), its buttons are numbered, and it
+replies in one language from the first message on (unless /language changes it).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from bot import callbacks, commands, conversation, i18n, markup, messages
+from bot import (
+    bidi,
+    callbacks,
+    commands,
+    conversation,
+    examples,
+    i18n,
+    markup,
+    messages,
+    preferences,
+)
 from bot.app import open_library, open_people
 from bot.i18n import t
 from bot.launch import BotCommand, db_option, load_settings
@@ -33,12 +45,16 @@ LOCAL_USER = 0
 
 @click.command(cls=BotCommand)
 @db_option
-@click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help="Reply language.")
+@click.option(
+    "--lang", "--language", "lang", type=click.Choice(i18n.LANGS), default=None,
+    help="Reply language (default: your environment's LANG, else your first question's).",
+)  # fmt: skip
 def chat(db_path: Path, lang: str | None) -> None:
     """Chat with the bot in the terminal, without Telegram.
 
-    Type a question, a command (/start, /help, /latest [n], /sources, /language ar|en, /reload,
-    /stats) or the number of a button. The local user is an admin. Ctrl-D or /quit ends.
+    Type a question, a command (/start, /help, /latest [n], /sources, /language ar|en,
+    /privacy, /reload, /stats) or the number of a button. The local user is an admin.
+    quit, exit or Ctrl-D ends.
     """
     settings = load_settings(db_path)
     library = open_library(settings)
@@ -51,7 +67,7 @@ def chat(db_path: Path, lang: str | None) -> None:
                 line = input("> ")
             except EOFError:
                 break
-            if line.strip() in ("/quit", "/exit"):
+            if ends_chat(line):
                 break
             session.echo(session.handle(line))
     finally:
@@ -59,83 +75,128 @@ def chat(db_path: Path, lang: str | None) -> None:
         library.close()
 
 
+def ends_chat(line: str) -> bool:
+    """Whether ``line`` ends the chat: quit or exit, with or without a slash."""
+    return line.strip().lower().lstrip("/") in ("quit", "exit")
+
+
+def env_lang(environ: Mapping[str, str] | None = None) -> str | None:
+    """The reply language the environment asks for (LC_ALL, LC_MESSAGES or LANG naming
+    Arabic), else None: an English locale is every terminal's default, and says little."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            return "ar" if value.lower().startswith("ar") else None
+    return None
+
+
 class ChatSession:
-    """The terminal chat's state: the language choice, the last question and its buttons."""
+    """The terminal chat's state: the reply language, the last question and its buttons."""
 
     def __init__(
         self, library: Library, people: People, settings: Settings, lang: str | None = None
     ) -> None:
-        self.library, self.people, self.settings, self.override = library, people, settings, lang
+        self.library, self.people, self.settings = library, people, settings
+        self.fixed: str | None = lang or env_lang()
+        """The reply language once decided (the option, the environment, /language or the
+        first question): kept, so that replies do not flip between messages."""
         self.question: str | None = None
         self.buttons: list[messages.Button] = []
-        self.client_lang = os.environ.get("LANG", "en")[:2]
         self.commands: dict[str, Callable[[str], list[Reply]]] = {
             "start": self.start,
             "latest": self.latest,
             "sources": lambda rest: [conversation.coverage(self.library, self.lang())],
             "ask": self.ask,
             "language": self.language,
+            "privacy": lambda rest: [preferences.privacy(self.lang())],
             "help": self.help,
             "reload": self.reload,
             "stats": lambda rest: [conversation.stats(self.library, self.people, self.lang())],
         }
-        """The table's commands that work in a terminal (the others show the help)."""
+        """The table's commands that work in a terminal (the others are Telegram's)."""
 
     def lang(self, question: str | None = None) -> str:
-        return i18n.choose_lang(self.override, self.client_lang, question)
+        """The reply language: the one decided, else the first question's (then kept)."""
+        if self.fixed is None and question:
+            self.fixed = i18n.choose_lang(None, None, question)
+        return self.fixed or "en"
 
     def handle(self, line: str) -> list[Reply]:
         """The replies to one line typed by the user."""
         line = line.strip()
         if not line:
             return []
-        if line.isdigit() and self.buttons:
+        if line.isdigit():
             return self.press(int(line))
         if line.startswith("/"):
             return self.command(line)
         self.question = conversation.extract_question(line, None)
         lang = self.lang(self.question)
-        return [conversation.ask(self.library, self.people, self.question, lang)]
+        return [conversation.ask(self.library, self.people, self.question, lang, LOCAL_USER)]
 
     def press(self, number: int) -> list[Reply]:
         """What pressing button ``number`` shows (the terminal's view of a callback query)."""
+        lang = self.lang()
         if not 1 <= number <= len(self.buttons):
-            return []
+            return [Reply(t(lang, "chat_no_button", number=number))]
         button = self.buttons[number - 1]
         if button.url:
             return [Reply(markup.escape(button.url))]
-        lang = self.lang(self.question)
-        kind, args = callbacks.parse_callback(button.data)
+        for kind, pattern in callbacks.PATTERNS.items():
+            match = pattern.match(button.data or "")
+            if match is not None:
+                return self.pressed(kind, match, lang)
+        return [Reply(t(lang, "expired"))]
+
+    def pressed(self, kind: str, match: re.Match[str], lang: str) -> list[Reply]:
+        """A button of ``kind`` whose data matched its pattern."""
         reply: Reply | None = None
         if kind == "m" and self.question:
             question_id = callbacks.feedback_question(b.data for b in self.buttons)
-            page = int(args[0])
+            page = int(match[1])
             reply = conversation.answer(
                 self.library, self.people, self.question, lang, page, question_id
             )
         elif kind == "f":
-            question_id, helpful, *passage_ids = (int(a) for a in args)
+            question_id, helpful, passage_ids = callbacks.vote_args(match)
             try:
                 votes = conversation.vote(
-                    self.people, question_id, bool(helpful), passage_ids, LOCAL_USER
+                    self.people, question_id, helpful, passage_ids, LOCAL_USER
                 )
             except LibraryBusy:
                 return [Reply(t(lang, "busy"))]
             reply = Reply(t(lang, "feedback_thanks")) if votes is not None else None
         elif kind == "a":
-            return conversation.show_article(self.library, int(args[0]), lang)
+            return conversation.show_article(self.library, int(match[1]), lang)
         elif kind == "l":
-            reply = conversation.latest(self.library, lang, int(args[1]), int(args[0]))
+            reply = conversation.latest(self.library, lang, int(match[2]), int(match[1]))
+        elif kind == "x":
+            return self.example(int(match[1]), int(match[2]), lang)
         return [reply or Reply(t(lang, "expired"))]
+
+    def example(self, article_id: int, index: int, lang: str) -> list[Reply]:
+        """An example question of /start, asked as if typed."""
+        article = self.library.article(article_id)
+        questions = examples.questions(article.title) if article else []
+        if index >= len(questions):
+            return [Reply(t(lang, "expired"))]
+        return self.handle(questions[index])
 
     def command(self, line: str) -> list[Reply]:
         name, _, rest = line[1:].partition(" ")
         name = name.split("@")[0].lower()
-        return self.commands.get(name, self.help)(rest)
+        if name in self.commands:
+            return self.commands[name](rest)
+        lang = self.lang()
+        known = any(c.name == name for c in commands.COMMANDS)
+        key = "chat_telegram_only" if known else "chat_unknown_command"
+        return [Reply(bidi.apply_bidi(t(lang, key, command="/" + name), lang == "ar"))]
 
     def start(self, rest: str) -> list[Reply]:
         lang = self.lang()
-        return [conversation.start(self.library, lang, guide=commands.command_guide(lang))]
+        guide = commands.command_guide(lang, only=self.commands)
+        return [conversation.start(self.library, lang, guide=guide, hint="chat_start_examples")]
 
     def latest(self, rest: str) -> list[Reply]:
         n = int(rest) if rest.strip().isdigit() else LATEST_DEFAULT
@@ -148,12 +209,19 @@ class ChatSession:
     def language(self, rest: str) -> list[Reply]:
         choice = conversation.language_arg(rest.split())
         if choice:
-            self.override = choice
+            self.fixed = choice
             return [Reply(t(choice, "language_set"))]
-        return [Reply(t(self.lang(), "language_choose") + " /language ar | /language en")]
+        lang = self.lang()
+        text = t(lang, "language_choose") + " /language ar | /language en"
+        return [Reply(bidi.apply_bidi(text, lang == "ar"))]
 
     def help(self, rest: str) -> list[Reply]:
-        return [commands.help_reply(self.lang(), for_admins=True)]
+        lang = self.lang()
+        text = t(lang, "chat_help") + "\n\n" + commands.command_guide(lang, only=self.commands)
+        admin = commands.command_guide(lang, admin_commands=True, only=self.commands)
+        if admin:
+            text += f"\n\n{commands.ADMIN_TITLE[lang]}\n{admin}"
+        return [Reply(bidi.apply_bidi(text, lang == "ar"))]
 
     def reload(self, rest: str) -> list[Reply]:
         return conversation.reload(self.library, self.settings.sources, self.lang())

@@ -6,14 +6,14 @@ description in the command menu and its line in /help, per language. The handler
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import CommandHandler, filters
 
-from bot import admin, bidi, browsing, following, questions
+from bot import admin, bidi, browsing, following, questions, user_settings
 from bot.context import BotContext, user_lang
 from bot.conversation import start
 from bot.i18n import LANGS, t
@@ -53,7 +53,8 @@ class Command:
 
 
 async def on_start(update: Update, context: BotContext) -> None:
-    """Greet, say what the library holds, and give two example questions."""
+    """Greet, say what the library holds, list the commands, and offer example questions as
+    buttons that ask them."""
     if update.effective_chat is None:
         return
     lang = user_lang(update, context)
@@ -126,6 +127,25 @@ COMMANDS: tuple[Command, ...] = (
         {"en": "choose the language", "ar": "اختيار اللغة"},
     ),
     Command(
+        "settings",
+        user_settings.on_settings,
+        {"en": "Language and link previews", "ar": "اللغة ومعاينة الروابط"},
+        {"en": "language and link previews", "ar": "اللغة ومعاينة الروابط"},
+    ),
+    Command(
+        "privacy",
+        user_settings.on_privacy,
+        {"en": "What the bot keeps about you", "ar": "ما يحتفظ به البوت عنك"},
+        {"en": "what I keep about you", "ar": "ما أحتفظ به عنك"},
+    ),
+    Command(
+        "forget",
+        user_settings.on_forget,
+        {"en": "Delete your data", "ar": "حذف بياناتك"},
+        {"en": "delete it", "ar": "حذفها"},
+        same_line=True,
+    ),
+    Command(
         "help",
         on_help,
         {"en": "How to use the bot", "ar": "طريقة الاستخدام"},
@@ -173,11 +193,16 @@ def bot_commands(lang: str, for_admins: bool = False) -> list[BotCommand]:
     ]
 
 
-def command_guide(lang: str, admin_commands: bool = False) -> str:
-    """The commands as /help lists them: the public ones, or (``admin_commands``) the admins'."""
+def command_guide(
+    lang: str, admin_commands: bool = False, only: Collection[str] | None = None
+) -> str:
+    """The commands as /help lists them: the public ones, or (``admin_commands``) the admins';
+    ``only``: just those of these names (the terminal chat's)."""
     lines: list[str] = []
     for command in COMMANDS:
         if command.guide is None or command.admin != admin_commands:
+            continue
+        if only is not None and command.name not in only:
             continue
         line = f"/{command.name} - {command.guide[lang]}"
         if command.same_line and lines:

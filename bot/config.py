@@ -54,6 +54,9 @@ class Settings:
     embed: bool = True
     """Embed the passages without a vector in the background (``ARTICLEBOT_EMBED``), where
     this platform has the model."""
+    link_previews: bool = True
+    """Show the top article's page preview under an answer (``ARTICLEBOT_LINK_PREVIEWS``);
+    each user can change it in /settings."""
 
     @classmethod
     def from_env(
@@ -77,6 +80,9 @@ class Settings:
                 "ARTICLEBOT_RELOAD_EVERY", env.get("ARTICLEBOT_RELOAD_EVERY")
             ),
             embed=_parse_switch("ARTICLEBOT_EMBED", env.get("ARTICLEBOT_EMBED"), default=True),
+            link_previews=_parse_switch(
+                "ARTICLEBOT_LINK_PREVIEWS", env.get("ARTICLEBOT_LINK_PREVIEWS"), default=True
+            ),
         )
 
     def require_token(self) -> str:

@@ -5,6 +5,7 @@ through these functions, so they answer alike.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -12,7 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import admin_replies, answers, bidi, examples, follow_replies, i18n, listings, markup
+from bot import (
+    admin_replies,
+    answers,
+    bidi,
+    callbacks,
+    examples,
+    follow_replies,
+    i18n,
+    listings,
+    messages,
+)
 from bot.i18n import t
 from bot.limits import LATEST_DEFAULT, LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
 from bot.messages import Reply
@@ -27,9 +38,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "Example",
     "ReloadOutcome",
     "answer",
     "ask",
+    "ask_example",
     "coverage",
     "example_question",
     "example_questions",
@@ -43,6 +56,7 @@ __all__ = [
     "set_language",
     "show_article",
     "start",
+    "start_examples",
     "stats",
     "unfollow",
     "vote",
@@ -68,19 +82,42 @@ def answer(
     return answers.format_answer(result, lang, page, question_id=question_id, votes=votes)
 
 
-def ask(library: Library, people: People, question: str, lang: str) -> Reply:
-    """Answer a new question and log it for /stats (an answer gets 👍 / 👎 buttons)."""
+def ask(
+    library: Library, people: People, question: str, lang: str, user_id: int | None = None
+) -> Reply:
+    """Answer a new question and log it for /stats (an answer gets 👍 / 👎 buttons), as
+    ``user_id``'s (for /forget). The reply's ``preview_url`` is the top article's page."""
     result = library.search(question, k=PAGE_SIZE + 1)
     question_id = None
     if result.reason not in ("empty", "stopwords"):
-        question_id = people.record_question(question, result.answered)
+        question_id = people.record_question(question, result.answered, user_id)
     example = example_question(library, lang) if result.reason == "empty" else None
     if not result.answered:
         question_id = None
     mix = library.language_mix() if not result.answered else {}
-    return answers.format_answer(
+    reply = answers.format_answer(
         result, lang, 0, example, question_id, library_lang=answers.majority_language(mix)
     )
+    if result.answered and result.hits and result.hits[0].url:
+        reply = dataclasses.replace(reply, preview_url=result.hits[0].url)
+    return reply
+
+
+def ask_example(
+    library: Library,
+    people: People,
+    article_id: int,
+    index: int,
+    lang: str,
+    user_id: int | None = None,
+) -> Reply | None:
+    """An example button pressed: ask its question (made again from its article's headline);
+    None when the article or the question is gone."""
+    article = library.article(article_id)
+    found = examples.questions(article.title) if article else []
+    if index >= len(found):
+        return None
+    return ask(library, people, found[index], lang, user_id)
 
 
 def example_question(library: Library, lang: str) -> str:
@@ -105,24 +142,83 @@ def show_article(library: Library, article_id: int, lang: str) -> list[Reply]:
     return listings.format_article(article, lang)
 
 
-def start(library: Library, lang: str, name: str | None = None, guide: str = "") -> Reply:
-    """The greeting: what the library holds and two questions it can answer, then ``guide``
-    (the list of commands)."""
+def start(
+    library: Library,
+    lang: str,
+    name: str | None = None,
+    guide: str = "",
+    hint: str = "start_examples",
+) -> Reply:
+    """The greeting: what the library holds, then ``guide`` (the list of commands), with a
+    button for each of up to three questions it can answer, introduced by the string
+    ``hint``."""
     stats = library.stats()
     articles = i18n.count_articles(stats.articles, lang)
-    text = t(lang, "start", name=f", {name}" if name else "", articles=articles)
-    examples = example_questions(library, lang)
-    if examples:
-        text += "\n\n" + t(lang, "start_examples")
-        text += "".join(f"\n• <code>{markup.escape(q)}</code>" for q in examples)
+    text = t(
+        lang, "start", name=t(lang, "start_name", name=name) if name else "", articles=articles
+    )
     if guide:
         text += "\n\n" + guide
-    return Reply(bidi.apply_bidi(text, lang == "ar"))
+    found = start_examples(library, lang)
+    if found:
+        text += "\n\n" + t(lang, hint)
+    buttons = tuple(
+        (messages.Button(e.question, callbacks.example(e.article_id, e.index)),) for e in found
+    )
+    return Reply(bidi.apply_bidi(text, lang == "ar"), buttons)
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example question: the ``index``-th that ``examples.questions`` makes from the
+    headline of article ``article_id`` (the button carries only the two numbers)."""
+
+    article_id: int
+    index: int
+    question: str
+
+
+START_EXAMPLES = 3
+"""Example questions /start offers, at most."""
+EXAMPLE_ARTICLES = 20
+"""The newest articles examples are made from."""
+
+
+def start_examples(
+    library: Library, lang: str = "ar", count: int = START_EXAMPLES
+) -> list[Example]:
+    """Questions about the newest articles in ``lang`` that the library does answer, one per
+    article before a second from the same one; from the articles in the other language only
+    when none in ``lang`` gives one."""
+    per_article = [
+        [Example(info.id, i, q) for i, q in enumerate(examples.questions(info.title))]
+        for info in library.latest(EXAMPLE_ARTICLES)
+    ]
+    depth = max(map(len, per_article), default=0)
+    ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
+    mine = [e for e in ranked if i18n.is_arabic(e.question) == (lang == "ar")]
+    found = _answered(library, mine, count)
+    if not found:
+        found = _answered(library, [e for e in ranked if e not in mine], count)
+    return found
+
+
+def _answered(library: Library, candidates: list[Example], count: int) -> list[Example]:
+    """The first ``count`` of ``candidates`` that the library answers, no question twice."""
+    found: list[Example] = []
+    for example in candidates:
+        if example.question in (e.question for e in found):
+            continue
+        if library.search(example.question, k=1).answered:
+            found.append(example)
+            if len(found) == count:
+                break
+    return found
 
 
 def example_questions(library: Library, lang: str = "ar", count: int = 2) -> list[str]:
-    """Questions about the newest articles that the library does answer, in ``lang`` first,
-    one per article before a second from the same one."""
+    """What to type about the newest articles (questions or topics) that the library does
+    answer, for hints; in ``lang`` first, one per article before a second from the same one."""
     per_article = [examples.example_questions(info.title) for info in library.latest(10)]
     depth = max(map(len, per_article), default=0)
     ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]

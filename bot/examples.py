@@ -1,15 +1,16 @@
 """Example questions made from headlines: what a reader might type about an article (a speaker's
-words, a name in «», the headline's first clause). The caller keeps those the library answers.
+words, a name in «», the headline's first clause), and (``questions``) the same as real
+questions to offer on buttons. The caller keeps those the library answers.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.i18n import is_arabic
+from bot.i18n import is_arabic, t_plain
 from knowledge.text import clean_text
 
-__all__ = ["example_questions"]
+__all__ = ["example_questions", "questions"]
 
 # Headline labels that look like a speaker ("عاجل: ...") but are not one.
 _LABELS = {
@@ -29,6 +30,10 @@ _DANGLING = {
     "أو", "ثم", "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "and", "or",
     "from", "by", "its", "his", "her", "their",
 }  # fmt: skip
+# A section or agency label before the headline ("اقتصادي / ...", "World | ..."): not its topic.
+_SECTION = re.compile(r"\s*(?:\S+\s+){0,2}?\S+\s+[/|]\s+(?=\S)")
+# Where a headline's first clause ends (not at "3,000" or "2.5").
+_CLAUSE_END = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[:;!?؛؟،|—–]")
 _SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
 _GUILLEMETS = re.compile(r"«\s*([^«»]{2,40}?)\s*»")
 
@@ -41,6 +46,7 @@ def example_questions(title: str) -> list[str]:
     library does answer.
     """
     title = clean_text(title, 300, typed=True).strip(" .")
+    title = _SECTION.sub("", title, count=1)
     arabic = is_arabic(title)
     found: list[str] = []
     topic = _topic(title)
@@ -63,10 +69,20 @@ def example_questions(title: str) -> list[str]:
     return found
 
 
+def questions(title: str) -> list[str]:
+    """``example_questions`` as questions a reader would ask, in the headline's language: a
+    topic becomes "What about ...?" (a button that asks a bare topic would read oddly)."""
+    lang = "ar" if is_arabic(title) else "en"
+    return [
+        q if q.endswith(("?", "؟")) else t_plain(lang, "example_topic", topic=q)
+        for q in example_questions(title)
+    ]
+
+
 def _topic(headline: str, max_words: int = 6) -> str:
     """The first clause of a headline, at most ``max_words`` words, ending on a content word."""
     words: list[str] = []
-    for word in re.split(r"\s+", re.split(r"[.:;!?؛؟،,|—–]", headline, maxsplit=1)[0].strip()):
+    for word in re.split(r"\s+", _CLAUSE_END.split(headline, maxsplit=1)[0].strip()):
         bare = word.strip("\"'«»“”()[]").lower()
         if not bare or (words and bare in _CLAUSE) or len(words) == max_words:
             break

@@ -24,6 +24,8 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    preview_url: str | None = None
+    """The page a link preview may show under it (an answer's top article), if any."""
 
 
 @dataclass(frozen=True)

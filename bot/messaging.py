@@ -10,10 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TimedOut
 
 from bot import splitting
@@ -89,12 +96,16 @@ async def send(
     chat_id: int,
     reply: Reply,
     reply_to: int | None = None,
+    link_preview: LinkPreviewOptions | None = None,
 ) -> Message | None:
-    """Send ``reply`` as HTML (the application's default, without link previews); if Telegram
-    refuses the markup, send it as plain text instead.
+    """Send ``reply`` as HTML (the application's default, without link previews unless
+    ``link_preview`` says otherwise); if Telegram refuses the markup, send it as plain text
+    instead.
     A group that became a supergroup gets it under its new id: the message returned then has
     that chat id, for whoever keeps the old one."""
     params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    # Only when given: an explicit None would override the default and let Telegram preview.
+    preview: dict[str, Any] = {"link_preview_options": link_preview} if link_preview else {}
 
     def html_message() -> Awaitable[Message]:
         return context.bot.send_message(
@@ -102,13 +113,14 @@ async def send(
             reply.text,
             reply_markup=keyboard(reply),
             reply_parameters=params,
+            **preview,
         )
 
     try:
         return await _retrying(html_message)
     except ChatMigrated as error:  # a group became a supergroup: it has a new id
         logger.info("chat %s is now %s", chat_id, error.new_chat_id)
-        return await send(context, error.new_chat_id, reply, reply_to)
+        return await send(context, error.new_chat_id, reply, reply_to, link_preview)
     except BadRequest as error:
         if not _is_entity_error(error):
             raise

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 
-from bot import answers, callbacks
+from bot import answers, callbacks, user_settings
 from bot.context import BotContext, answer_query, query_message, user_lang
 from bot.conversation import answer, ask, example_question, extract_question, vote
 from bot.i18n import t
@@ -100,10 +100,12 @@ async def _answer(update: Update, context: BotContext, message: Message, questio
     lang = user_lang(update, context, question)
     typing = context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     await cosmetic(typing, "sendChatAction")
-    reply = await asyncio.to_thread(ask, context.library, context.people, question, lang)
+    user_id = update.effective_user.id if update.effective_user else None
+    reply = await asyncio.to_thread(ask, context.library, context.people, question, lang, user_id)
+    preview = user_settings.link_preview_options(context, user_id, reply)
     # A reply to the question: the paging buttons find the question there again, even after a
     # restart, so their callback data stays tiny.
-    await send(context, message.chat_id, reply, reply_to=message.message_id)
+    await send(context, message.chat_id, reply, reply_to=message.message_id, link_preview=preview)
 
 
 async def on_not_text(update: Update, context: BotContext) -> None:

@@ -12,6 +12,7 @@ from .facade import (
     People,
     clean_phrase,
 )
+from .privacy import Forgotten
 from .records import (
     Alert,
     ChatAlerts,
@@ -32,6 +33,7 @@ __all__ = [
     "ChatAlerts",
     "DueAlerts",
     "Follow",
+    "Forgotten",
     "PassageVotes",
     "People",
     "PeopleStats",

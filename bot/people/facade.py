@@ -22,7 +22,7 @@ from knowledge.analysis import analyse_query
 from knowledge.store.connection import apply_migrations
 from knowledge.text import clean_text
 
-from . import feedback, follows, plans, schema
+from . import feedback, follows, plans, privacy, schema
 from .records import ChatAlerts, DueAlerts, Follow, PassageVotes, PeopleStats, Votes
 
 logger = logging.getLogger(__name__)
@@ -157,13 +157,19 @@ class People:
 
     # -- questions, votes and languages ---------------------------------------------------------
 
-    def record_question(self, question: str, answered: bool) -> int | None:
+    def record_question(
+        self, question: str, answered: bool, user_id: int | None = None
+    ) -> int | None:
         """Log a question, so that stats can tell what the library lacks; returns its id (for
-        feedback on the answer). Never raises, and never waits long: while an ingest writes,
-        the question goes unlogged (None) rather than holding up its answer."""
+        feedback on the answer). ``user_id``: who asked, so that /forget can remove it. Never
+        raises, and never waits long: while an ingest writes, the question goes unlogged (None)
+        rather than holding up its answer."""
         try:
             db = self._log_db()
-            return feedback.record_question(db, " ".join(question.split())[:500], answered)
+            question_id = feedback.record_question(db, " ".join(question.split())[:500], answered)
+            if user_id is not None:
+                privacy.own_question(db, question_id, user_id)
+            return question_id
         except sqlite3.Error as error:
             logger.warning("could not log a question: %s", error)
             return None
@@ -198,6 +204,26 @@ class People:
         Raises ``LibraryBusy``."""
         with self._user_writes() as db:
             feedback.set_language(db, user_id, lang)
+
+    def previews(self, user_id: int) -> bool | None:
+        """Whether ``user_id`` wants link previews under answers; None when they never said
+        (the bot's default applies). Never raises: None when the database cannot say."""
+        try:
+            return privacy.previews(self._log_db(), user_id)
+        except sqlite3.Error as error:
+            logger.warning("could not read a setting: %s", error)
+            return None
+
+    def set_previews(self, user_id: int, on: bool) -> None:
+        """Remember whether ``user_id`` wants link previews. Raises ``LibraryBusy``."""
+        with self._user_writes() as db:
+            privacy.set_previews(db, user_id, on)
+
+    def forget(self, user_id: int, chat_id: int) -> privacy.Forgotten:
+        """Remove what the bot keeps about ``user_id`` (``privacy.forget``); ``chat_id``: their
+        private chat, whose follows go too. Raises ``LibraryBusy``."""
+        with self._user_writes() as db:
+            return privacy.forget(db, user_id, chat_id)
 
     def stats(
         self, library: Library, top_unanswered: int = 10, top_unhelpful: int = 5

@@ -85,3 +85,17 @@ def _alerts_mark(db: sqlite_utils.Database) -> None:
             "INSERT OR REPLACE INTO people_meta (key, value) VALUES (?, ?)", [ALERTS_MARK, row[0]]
         )
         db.execute("DELETE FROM meta WHERE key = ?", [ALERTS_MARK])
+
+
+@MIGRATIONS(name="0003_welcome_user_settings")
+def _user_settings(db: sqlite_utils.Database) -> None:
+    """Who asked each question (so that /forget can remove a person's questions; older rows
+    stay without a name), and a table of people's settings (link previews) beside their
+    language."""
+    if "user_id" not in db["questions"].columns_dict:
+        db.execute("ALTER TABLE questions ADD COLUMN user_id INTEGER")
+    db.execute("CREATE INDEX IF NOT EXISTS questions_user ON questions (user_id)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS user_settings ("
+        "user_id INTEGER PRIMARY KEY, previews INTEGER, updated_at TEXT NOT NULL)"
+    )

@@ -19,11 +19,15 @@ from knowledge import Library
 from tests.bot.helpers import (
     ADMIN,
     Bot,
-    _plain,
 )
 from tests.telegram_helpers import (
     user,
 )
+
+
+def _button_labels(params: dict) -> list[str]:
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row]
 
 
 async def test_start_gives_examples_that_the_library_answers(bot: Bot, library: Library) -> None:
@@ -31,9 +35,12 @@ async def test_start_gives_examples_that_the_library_answers(bot: Bot, library: 
     text = bot.last()["text"]
     assert "أهلًا" in text
     assert "3 مقالات إخبارية" in text
-    examples = [_plain(part.split("</code>")[0]) for part in text.split("<code>")[1:]]
-    # Arabic topics from the headlines first (not sentence fragments), each one answered.
-    assert examples == ["أمطار غزيرة تضرب العاصمة عمّان", "وقف إطلاق النار في غزة"]
+    # Examples are buttons now (they ask when tapped), not <code> to copy.
+    assert "<code>" not in text
+    examples = _button_labels(bot.last())
+    # Arabic topics from the headlines first (not sentence fragments), as questions, each one
+    # answered.
+    assert examples == ["ماذا عن أمطار غزيرة تضرب العاصمة عمّان؟", "ماذا عن وقف إطلاق النار في غزة؟"]
     for example in examples:
         assert library.search(example, k=1).answered
 
@@ -42,7 +49,7 @@ async def test_start_in_english_prefers_english_examples(bot: Bot) -> None:
     await bot.say("/start", from_user=user(1, "en"))
     text = bot.last()["text"]
     assert "library of 3 news articles" in text
-    assert "<code>A new lunar mission launches</code>" in text
+    assert _button_labels(bot.last()) == ["What about “A new lunar mission launches”?"]
 
 
 async def test_help_shows_admin_commands_only_to_admins(bot: Bot) -> None:
@@ -128,7 +135,9 @@ def test_the_terminal_chat_knows_only_commands_of_the_table(
 ) -> None:
     session = ChatSession(library, people, Settings(), "en")
     assert set(session.commands) <= {c.name for c in COMMANDS}
-    assert session.command("/follow Gaza") == session.command("/help")  # not in a terminal
+    # Not in a terminal: said so (it showed the help before issue 11).
+    (reply,) = session.command("/follow Gaza")
+    assert "/follow" in reply.text and "Telegram only" in reply.text
 
 
 async def test_admin_commands_are_refused_to_others(bot: Bot) -> None:

@@ -40,7 +40,12 @@ async def test_private_question_is_answered_with_quoted_passage(bot: Bot) -> Non
     assert "وقف إطلاق النار" in params["text"]
     assert 'href="https://example.com/gaza?a=1&amp;b=2"' in params["text"]
     assert any(b.startswith("a|") for b in buttons(params))
-    assert params["link_preview_options"] == {"is_disabled": True}
+    # Issue 11: the top article's page is previewed (it was {"is_disabled": True} before).
+    assert params["link_preview_options"] == {
+        "is_disabled": False,
+        "url": "https://example.com/gaza?a=1&b=2",
+        "prefer_small_media": True,
+    }
 
 
 async def test_english_question_gets_english_ui(bot: Bot) -> None:
