@@ -78,7 +78,8 @@ def render_hit(hit: Hit, number: int | None, context: bool, limit: int) -> str:
 def render_lead(hit: Hit, lang: str, limit: int) -> str:
     """The first answer: the best sentence quoted, its source (linked to the article) and date
     on one line, the other papers that carry it, then the rest of the passage and the article's
-    title folded in an expandable quote."""
+    title folded in an expandable quote (the title shown plainly when the passage is all in
+    the best sentence)."""
     best, fold = _best_and_fold(hit, limit)
     href = link(hit.url)
     name = escape(one_line(hit.source or hit.title or "—", 60))
@@ -86,8 +87,11 @@ def render_lead(hit: Hit, lang: str, limit: int) -> str:
     meta = " · ".join(x for x in (name, format_date(hit.published, lang)) if x)
     title = escape(one_line(hit.title, 200))
     head = f"📰 <b>{title}</b>" if title and hit.source else ""
-    fold = "\n".join(x for x in (fold, head) if x)  # the passage first: it is what shows folded
     parts = [f"<blockquote>{best}</blockquote>", f"<i>{meta}</i>"]
+    if fold:  # the passage first: it is what shows folded
+        fold = "\n".join(x for x in (fold, head) if x)
+    elif head:  # a quote folding only the title would hide one line behind a tap
+        parts.insert(1, head)
     others = also_in(hit, lang)
     if others:
         parts.append(others)
