@@ -38,18 +38,18 @@ _SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
 _GUILLEMETS = re.compile(r"«\s*([^«»]{2,40}?)\s*»")
 
 
-def example_questions(title: str) -> list[str]:
+def example_questions(title: str, whole: bool = False) -> list[str]:
     """What a reader might type about an article, made from its headline, best first.
 
     A headline that quotes someone ("Name: ...") gives "What did Name say?", a name in «» gives
-    "ما «...»؟", and the headline's first clause is a short topic. The caller keeps those the
-    library does answer.
+    "ما «...»؟", and the headline's first clause is a short topic; with ``whole``, only a first
+    clause of at most 10 words, never cut. The caller keeps those the library does answer.
     """
     title = clean_text(title, 300, typed=True).strip(" .")
     title = _SECTION.sub("", title, count=1)
     arabic = is_arabic(title)
     found: list[str] = []
-    topic = _topic(title)
+    topic = _topic(title, whole)
     speaker = _SPEAKER.fullmatch(title)
     if speaker:
         who = speaker[1].strip()
@@ -59,7 +59,7 @@ def example_questions(title: str) -> list[str]:
             found.append(f"ماذا قال {who}؟" if arabic else f"What did {who} say?")
             topic = ""  # what follows is their words, not a topic
         else:
-            topic = _topic(speaker[2])
+            topic = _topic(speaker[2], whole)
     if arabic:
         for name in _GUILLEMETS.findall(title):
             if 1 <= len(name.split()) <= 4:
@@ -71,20 +71,27 @@ def example_questions(title: str) -> list[str]:
 
 def questions(title: str) -> list[str]:
     """``example_questions`` as questions a reader would ask, in the headline's language: a
-    topic becomes "What about ...?" (a button that asks a bare topic would read oddly)."""
+    topic becomes "What about ...?" (a button that asks a bare topic would read oddly) and is
+    the headline's whole first clause: a question made of a cut headline reads broken."""
     lang = "ar" if is_arabic(title) else "en"
     return [
         q if q.endswith(("?", "؟")) else t_plain(lang, "example_topic", topic=q)
-        for q in example_questions(title)
+        for q in example_questions(title, whole=True)
     ]
 
 
-def _topic(headline: str, max_words: int = 6) -> str:
-    """The first clause of a headline, at most ``max_words`` words, ending on a content word."""
+def _topic(headline: str, whole: bool = False) -> str:
+    """The first clause of a headline, at most 6 words (``whole``: the whole clause if it has at
+    most 10, else nothing), ending on a content word."""
+    max_words = 10 if whole else 6
     words: list[str] = []
     for word in re.split(r"\s+", _CLAUSE_END.split(headline, maxsplit=1)[0].strip()):
         bare = word.strip("\"'«»“”()[]").lower()
-        if not bare or (words and bare in _CLAUSE) or len(words) == max_words:
+        if not bare or (words and bare in _CLAUSE):
+            break
+        if len(words) == max_words:
+            if whole:
+                return ""
             break
         words.append(word)
     while words and words[-1].strip("\"'«»“”()[]").lower() in _DANGLING:

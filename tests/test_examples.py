@@ -24,3 +24,20 @@ from bot import examples
 )
 def test_example_questions_read_like_questions_or_topics(title: str, expected: list) -> None:
     assert examples.example_questions(title) == expected
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        # The whole first clause, never a cut headline ("... begin eight-day").
+        (
+            "Dockworkers at Felixstowe port begin eight-day strike over pay",
+            ["What about “Dockworkers at Felixstowe port begin eight-day strike over pay”?"],
+        ),
+        ("مترو الرياض يبدأ التشغيل التجريبي لثلاثة خطوط", ["ماذا عن «مترو الرياض يبدأ التشغيل التجريبي لثلاثة خطوط»؟"]),  # noqa: E501
+        # A first clause over 10 words gives no topic at all, and a section label is dropped.
+        ("اقتصادي / افتتاح محطة تحلية جديدة في جدة بطاقة 600 ألف متر مكعب يوميا لخدمة مليوني نسمة", []),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_button_questions_never_cut_a_headline(title: str, expected: list) -> None:
+    assert examples.questions(title) == expected

@@ -40,7 +40,10 @@ async def test_start_gives_examples_that_the_library_answers(bot: Bot, library: 
     examples = _button_labels(bot.last())
     # Arabic topics from the headlines first (not sentence fragments), as questions, each one
     # answered.
-    assert examples == ["ماذا عن أمطار غزيرة تضرب العاصمة عمّان؟", "ماذا عن وقف إطلاق النار في غزة؟"]
+    assert examples == [
+        "ماذا عن «أمطار غزيرة تضرب العاصمة عمّان»؟",
+        "ماذا عن «وقف إطلاق النار في غزة»؟",
+    ]
     for example in examples:
         assert library.search(example, k=1).answered
 
