@@ -54,7 +54,7 @@ class ServingIndex:
         except FileNotFoundError:
             return None
         except IndexFileError as error:
-            logger.warning("the saved index is unusable: %s", error)
+            logger.warning("the saved index is damaged, rebuilding it from the database: %s", error)
             return None
         if index.meta == self._meta(db) and index.params == self.params:
             return index
@@ -80,6 +80,11 @@ class ServingIndex:
         instance) has changed the library; checked at most every ``recheck_seconds``."""
         index = self.index
         assert index is not None
+        if not index.intact():
+            # Someone cut the saved file short under this process (it was written over in
+            # place): its pages are gone, and touching one would kill the process.
+            logger.error("the index file %s was cut short while in use: rebuilding it", self.path)
+            return self.build(db)
         now = time.monotonic()
         if now - self._checked_at < recheck_seconds:
             return index
