@@ -136,17 +136,19 @@ def _header(f: BinaryIO, length: int) -> tuple[dict, int]:
     if size > length - len(MAGIC) - 8 - 4 - len(TRAILER):  # (a garbled size: never allocated)
         raise IndexFileError("index file is truncated, or its header size is damaged")
     head = f.read(size)
+    try:
+        header = json.loads(head)
+    except ValueError:
+        header = None
+    if isinstance(header, dict) and header.get("format") != FORMAT_VERSION:
+        # (before the checksum: an older articlebot's file has none, and is not damaged)
+        raise IndexFileError(f"index format {header.get('format')} is another articlebot's")
     f.seek(length - 4 - len(TRAILER))
     trailer = f.read()
     if trailer[4:] != TRAILER or int.from_bytes(trailer[:4], "little") != zlib.crc32(head):
         raise IndexFileError("index file is truncated, or its header is damaged")
-    try:
-        header = json.loads(head)
-    except ValueError as error:
-        raise IndexFileError(f"unreadable index header: {error}") from error
-    if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
-        found = header.get("format") if isinstance(header, dict) else None
-        raise IndexFileError(f"index format {found} is not supported")
+    if not isinstance(header, dict):
+        raise IndexFileError("unreadable index header")
     if not isinstance(header.get("data_bytes"), int) or not isinstance(header.get("arrays"), dict):
         raise IndexFileError("index header is incomplete")
     return header, aligned(len(MAGIC) + 8 + size)

@@ -33,6 +33,8 @@ class ServingIndex:
         self.path = path.with_name(path.name + ".bm25")
         self.params = params
         self.index: BM25Index | None = None
+        self.read_only = False
+        """A read-only library: an index built is served from memory, never saved."""
         self._checked_at = time.monotonic()
         self._lag: tuple[str | None, float] | None = None
         """The database generation no saved index held yet, and when that was first seen."""
@@ -54,7 +56,9 @@ class ServingIndex:
         except FileNotFoundError:
             return None
         except IndexFileError as error:
-            logger.warning("the saved index is damaged, rebuilding it from the database: %s", error)
+            logger.warning(
+                "the saved index cannot be used, rebuilding it from the database: %s", error
+            )
             return None
         if index.meta == self._meta(db) and index.params == self.params:
             return index
@@ -68,10 +72,13 @@ class ServingIndex:
         postings = count_postings(terms, lengths, len(vocab))
         del terms  # before the postings' weights take its room: the peak of a big ingest
         index = BM25Index.from_postings(*postings, lengths, vocab, ids, self.params, self._meta(db))
-        try:
-            index.save(self.path)
-        except OSError as error:  # a read-only folder still serves, from memory
-            logger.warning("cannot save the index next to the library: %s", error)
+        if self.read_only:
+            logger.info("a read-only library: the index built is served from memory")
+        else:
+            try:
+                index.save(self.path)
+            except OSError as error:  # a read-only folder still serves, from memory
+                logger.warning("cannot save the index next to the library: %s", error)
         self.index = index
         return index
 

@@ -126,7 +126,7 @@ def test_a_library_rebuilds_a_damaged_index_file_and_says_so(
         caplog.clear()
         with caplog.at_level(logging.WARNING), Library.open(library.path) as reopened:
             assert [reopened.search(q, 3) for q in questions] == expected
-        assert "damaged, rebuilding it" in caplog.text
+        assert "cannot be used, rebuilding it" in caplog.text and "checksum" in caplog.text
         assert BM25Index.load(library.index_path).meta == library.index.meta  # saved again
 
 
