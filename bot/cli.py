@@ -19,6 +19,7 @@ from bot.launch import db_option, open_library
 from bot.people import People
 from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
 from knowledge.embed import EmbeddingRunning
+from knowledge.errors import READ_ONLY
 from knowledge.records import Duplicate
 from knowledge.store.health import explain as explain_storage_error
 
@@ -229,6 +230,8 @@ def embed(workers: int | None, limit: int | None, db_path: Path) -> None:
     with open_library(db_path, None, create=False) as library:
         if library.embedder is None:
             raise click.ClickException(SEMANTIC_OFF)
+        if library.read_only:
+            raise click.ClickException(READ_ONLY.format(path=library.path))
         _embed(library, True, workers, limit)
 
 

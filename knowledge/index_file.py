@@ -97,7 +97,13 @@ def write(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
 def read(path: str | Path) -> tuple[dict, dict[str, np.ndarray], MappedFile]:
     """The header and the arrays (over a read-only map) of the index file at ``path``, checked
     whole. Raises ``FileNotFoundError``, or ``IndexFileError`` for any damage."""
-    with open(path, "rb") as f:  # one open file: what is checked is what is mapped
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (one open file: what is checked is what is mapped)
+    except FileNotFoundError:
+        raise
+    except OSError as error:  # (e.g. made by another user, for that user alone)
+        raise IndexFileError(f"cannot read the index file: {error}") from error
+    with f:
         length = os.fstat(f.fileno()).st_size
         header, data_start = _header(f, length)
         if length != data_start + header["data_bytes"] + 4 + len(TRAILER):

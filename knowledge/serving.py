@@ -9,6 +9,8 @@ generation and analyser version, and is rebuilt, never served, when they are not
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +32,7 @@ class ServingIndex:
     """The library's serving index and the saved file it comes from."""
 
     def __init__(self, path: Path, params: BM25Params) -> None:
+        self.database = path
         self.path = path.with_name(path.name + ".bm25")
         self.params = params
         self.index: BM25Index | None = None
@@ -77,6 +80,8 @@ class ServingIndex:
         else:
             try:
                 index.save(self.path)
+                # whoever may read the library may read its index (mkstemp made it private)
+                os.chmod(self.path, stat.S_IMODE(self.database.stat().st_mode))
             except OSError as error:  # a read-only folder still serves, from memory
                 logger.warning("cannot save the index next to the library: %s", error)
         self.index = index

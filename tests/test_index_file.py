@@ -121,12 +121,13 @@ def test_a_library_rebuilds_a_damaged_index_file_and_says_so(
     questions = [f"مدينة{i}" for i in range(6)] + ["وقف إطلاق النار"]
     expected = [library.search(q, 3) for q in questions]
     good = library.index_path.read_bytes()
-    for name in ("doc_ids", "idf", "post_weights"):
-        library.index_path.write_bytes(_garble_array(name)(good))
+    damages = [_garble_array(name) for name in ("doc_ids", "idf", "post_weights")]
+    for damage in [*damages, _size_field(2**63 - 1)]:
+        library.index_path.write_bytes(damage(good))
         caplog.clear()
         with caplog.at_level(logging.WARNING), Library.open(library.path) as reopened:
             assert [reopened.search(q, 3) for q in questions] == expected
-        assert "cannot be used, rebuilding it" in caplog.text and "checksum" in caplog.text
+        assert "cannot be used, rebuilding it" in caplog.text
         assert BM25Index.load(library.index_path).meta == library.index.meta  # saved again
 
 
@@ -167,3 +168,25 @@ def test_a_process_serving_from_an_index_file_cut_short_keeps_answering(
     assert serving.returncode == 0, err  # not -SIGBUS
     assert out.split() == [first, "t3"]
     assert "cut short while in use" in err
+
+
+def test_the_saved_index_is_readable_by_whoever_may_read_the_library(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    import knowledge.index_file
+
+    write_article(tmp_path / "src", "a.md", title="a")
+    library.ingest([tmp_path / "src"])
+    mode = stat.S_IMODE(library.path.stat().st_mode)
+    assert stat.S_IMODE(library.index_path.stat().st_mode) == mode
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")  # (another user's private file)
+
+    monkeypatch.setattr(knowledge.index_file, "open", denied, raising=False)
+    with pytest.raises(IndexFileError, match="Permission denied"):
+        BM25Index.load(library.index_path)
+    with Library.open(library.path, embedder=None) as reopened:  # rebuilt, not a crash
+        assert reopened.search("غزة", 1).answered

@@ -107,6 +107,8 @@ def test_the_commands_answer_from_a_read_only_library(read_only: Path) -> None:
     )
     assert refused.exit_code == 1 and "read-only" in refused.output
     assert "Traceback" not in refused.output
+    embedding = runner.invoke(cli, ["embed", "--db", str(read_only)])
+    assert embedding.exit_code == 1 and "read-only" in embedding.output
 
 
 def test_a_read_only_library_that_needs_upgrading_says_so(
