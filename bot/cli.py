@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,9 @@ from bot.launch import db_option, open_library
 from bot.people import People
 from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
 from knowledge.embed import EmbeddingRunning
+from knowledge.errors import READ_ONLY
 from knowledge.records import Duplicate
+from knowledge.store.health import explain as explain_storage_error
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 embed_option = click.option(
@@ -43,6 +46,16 @@ class _Commands(click.Group):
             module = importlib.import_module(self.lazy[name])
             self.add_command(getattr(module, name))
         return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a full disk or a damaged database is said, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (OSError, sqlite3.DatabaseError) as error:
+            known = explain_storage_error(error)
+            if known is None:
+                raise
+            raise click.ClickException(str(known)) from error
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -217,6 +230,8 @@ def embed(workers: int | None, limit: int | None, db_path: Path) -> None:
     with open_library(db_path, None, create=False) as library:
         if library.embedder is None:
             raise click.ClickException(SEMANTIC_OFF)
+        if library.read_only:
+            raise click.ClickException(READ_ONLY.format(path=library.path))
         _embed(library, True, workers, limit)
 
 
@@ -290,17 +305,27 @@ def latest(n: int, as_json: bool, db_path: Path) -> None:
 
 
 @cli.command()
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Check the database's pages first (exit 1 if it is damaged: say how to recover).",
+)
 @json_option
 @db_option
-def stats(as_json: bool, db_path: Path) -> None:
+def stats(check: bool, as_json: bool, db_path: Path) -> None:
     """Show what the library holds and how it is used."""
-    with open_library(db_path, None, create=False) as library:
+    with open_library(db_path, None, create=False, check=check) as library:
         figures = library.stats()
-        with People(library.path) as people:
-            usage = people.stats(library)
+        if library.read_only:  # (questions are logged only where the library can be written)
+            usage = None
+        else:
+            with People(library.path) as people:
+                usage = people.stats(library)
     if as_json:
-        _echo_json({**figures.as_json(), **usage.as_json()})
+        _echo_json({**figures.as_json(), **(usage.as_json() if usage else {"read_only": True})})
         return
+    if check:
+        click.echo("database:    checked, no damage found")
     click.echo(f"library:     {figures.path}")
     click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
     if figures.dates_from_mtime:
@@ -309,6 +334,9 @@ def stats(as_json: bool, db_path: Path) -> None:
     click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
     label, _, text = _vectors_line(figures).partition(": ")
     click.echo(f"{label + ':':<13}{text}")
+    if usage is None:
+        click.echo("questions:   not recorded (a read-only library)")
+        return
     click.echo(f"questions:   {usage.questions} asked, {usage.unanswered} unanswered")
     for q in usage.top_unanswered:
         click.echo(f"  {q.count:>4}  {q.question}")

@@ -70,13 +70,15 @@ def open_library(
     sources: Sequence[str | Path] | None = (BUNDLED_ARTICLES,),
     *,
     create: bool = True,
+    check: bool = False,
 ) -> Library:
     """The library at ``db_path``; a new one is filled from ``sources`` (the bundled articles
     unless given; None leaves it empty). With ``create`` false, a library that does not exist
-    is an error (a mistyped --db). Errors are click errors that say what went wrong."""
+    is an error (a mistyped --db); ``check`` checks the database's pages first. Errors are
+    click errors that say what went wrong (a damaged database: how to recover)."""
     if not create and not db_path.exists():
         raise click.ClickException(f"no library at {db_path} (build one with `articlebot ingest`)")
     try:
-        return Library.open(db_path, default_sources=sources)
+        return Library.open(db_path, default_sources=sources, check=check)
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error

@@ -5,16 +5,12 @@ terms, with the same formula evaluated in the same order, so the scores agree to
 rank_bm25's idf rule is kept too: a term in more than half of the documents has a negative idf,
 which is replaced by ``epsilon`` times the average idf of the vocabulary.
 
-The index is saved as one file (a JSON header, then aligned arrays) and loaded by memory-mapping,
-so opening it costs almost nothing whatever its size.
+The index is saved as one file (``index_file``: a JSON header, then aligned arrays, checksummed)
+and loaded by memory-mapping.
 """
 
 from __future__ import annotations
 
-import json
-import mmap
-import os
-import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,19 +21,25 @@ from types import ModuleType
 
 import numpy as np
 
+from . import index_file
+from .index_file import MAGIC, IndexFileError, MappedFile
+
 kernel: ModuleType | None
 try:
     from . import kernel
 except ImportError:  # numba is missing or broken on this platform: numpy alone still works
     kernel = None
 
-FORMAT_VERSION = 2
-MAGIC = b"ARTICLEBOT-BM25\n"
-_ALIGN = 64
+__all__ = ["MAGIC", "BM25Index", "BM25Params", "IndexFileError", "TopK", "count_postings"]
 
-
-class IndexFileError(Exception):
-    """The saved index is missing, stale or damaged, and must be rebuilt."""
+_ARRAYS = {
+    "doc_ids": "<i8",
+    "indptr": "<i8",
+    "post_docs": "<i4",
+    "post_weights": "<f8",
+    "idf": "<f8",
+}
+"""The arrays of a saved index, and their types (the compiled loop is made for these)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class BM25Index:
         self.params = params
         self.meta = meta or {}
         self._local = threading.local()
+        self.mapped: MappedFile | None = None
+        """The file this index was loaded from, if it was."""
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -274,7 +278,6 @@ class BM25Index:
 
     def save(self, path: str | Path) -> None:
         """Write the index to ``path`` atomically (readers of the old file keep it)."""
-        path = Path(path)
         arrays = {
             "doc_ids": self.doc_ids,
             "indptr": self.indptr,
@@ -282,84 +285,42 @@ class BM25Index:
             "post_weights": self.post_weights,
             "idf": self.idf,
         }
-        layout, offset = {}, 0
-        for name, values in arrays.items():
-            layout[name] = {
-                "dtype": values.dtype.str,
-                "shape": list(values.shape),
-                "offset": offset,
-            }
-            offset = _aligned(offset + values.nbytes)
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
         header = {
-            "format": FORMAT_VERSION,
+            "format": index_file.FORMAT_VERSION,
             "params": self.params.as_json(),
             "meta": self.meta,
-            "arrays": layout,
-            "vocab": terms,
-            "data_bytes": offset,
+            "vocab": sorted(self.vocab, key=self.vocab.__getitem__),
         }
-        head = json.dumps(header, ensure_ascii=False).encode()
-        prefix = MAGIC + len(head).to_bytes(8, "little") + head
-        data_start = _aligned(len(prefix))
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(prefix.ljust(data_start, b"\0"))
-                for name, values in arrays.items():
-                    out.seek(data_start + layout[name]["offset"])
-                    out.write(np.ascontiguousarray(values).data)  # no copy
-                out.truncate(data_start + offset)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        index_file.write(Path(path), header, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> BM25Index:
-        """Memory-map a saved index. Raises ``IndexFileError`` if it is missing or damaged."""
+        """Memory-map a saved index, checked whole (see ``index_file``). Raises
+        ``FileNotFoundError``, or ``IndexFileError`` if it is damaged."""
+        header, arrays, mapped = index_file.read(path)
         try:
-            with open(path, "rb") as f:
-                if f.read(len(MAGIC)) != MAGIC:
-                    raise IndexFileError("not an articlebot index file")
-                size = int.from_bytes(f.read(8), "little")
-                header = json.loads(f.read(size))
-            if header.get("format") != FORMAT_VERSION:
-                raise IndexFileError(f"index format {header.get('format')} is not supported")
-            data_start = _aligned(len(MAGIC) + 8 + size)
-            if os.path.getsize(path) != data_start + header["data_bytes"]:
-                raise IndexFileError("index file is truncated")
-            arrays = {}
-            with open(path, "rb") as f:
-                # Plain arrays over a read-only map (np.memmap's subclass adds Python work to
-                # every slice); the map lives as long as the arrays do.
-                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            for name, spec in header["arrays"].items():
-                count = int(np.prod(spec["shape"]))
-                arrays[name] = np.frombuffer(
-                    data, dtype=spec["dtype"], count=count, offset=data_start + spec["offset"]
-                ).reshape(spec["shape"])
             vocab = {term: i for i, term in enumerate(header["vocab"])}
-            params = header["params"]
-        except (IndexFileError, FileNotFoundError):
-            raise
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            params = BM25Params(**{k: header["params"][k] for k in ("k1", "b", "epsilon")})
+            index = cls(vocab=vocab, params=params, meta=header["meta"], **arrays)
+        except (ValueError, KeyError, TypeError) as error:
             raise IndexFileError(f"unreadable index file: {error}") from error
-        index = cls(
-            vocab=vocab,
-            params=BM25Params(k1=params["k1"], b=params["b"], epsilon=params["epsilon"]),
-            meta=header["meta"],
-            **arrays,
-        )
-        if not index._consistent():
+        types = {name: values.dtype.str for name, values in arrays.items()}
+        if types != _ARRAYS or not index._consistent():
             raise IndexFileError("index file is inconsistent")
+        index.mapped = mapped
         return index
+
+    def intact(self) -> bool:
+        """Whether the index can still be read: always, unless it was loaded from a file that
+        someone has since cut short (reading it then would kill the process)."""
+        return self.mapped is None or self.mapped.intact()
 
     def _consistent(self) -> bool:
         """Whether the arrays fit together: a damaged file must never reach the compiled loop,
         which trusts every document number it reads (one pass over the postings)."""
+        arrays = (self.doc_ids, self.indptr, self.post_docs, self.post_weights, self.idf)
+        if any(values.ndim != 1 for values in arrays):
+            return False
         docs, n = self.post_docs, len(self.doc_ids)
         return (
             len(self.indptr) == len(self.vocab) + 1
@@ -483,7 +444,3 @@ def _norm(doc_len: np.ndarray, params: BM25Params) -> np.ndarray:
     if avgdl == 0:
         return np.full(len(doc_len), params.k1 * (1 - params.b))
     return params.k1 * (1 - params.b + params.b * doc_len / avgdl)
-
-
-def _aligned(offset: int) -> int:
-    return -(-offset // _ALIGN) * _ALIGN

@@ -15,13 +15,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import sqlite_utils
 
 from . import analysis, duplicates, embed, ingest, matching
 from .embedding import Embedder, default_embedder
-from .errors import KnowledgeError, SchemaError
+from .errors import NEEDS_UPGRADE, KnowledgeError, ReadOnlyLibrary, SchemaError
 from .evidence import hit, term_weights
 from .fetch import FetchOptions
 from .hybrid import default_ranker
@@ -45,9 +46,9 @@ from .records import (
 )
 from .serving import ServingIndex, term_ids
 from .serving_vectors import ServingVectors
-from .store import articles, vocabulary
+from .store import articles, health, vocabulary
 from .store import vectors as stored_vectors
-from .store.connection import connect, get_meta, now
+from .store.connection import connect, get_meta, is_read_only, now, unless_busy
 from .text import clean_text
 from .vectors import PassageVectors
 
@@ -71,6 +72,9 @@ class Library:
     """How often a search checks whether another process changed the library."""
     fetch_options = FetchOptions()
     """Timeout, size cap, per-host limit and User-Agent of the requests web sources need."""
+    read_only = False
+    """Whether this library may only be read here (its file or folder is read-only): then it
+    answers from what is stored, and ingests are refused (``ReadOnlyLibrary``)."""
     index_repair_seconds = 30.0
     """How long the database may hold articles that no saved index holds before
     ``new_matches`` rebuilds the index (an ingest that died or failed between its commit and
@@ -99,6 +103,8 @@ class Library:
         """The saved index, beside the library."""
         self._coverage: tuple[tuple[str | None, str | None], Coverage] | None = None
         self._mix: tuple[tuple[str | None, str | None], dict[str, int]] | None = None
+        self._users: IO[bytes] | None = None
+        """Kept open while the library is: says to other processes that it is in use."""
 
     @classmethod
     def open(
@@ -108,9 +114,11 @@ class Library:
         default_sources: Iterable[str | Path] | None = None,
         ranker: Ranker | None = None,
         embedder: Embedder | str | None = DEFAULT_EMBEDDER,
+        check: bool = False,
     ) -> Library:
         """Open the library at ``path``, creating an empty one if there is none, and migrating
-        one an older articlebot made.
+        one an older articlebot made. Its database is checked (``check``, or when the last
+        process using it died): ``DamagedLibrary`` says what to do if it is damaged.
 
         A library that was never filled is first filled from ``default_sources``, if given
         (the CLI and the bot pass the bundled articles or the configured sources). ``ranker``
@@ -121,22 +129,36 @@ class Library:
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = connect(path)
+            read_only = is_read_only(path)
+            users, unclean = (None, False) if read_only else health.join(path)
+            db = connect(path, read_only=read_only)
+            if check or unclean:
+                if unclean:
+                    logger.warning("the library was not closed cleanly: checking its database")
+                health.check(db, path)
         except (OSError, sqlite3.DatabaseError, SchemaError) as error:
-            raise KnowledgeError(f"cannot open the library at {path}: {error}") from error
+            raise health.explain(error, path) or KnowledgeError(
+                f"cannot open the library at {path}: {error}"
+            ) from error
         library = cls(path, params, ranker, embedder)
-        library._local.db = db
+        library._local.db, library._users = db, users
+        library.read_only = library._lock.read_only = library._serving.read_only = read_only
         with library._lock.local():
             if ingest.outdated(db):
+                if read_only:
+                    raise ReadOnlyLibrary(NEEDS_UPGRADE.format(path=path))
                 with exclusive(path):
                     ingest.reanalyse(db, params)
             library._serving.load_or_build(db)
-            articles.purge_retired(db)  # left by an ingest that stopped before its purge
-        if default_sources is not None and get_meta(db, "generation") is None:
+            if not read_only:  # left by an ingest that stopped before its purge; never waits
+                unless_busy(db, articles.purge_retired)
+        if default_sources is not None and not read_only and get_meta(db, "generation") is None:
             library.ingest(default_sources)
         return library
 
     def close(self) -> None:
+        health.leave(self._users)
+        self._users = None
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()

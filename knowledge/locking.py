@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import INGEST_RUNNING, IngestRunning
+from .errors import INGEST_RUNNING, READ_ONLY, IngestRunning, ReadOnlyLibrary
 
 
 @contextmanager
@@ -35,15 +35,20 @@ def exclusive(path: Path) -> Iterator[None]:
 class WriteLock:
     """The library's write lock: this process's writers in turn, another process's refused."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        """A read-only library: every writer is refused (``ReadOnlyLibrary``)."""
         self._thread_lock = threading.Lock()
 
     @contextmanager
     def writing(self, wait: bool = True) -> Iterator[None]:
         """Hold this process's write lock, then the ingest lock shared with other processes.
         Raises ``IngestRunning`` when another process ingests; without ``wait``, also (at once)
-        when another writer of this process holds the lock."""
+        when another writer of this process holds the lock; ``ReadOnlyLibrary`` for a library
+        that may only be read."""
+        if self.read_only:
+            raise ReadOnlyLibrary(READ_ONLY.format(path=self.path))
         if not self._thread_lock.acquire(blocking=wait):
             raise IngestRunning(INGEST_RUNNING)
         try:

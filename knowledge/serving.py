@@ -9,6 +9,8 @@ generation and analyser version, and is rebuilt, never served, when they are not
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,9 +32,12 @@ class ServingIndex:
     """The library's serving index and the saved file it comes from."""
 
     def __init__(self, path: Path, params: BM25Params) -> None:
+        self.database = path
         self.path = path.with_name(path.name + ".bm25")
         self.params = params
         self.index: BM25Index | None = None
+        self.read_only = False
+        """A read-only library: an index built is served from memory, never saved."""
         self._checked_at = time.monotonic()
         self._lag: tuple[str | None, float] | None = None
         """The database generation no saved index held yet, and when that was first seen."""
@@ -54,7 +59,9 @@ class ServingIndex:
         except FileNotFoundError:
             return None
         except IndexFileError as error:
-            logger.warning("the saved index is unusable: %s", error)
+            logger.warning(
+                "the saved index cannot be used, rebuilding it from the database: %s", error
+            )
             return None
         if index.meta == self._meta(db) and index.params == self.params:
             return index
@@ -68,10 +75,15 @@ class ServingIndex:
         postings = count_postings(terms, lengths, len(vocab))
         del terms  # before the postings' weights take its room: the peak of a big ingest
         index = BM25Index.from_postings(*postings, lengths, vocab, ids, self.params, self._meta(db))
-        try:
-            index.save(self.path)
-        except OSError as error:  # a read-only folder still serves, from memory
-            logger.warning("cannot save the index next to the library: %s", error)
+        if self.read_only:
+            logger.info("a read-only library: the index built is served from memory")
+        else:
+            try:
+                index.save(self.path)
+                # whoever may read the library may read its index (mkstemp made it private)
+                os.chmod(self.path, stat.S_IMODE(self.database.stat().st_mode))
+            except OSError as error:  # a read-only folder still serves, from memory
+                logger.warning("cannot save the index next to the library: %s", error)
         self.index = index
         return index
 
@@ -80,6 +92,11 @@ class ServingIndex:
         instance) has changed the library; checked at most every ``recheck_seconds``."""
         index = self.index
         assert index is not None
+        if not index.intact():
+            # Someone cut the saved file short under this process (it was written over in
+            # place): its pages are gone, and touching one would kill the process.
+            logger.error("the index file %s was cut short while in use: rebuilding it", self.path)
+            return self.build(db)
         now = time.monotonic()
         if now - self._checked_at < recheck_seconds:
             return index

@@ -164,7 +164,8 @@ def test_the_numpy_build_matches_the_compiled_one(docs) -> None:
 def test_a_damaged_posting_is_refused_not_served(tmp_path: Path) -> None:
     import json
 
-    from knowledge.index import MAGIC, _aligned
+    from knowledge.index_file import MAGIC
+    from knowledge.index_file import aligned as _aligned
 
     path = tmp_path / "x.bm25"
     BM25Index.build([["a", "b"], ["b"], ["c"]]).save(path)
