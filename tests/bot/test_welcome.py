@@ -101,7 +101,7 @@ def test_section_labels_are_not_part_of_examples() -> None:
     from bot import examples
 
     assert examples.questions("اقتصادي / ارتفاع أسعار النفط في الأسواق") == [
-        "ماذا عن ارتفاع أسعار النفط في الأسواق؟"
+        "ماذا عن «ارتفاع أسعار النفط في الأسواق»؟"
     ]
     # A thousands separator is no clause's end.
     assert examples.questions("Wildfire forces evacuation of 3,000 residents near Athens") == [
