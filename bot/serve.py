@@ -9,7 +9,6 @@ import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import click
 from telegram import Update
@@ -19,6 +18,7 @@ from bot.app import build_application, open_library, protect_logs
 from bot.config import ConfigError
 from bot.errors import redact
 from bot.launch import BotCommand, db_option, load_settings
+from bot.webhook import run_webhook
 
 if TYPE_CHECKING:
     from bot.context import BotApplication
@@ -108,13 +108,14 @@ def _serve(
 ) -> None:
     """Run the bot until it is stopped, by webhook or long polling."""
     if webhook_url:
+        assert secret_token is not None  # _check_webhook
         logger.info("receiving updates by webhook on %s:%d", listen, port)
-        application.run_webhook(
+        run_webhook(
+            application,
             listen=listen,
             port=port,
-            url_path=urlparse(webhook_url).path.lstrip("/"),
-            webhook_url=webhook_url,
-            secret_token=secret_token,
+            url=webhook_url,
+            secret=secret_token,
             allowed_updates=updates,
         )
     else:
