@@ -36,7 +36,8 @@ def assert_all_html(bot: Bot) -> None:
         for result in params.get("results") or []:
             content = result["input_message_content"]
             assert_telegram_html(content["message_text"])
-            assert len(result["title"]) <= 256 and len(result.get("description", "")) <= 512
+            assert result["title"].strip() and len(result["title"]) <= 256
+            assert len(result.get("description", "")) <= 512
             for field in (result["title"], result.get("description", "")):
                 field.encode("utf-8")  # no lone surrogates
 
@@ -103,3 +104,14 @@ async def test_long_posts_full_of_markup_stay_valid(
     await b.send(inline_query("", from_user=user(3, "en")))
     await b.say("/latest", from_user=user(3, "en"))
     assert_all_html(b)  # within Telegram's limit too
+
+
+@pytest.mark.parametrize("query", ["amp plant Aqaba", "lt gt quot desalination", "b i a href x"])
+async def test_highlighting_never_breaks_the_escaped_markup_of_a_post(
+    make_bot: Callable[..., Any], query: str
+) -> None:
+    b = await make_bot(ARTICLEBOT_CHANNELS="@news_channel")
+    await b.post(MARKUP_POST + ' "quoted" it\'s', 92)
+    await b.say(query, from_user=user(3, "en"))
+    await b.send(inline_query(query, from_user=user(3, "en")))
+    assert_all_html(b)
