@@ -12,6 +12,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import signal
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -89,7 +90,9 @@ async def _serve(
 
 
 def _server(app: BotApplication, path: str, secret: str) -> HTTPServer:
-    routes = [(tornado.routing.PathMatches(path), _UpdateHandler, {"app": app, "secret": secret})]
+    # The path exactly (tornado takes it as a regular expression).
+    match = tornado.routing.PathMatches(re.escape(path))
+    routes = [(match, _UpdateHandler, {"app": app, "secret": secret})]
     # The cap holds for every request, to any path, with or without a length announced.
     return HTTPServer(
         tornado.web.Application(routes, log_function=_quiet),
