@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,29 @@ def test_log_lines_and_tracebacks_lose_the_token_in_any_case() -> None:
     RedactToken(TOKEN).filter(record)
     text = logging.Formatter().format(record)
     assert "aahsecret" not in text.lower() and text.count("<token>") == 2
+
+
+def test_telegram_unreachable_at_start_up_is_one_line_too(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("ARTICLEBOT_DB", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "aahsecret" not in output.lower(), output
+    error_lines = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1 and "Telegram" in error_lines[0], output
