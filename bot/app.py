@@ -131,10 +131,12 @@ class RedactToken(logging.Filter):
         return True
 
 
-def _no_token_traceback(record: logging.LogRecord) -> bool:
-    """A refused token is reported in one line by ``articlebot run``: the library's traceback
-    of it says nothing more (and quotes Telegram's description)."""
-    if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+def _no_start_up_traceback(record: logging.LogRecord) -> bool:
+    """A refused token, or Telegram unreachable at start-up, is reported in one line by
+    ``articlebot run``: the library's traceback of it says nothing more (and quotes Telegram's
+    description)."""
+    refused = record.exc_info is not None and isinstance(record.exc_info[1], InvalidToken)
+    if refused or (record.exc_info and "(Bootstrap" in record.getMessage()):
         record.exc_info, record.exc_text = None, None
     return True
 
@@ -145,7 +147,7 @@ def protect_logs(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactToken) for f in handler.filters):
-            handler.addFilter(_no_token_traceback)
+            handler.addFilter(_no_start_up_traceback)
             handler.addFilter(RedactToken(token))
 
 

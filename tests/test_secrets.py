@@ -95,3 +95,4 @@ def test_telegram_unreachable_at_start_up_is_one_line_too(tmp_path: Path) -> Non
     assert done.returncode == 1 and "aahsecret" not in output.lower(), output
     error_lines = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
     assert len(error_lines) == 1 and "Telegram" in error_lines[0], output
+    assert "Traceback" not in output
