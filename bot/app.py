@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -38,7 +39,7 @@ from bot import (
 from bot.admin import scheduled_reload
 from bot.context import CONTEXT_TYPES, BotApplication
 from bot.embedding import BackgroundEmbedding
-from bot.errors import on_error
+from bot.errors import on_error, redact
 from bot.i18n import LANGS
 from bot.messaging import cosmetic
 from bot.people import People
@@ -112,8 +113,8 @@ def import_language_choices(db_path: Path, people: People) -> int:
 
 
 class RedactToken(logging.Filter):
-    """Replaces the bot token in log lines and tracebacks: an HTTP error can quote a request
-    URL, and those contain the token."""
+    """Replaces the bot token, in any case, in log lines and tracebacks: an HTTP error can
+    quote a request URL, and those contain the token."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
@@ -121,13 +122,24 @@ class RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
+        clean = redact(message, self.token)
+        if clean != message:
+            record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self.token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.token)
         return True
+
+
+def _no_start_up_traceback(record: logging.LogRecord) -> bool:
+    """A refused token, or Telegram unreachable at start-up, is reported in one line by
+    ``articlebot run``: the library's traceback of it says nothing more (and quotes Telegram's
+    description)."""
+    refused = record.exc_info is not None and isinstance(record.exc_info[1], InvalidToken)
+    if refused or (record.exc_info and "(Bootstrap" in record.getMessage()):
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def protect_logs(token: str) -> None:
@@ -136,6 +148,7 @@ def protect_logs(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactToken) for f in handler.filters):
+            handler.addFilter(_no_start_up_traceback)
             handler.addFilter(RedactToken(token))
 
 

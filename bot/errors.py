@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -18,10 +19,18 @@ from bot.messaging import cosmetic, send
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["on_error"]
+__all__ = ["on_error", "redact"]
 
 ERROR_CHARS = 3000
 """How much of an error's text the admin chat gets (the report stays one message)."""
+
+
+def redact(text: str, token: str | None) -> str:
+    """``text`` with the bot token replaced by ``<token>``, in any case: Telegram's error
+    descriptions quote it lower-cased, and the library capitalises them."""
+    if not token:
+        return text
+    return re.sub(re.escape(token), "<token>", text, flags=re.IGNORECASE)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -42,8 +51,7 @@ async def on_error(update: object, context: BotContext) -> None:
             )
     settings = context.settings
     if settings.admin_chat_id is not None:
-        detail = str(error)
-        if settings.token:  # an HTTP error can quote the request URL, which holds the token
-            detail = detail.replace(settings.token, "<token>")
+        # An HTTP error can quote the request URL, which holds the token.
+        detail = redact(str(error), settings.token)
         name, detail = html.escape(type(error).__name__), html.escape(detail[:ERROR_CHARS])
         await tell_admin_chat(context, [Reply(f"⚠️ <b>{name}</b>\n<code>{detail}</code>")])

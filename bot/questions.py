@@ -203,6 +203,9 @@ async def on_vote(update: Update, context: BotContext) -> None:
     if press is None:
         return
     query, message, _, lang = press
+    if not _shown_to_voter(message, query.data, context.bot.id):
+        await answer_query(query, t(lang, "expired"), alert=True)
+        return
     question_id, helpful, passage_ids = callbacks.vote_args(context.button)
     try:
         votes = await asyncio.to_thread(
@@ -216,6 +219,15 @@ async def on_vote(update: Update, context: BotContext) -> None:
         return
     await answer_query(query, t(lang, "feedback_thanks"))
     await _show_votes(context, message, votes)
+
+
+def _shown_to_voter(message: Message | None, data: str | None, bot_id: int) -> bool:
+    """Whether the pressed button is one of those under the bot's answer it comes with: Telegram
+    sends a press only from someone the message reaches, but a client may forge the data (a vote
+    on another answer, or on passages this one never showed)."""
+    if message is None or message.from_user is None or message.from_user.id != bot_id:
+        return False
+    return data is not None and data in _callback_datas(message)
 
 
 async def _show_votes(context: BotContext, message: Message | None, votes: Votes) -> None:

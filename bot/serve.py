@@ -8,14 +8,20 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING
 
 import click
 from telegram import Update
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application, open_library, protect_logs
 from bot.config import ConfigError
+from bot.errors import redact
 from bot.launch import BotCommand, db_option, load_settings
+from bot.webhook import run_webhook
+
+if TYPE_CHECKING:
+    from bot.context import BotApplication
 
 logger = logging.getLogger(__name__)
 
@@ -77,21 +83,44 @@ def run(
         Update.EDITED_CHANNEL_POST,
     ]
     try:
-        if webhook_url:
-            logger.info("receiving updates by webhook on %s:%d", listen, port)
-            application.run_webhook(
-                listen=listen,
-                port=port,
-                url_path=urlparse(webhook_url).path.lstrip("/"),
-                webhook_url=webhook_url,
-                secret_token=secret_token,
-                allowed_updates=updates,
-            )
-        else:
-            logger.info("receiving updates by long polling")
-            application.run_polling(allowed_updates=updates)
+        _serve(application, webhook_url, listen, port, secret_token, updates)
+    except TelegramError as error:
+        # Raised before the bot serves (the token refused, Telegram unreachable): one line, as
+        # the traceback and Telegram's description would print the token.
+        raise click.ClickException(_startup_error(error, settings.require_token())) from None
     finally:
         library.close()
+
+
+def _startup_error(error: TelegramError, token: str) -> str:
+    if isinstance(error, InvalidToken):
+        return "Telegram rejected the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather"
+    return f"Telegram: {redact(error.message, token)} ({type(error).__name__})"
+
+
+def _serve(
+    application: BotApplication,
+    webhook_url: str | None,
+    listen: str,
+    port: int,
+    secret_token: str | None,
+    updates: list[str],
+) -> None:
+    """Run the bot until it is stopped, by webhook or long polling."""
+    if webhook_url:
+        assert secret_token is not None  # _check_webhook
+        logger.info("receiving updates by webhook on %s:%d", listen, port)
+        run_webhook(
+            application,
+            listen=listen,
+            port=port,
+            url=webhook_url,
+            secret=secret_token,
+            allowed_updates=updates,
+        )
+    else:
+        logger.info("receiving updates by long polling")
+        application.run_polling(allowed_updates=updates)
 
 
 def _check_webhook(url: str, secret: str | None) -> None:

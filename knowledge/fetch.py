@@ -105,16 +105,14 @@ class Fetcher:
     """Fetches URLs concurrently: at most ``workers`` requests in flight, ``per_host`` to a
     host. A URL waiting for its host's turn does not hold up the URLs of other hosts.
 
-    ``trusted_hosts`` (the hosts of the URLs the operator named) may be private addresses;
-    any other host, whether a feed's link, an OPML list's feed or a redirect, must resolve to
-    public addresses only, so that a feed cannot make the bot read and quote an internal
-    service."""
+    ``trusted`` (the URLs the operator named) may be on private addresses, on their host *and
+    port* only; any other host or port, whether a feed's link, an OPML list's feed or a
+    redirect, must resolve to public addresses only, so that a feed cannot make the bot read and
+    quote an internal service (another port of the feed's own host among them)."""
 
-    def __init__(
-        self, options: FetchOptions | None = None, trusted_hosts: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, options: FetchOptions | None = None, trusted: Iterable[str] = ()) -> None:
         self.options = options or FetchOptions()
-        self.trusted_hosts = {host.lower() for host in trusted_hosts}
+        self.trusted = {origin for url in trusted if (origin := _origin(url)) is not None}
 
     def fetch_all(
         self, requests: Iterable[tuple[str, Validators]]
@@ -213,11 +211,14 @@ class Fetcher:
 
     async def _refuse_private(self, url: httpx.URL) -> None:
         host = _host(str(url))
-        if self.options.allow_private or host in self.trusted_hosts:
+        port = _port(url)
+        if self.options.allow_private or (host, port) in self.trusted:
             return
-        for address in await _addresses(host, url.port or (443 if url.scheme == "https" else 80)):
+        # The port is named when the host is trusted on another one.
+        named = f"{host}:{port}" if any(host == h for h, _ in self.trusted) else host
+        for address in await _addresses(host, port):
             if not _public(address):
-                raise FetchError(f"refused: {host} is a private or reserved address ({address})")
+                raise FetchError(f"refused: {named} is a private or reserved address ({address})")
 
     def _refuse_declared_size(self, response: httpx.Response) -> None:
         declared = response.headers.get("content-length", "")
@@ -273,6 +274,19 @@ def _host(url: str) -> str:
     if parsed.scheme not in ("http", "https") or not host:
         raise FetchError("not a valid http(s) URL")
     return host
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+def _origin(url: str) -> tuple[str, int] | None:
+    """The host and port of a URL the operator named; None if it is not a valid one (its
+    fetch says so)."""
+    try:
+        return _host(url), _port(httpx.URL(url))
+    except (FetchError, httpx.InvalidURL, ValueError):
+        return None
 
 
 async def _addresses(host: str, port: int) -> set[str]:

@@ -26,8 +26,10 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 they change how a word compares and could unbalance the marks the bot adds."""
 _BIDI_TABLE = str.maketrans("", "", BIDI_CONTROLS)
 
-INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
-"""Other invisible or control characters: Telegram rejects them or they break parsing."""
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ud800-\udfff\ufeff\ufffe\uffff]")
+"""Other invisible or control characters: Telegram rejects them or they break parsing. Lone
+surrogates too (a pair is one character in a ``str``): they cannot be encoded, in UTF-8 for the
+database nor in UTF-16 for Telegram's lengths."""
 
 SENTENCE_END = re.compile(r"""(?<=[.!?؟؛…])["'»”’)\]]*(?=\s)""")
 """Where a sentence ends: after . ! ? ؟ ؛ … and any closing quotes or brackets, before white

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .feeds import Entry, Feed, decode_page, entry_article, page_article, parse_feed, parse_opml
 from .fetch import NO_VALIDATORS, Fetched, Fetcher, FetchError, FetchOptions, Validators
@@ -33,19 +32,10 @@ def read_web(
 ) -> None:
     """Read feed and OPML ``files`` (path, signature, whether it may be trusted next time) and
     fetch ``urls`` (feeds, OPML lists, pages), adding what they hold to ``result``."""
-    # The hosts named by the operator may be private (an intranet feed); what they lead to not.
-    fetcher = Fetcher(options, trusted_hosts=_hosts(urls))
+    # The hosts named by the operator may be private (an intranet feed), on the ports named;
+    # what they lead to not.
+    fetcher = Fetcher(options, trusted=urls)
     _WebReading(memory, fetcher, result).run(urls, files)
-
-
-def _hosts(urls: list[str]) -> set[str]:
-    hosts = set()
-    for url in urls:
-        try:
-            hosts.add(urlsplit(url).hostname or "")
-        except ValueError:
-            continue  # not a valid URL: its fetch says so
-    return hosts - {""}
 
 
 class _WebReading:

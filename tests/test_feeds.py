@@ -620,3 +620,30 @@ def test_a_not_modified_feed_counts_the_items_it_lists_not_all_it_ever_listed(
     assert site.hits("/atom")[-1].headers["If-None-Match"] == '"v2"'
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
     assert library.stats().articles == 4
+
+
+def test_items_of_a_named_feed_may_not_reach_another_port_of_its_host(
+    library: Library, site: Site
+) -> None:
+    from .web_helpers import serve
+
+    library.fetch_options = FetchOptions()  # what a real deployment runs with
+    internal = Site()
+    server = serve(internal)
+    try:
+        inside = internal.add("/admin.html", page("داخلي", paragraphs("داخلي")), **_html())
+        hop = site.add("/go", status=302, location=inside)
+        entries = [
+            {"id": f"tag:x:{n}", "title": "داخلي", "link": link, "summary": "ملخص"}
+            | {"updated": "2021-05-21T10:00:00Z"}
+            for n, link in enumerate([inside, hop])
+        ]
+        feed = site.add("/atom", atom(entries), content_type=ATOM)
+        report = library.ingest([feed])
+    finally:
+        internal.done.set()
+        server.shutdown()
+        server.server_close()
+    assert report.added == 0 and internal.hits("/admin.html") == []
+    assert all(f.reason.startswith("refused: 127.0.0.1:") for f in report.failed), report.failed
+    assert not library.search("داخلي", 1).answered

@@ -6,12 +6,13 @@ import gzip
 import time
 import tracemalloc
 import zlib
+from collections.abc import Iterator
 
 import pytest
 
 from knowledge.fetch import Fetcher, FetchError, FetchOptions
 
-from .web_helpers import HTML, Site
+from .web_helpers import HTML, Site, serve
 
 LOCAL = FetchOptions(allow_private=True)
 
@@ -89,7 +90,7 @@ def test_invalid_hosts_are_fetch_errors(url: str, allow_private: bool) -> None:
 
 def test_private_addresses_are_refused_unless_the_operator_named_the_host(site: Site) -> None:
     url = site.add("/page", "<html></html>", content_type=HTML)
-    fetcher = Fetcher(FetchOptions(), trusted_hosts=["127.0.0.1"])
+    fetcher = Fetcher(FetchOptions(), trusted=[site.url("/")])
     assert fetcher.fetch(url).status == 200
     other = site.url("/page", host="localhost")
     assert fetch_error(fetcher, other).startswith("refused: localhost is a private")
@@ -102,7 +103,7 @@ def test_private_addresses_are_refused_unless_the_operator_named_the_host(site: 
 def test_each_redirect_hop_is_checked(site: Site) -> None:
     inside = site.add("/secret", "<html></html>", content_type=HTML)
     hop = site.add("/hop", status=302, location=inside.replace("127.0.0.1", "localhost"))
-    fetcher = Fetcher(FetchOptions(), trusted_hosts=["127.0.0.1"])
+    fetcher = Fetcher(FetchOptions(), trusted=[site.url("/")])
     assert fetch_error(fetcher, hop).startswith("refused: localhost is a private")
     assert site.hits("/secret") == []
 
@@ -132,3 +133,26 @@ def test_fetching_works_from_a_thread_that_runs_an_event_loop(site: Site) -> Non
         return Fetcher(LOCAL).fetch(url).status
 
     assert asyncio.run(inside()) == 200
+
+
+@pytest.fixture
+def other_site() -> Iterator[Site]:
+    """A second local site: the same host (127.0.0.1), another port."""
+    site = Site()
+    server = serve(site)
+    yield site
+    site.done.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_named_host_is_trusted_on_its_port_only(site: Site, other_site: Site) -> None:
+    named = site.add("/feed", "<html></html>", content_type=HTML)
+    inside = other_site.add("/internal", "<html>internal</html>", content_type=HTML)
+    hop = site.add("/hop", status=302, location=inside)
+    fetcher = Fetcher(FetchOptions(), trusted=[named])
+    assert fetcher.fetch(named).status == 200
+    port = other_site.port
+    assert fetch_error(fetcher, inside).startswith(f"refused: 127.0.0.1:{port} is a private")
+    assert fetch_error(fetcher, hop).startswith(f"refused: 127.0.0.1:{port} is a private")
+    assert other_site.hits("/internal") == []

@@ -64,3 +64,10 @@ def test_sentence_end_is_after_closing_quotes_and_never_inside_a_number() -> Non
         "نعم",
     ]
     assert [m.end() for m in SENTENCE_END.finditer("A. B")] == [2]
+
+
+def test_typed_text_loses_lone_surrogates_but_keeps_pairs() -> None:
+    from knowledge.text import clean_text
+
+    assert clean_text("غزة\ud800 \udfffنص 😀", typed=True) == "غزة نص 😀"
+    clean_text("\ud83d", typed=True).encode("utf-8")

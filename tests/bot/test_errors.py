@@ -70,3 +70,19 @@ def test_logs_never_show_the_token() -> None:
     out = stream.getvalue()
     assert "getMe" in out and "RuntimeError" in out and "<token>" in out
     assert "123:TEST" not in out
+
+
+async def test_error_report_never_shows_the_token_lower_cased(
+    make_bot: Callable[..., Any], library: Library
+) -> None:
+    spy = SpyLibrary(library)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ValueError("forbidden: token 123:test is not allowed")  # as Telegram words it
+
+    spy.search = broken
+    b = await make_bot(lib=spy, ARTICLEBOT_ADMIN_CHAT_ID="-777")
+    await b.say("غزة", from_user=user(1, "en"))
+    report = next(c.params["text"] for c in b.sent("sendMessage") if c.params["chat_id"] == -777)
+    assert "ValueError" in report and "123:test" not in report.lower()
+    await b.app.shutdown()

@@ -1,0 +1,121 @@
+"""The webhook (``bot.webhook``): a wrong secret is refused as soon as the headers arrive,
+before any body is read; bodies are capped; a proper update is served. Runs ``articlebot run
+--webhook`` in a subprocess against the fake Bot API server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.webhook import MAX_BODY
+from tests.telegram_helpers import FakeBotAPI, message, user, write_articles
+
+TOKEN = "4242:SECRET-token_value"
+SECRET = "s3cret"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def webhook(tmp_path: Path) -> Iterator[tuple[FakeBotAPI, int]]:
+    """The bot serving a webhook on 127.0.0.1; (the fake Bot API, the webhook's port)."""
+    port = free_port()
+    with FakeBotAPI(TOKEN) as api:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
+            "PYTHONPATH": str(ROOT),
+        }
+        env.pop("ARTICLEBOT_DB", None)
+        url = f"http://127.0.0.1:{port}/hook"
+        command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")]
+        args = ["--webhook", url, "--port", str(port), "--secret-token", SECRET]
+        process = subprocess.Popen([*command, *args], cwd=tmp_path, env=env)
+        try:
+            api.wait_for(lambda c: c.method == "setWebhook", timeout=60)
+            yield api, port
+        finally:
+            process.terminate()
+            process.wait(20)
+        assert process.returncode == 0
+
+
+def connect(port: int) -> socket.socket:
+    for _ in range(100):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the webhook never came up")
+
+
+def headers(secret: str, length: int | None, path: str = "/hook") -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+    lines.append(f"X-Telegram-Bot-Api-Secret-Token: {secret}")
+    lines.append(
+        f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
+    )
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def status_before_the_body(port: int, secret: str, length: int, path: str = "/hook") -> int:
+    """The status answered to headers announcing ``length`` bytes, none of which is sent."""
+    with connect(port) as conn:
+        conn.sendall(headers(secret, length, path))
+        reply = conn.recv(1024)  # times out (10 s) if the server waits for the body
+    return int(reply.split()[1])
+
+
+def post(port: int, secret: str, body: bytes) -> int:
+    with connect(port) as conn:
+        conn.sendall(headers(secret, len(body)) + body)
+        return int(conn.recv(1024).split()[1])
+
+
+def test_a_wrong_secret_is_refused_before_the_body(webhook: tuple[FakeBotAPI, int]) -> None:
+    _, port = webhook
+    big = 90 * 2**20
+    assert status_before_the_body(port, "wrong", big) == 403
+    assert status_before_the_body(port, "", big) == 403
+    assert status_before_the_body(port, SECRET, big) == 413  # the right secret, too big
+    assert status_before_the_body(port, "wrong", MAX_BODY + 1, path="/other") == 400  # capped
+
+
+def test_a_chunked_body_is_cut_at_the_cap(webhook: tuple[FakeBotAPI, int]) -> None:
+    _, port = webhook
+    chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"x" * 64 * 1024)
+    sent = 0
+    with connect(port) as conn:
+        conn.sendall(headers(SECRET, None))
+        try:
+            while sent < 4 * MAX_BODY:
+                conn.sendall(chunk)
+                sent += 64 * 1024
+            reply = conn.recv(1024)
+        except (BrokenPipeError, ConnectionResetError):
+            reply = b""
+    assert sent < 4 * MAX_BODY or not reply.startswith(b"HTTP/1.1 200")
+
+
+def test_an_update_with_the_secret_is_served(webhook: tuple[FakeBotAPI, int]) -> None:
+    api, port = webhook
+    msg = message("ما عدد الضحايا في غزة؟", from_user=user(1, "ar"))
+    assert post(port, SECRET, b"not json") == 400
+    assert post(port, SECRET, json.dumps({"update_id": 1, "message": msg}).encode()) == 200
+    answer = api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1)
+    assert "مئتين" in answer.params["text"]
