@@ -105,7 +105,7 @@ def test_section_labels_are_not_part_of_examples() -> None:
     ]
     # A thousands separator is no clause's end.
     assert examples.questions("Wildfire forces evacuation of 3,000 residents near Athens") == [
-        "What about “Wildfire forces evacuation of 3,000 residents”?"
+        "What about “Wildfire forces evacuation of 3,000 residents near Athens”?"
     ]
 
 
