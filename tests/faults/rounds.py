@@ -1,0 +1,196 @@
+"""The kill -9 rounds: an ingest killed at random moments, and the bot killed during an admin's
+``/reload``. After each: the database intact (``PRAGMA integrity_check``), the library either
+as it was or as the finished ingest leaves it (every earlier article there, the same answers
+to fixed questions), no worker process left behind, the lock free at once, and a re-run
+reaching the state of a clean ingest.
+
+Run by the test suite with a few rounds (``test_kill_rounds``); by hand with more:
+``python -m tests.faults --rounds 50 --seed 7`` (see ``__main__``).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge import Library
+from knowledge.locking import exclusive
+from tests.telegram_helpers import FakeBotAPI, user
+
+from . import harness
+from .harness import State
+
+TOKEN = "4242:SECRET-faults"
+ADMIN = 42
+EARLIER = 60
+"""Articles in the library before each killed ingest."""
+NEW = 200
+"""Articles the killed ingest adds: enough that it takes a few seconds."""
+PARALLEL = "20000"
+"""Characters from which the killed ingest's analysis runs in forked workers."""
+
+
+@dataclass
+class Report:
+    """What the rounds saw: one line a round, and the failures."""
+
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def check(self, ok: bool, what: str) -> None:
+        if not ok:
+            self.failures.append(what)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Folders and reference states shared by the rounds."""
+
+    base: Path
+    """The library before the ingest (its files: copied for each round)."""
+    sources: list[Path]
+    """What the ingest reads."""
+    asked: list[str]
+    before: State
+    after: State
+    """The state of a clean ingest of ``sources`` into ``base``."""
+
+
+def prepare(work: Path, seed: int, name: str, one_folder: bool) -> Setup:
+    """A library of ``EARLIER`` articles and ``NEW`` more to ingest (into one folder, with
+    ``one_folder``: the bot's configured source, which /reload reads again)."""
+    root = work / name
+    earlier = harness.write_folder(root / "articles", EARLIER, seed)
+    new = root / ("articles" if one_folder else "new")
+    base = root / "base.db"
+    with Library.open(base, embedder=None) as library:
+        library.ingest([earlier])
+    harness.write_folder(root / "pending" if one_folder else new, NEW, seed + 1, first=EARLIER)
+    asked = harness.questions([0, 1, EARLIER // 2, EARLIER, EARLIER + 1, EARLIER + NEW - 1])
+    before = harness.state(base, asked)
+    clean = root / "clean.db"
+    _copy(base, clean)
+    sources = [earlier] if one_folder else [new]
+    if one_folder:
+        _move_pending(root)
+    with Library.open(clean, embedder=None) as library:
+        library.ingest(sources, sync=one_folder)
+    after = harness.state(clean, asked)
+    if one_folder:
+        _move_pending(root, back=True)
+    assert len(after.articles) == EARLIER + NEW and before.articles < after.articles
+    return Setup(base, sources, asked, before, after)
+
+
+def ingest_rounds(work: Path, rounds: int, seed: int, report: Report) -> None:
+    """``rounds`` ingests (in a process of their own) killed at random moments."""
+    setup = prepare(work, seed, "ingest", one_folder=False)
+    rng = random.Random(seed)
+    window = _clean_run_seconds(setup, work / "ingest")
+    for n in range(rounds):
+        db = work / "ingest" / f"round{n}.db"
+        _copy(setup.base, db)
+        args = ["ingest", "--no-embed", "--db", str(db), *map(str, setup.sources)]
+        env = harness.child_env(ARTICLEBOT_FAULTS_PARALLEL=PARALLEL)
+        process = harness.start(args, env, work / "ingest" / "child.log")
+        at = rng.uniform(0, window)
+        killed, workers = harness.kill_after(process, at)
+        _after_kill(f"ingest round {n} (kill at {at:.2f} s)", db, setup, workers, report, killed)
+        _rerun(db, setup, report, f"ingest round {n}", sync=False)
+
+
+def reload_rounds(work: Path, rounds: int, seed: int, report: Report) -> None:
+    """``rounds`` bots killed during an admin's /reload."""
+    setup = prepare(work, seed, "reload", one_folder=True)
+    rng = random.Random(seed + 1)
+    root = work / "reload"
+    for n in range(rounds):
+        db = root / f"round{n}.db"
+        _copy(setup.base, db)
+        with FakeBotAPI(TOKEN) as server:
+            env = harness.child_env(
+                TELEGRAM_BOT_TOKEN=TOKEN,
+                TELEGRAM_API_BASE_URL=server.base_url,
+                ARTICLEBOT_ADMIN_IDS=str(ADMIN),
+                ARTICLEBOT_SOURCES=str(setup.sources[0]),
+                ARTICLEBOT_EMBED="0",
+            )
+            process = harness.start(["run", "--db", str(db)], env, root / "bot.log")
+            server.wait_for(lambda c: c.method == "setMyCommands", timeout=60)
+            _move_pending(root)  # the new articles arrive while the bot runs
+            mark = len(server.calls)
+            server.user_says("/reload", user(ADMIN, "en", "Admin"))
+            server.wait_for(lambda c: "Reloading" in str(c.params.get("text")), mark, 60)
+            at = rng.uniform(0, 2.0)
+            killed, workers = harness.kill_after(process, at)
+        line = f"reload round {n} (kill {at:.2f} s after 'Reloading')"
+        _after_kill(line, db, setup, workers, report, killed)
+        _rerun(db, setup, report, f"reload round {n}", sync=True)
+        _move_pending(root, back=True)
+
+
+def _after_kill(
+    line: str, db: Path, setup: Setup, workers: set[int], report: Report, killed: bool
+) -> None:
+    left = harness.wait_gone(workers)
+    report.check(not left, f"{line}: processes left running: {sorted(left)}")
+    check = harness.integrity(db)
+    report.check(check == "ok", f"{line}: integrity_check: {check}")
+    try:
+        with exclusive(db):
+            pass
+        free = True
+    except Exception:
+        free = False
+    report.check(free, f"{line}: the ingest lock is still held")
+    now = harness.state(db, setup.asked)
+    which = "before" if now == setup.before else "after" if now == setup.after else "neither"
+    report.check(setup.before.articles <= now.articles, f"{line}: earlier articles lost")
+    report.check(which != "neither", f"{line}: a state that is neither before nor after")
+    outcome = "killed" if killed else "ended first"
+    report.lines.append(f"{line}: {outcome}, {len(workers)} child processes, library {which}")
+
+
+def _rerun(db: Path, setup: Setup, report: Report, line: str, sync: bool) -> None:
+    started = time.monotonic()
+    with Library.open(db, embedder=None) as library:
+        library.ingest(setup.sources, sync=sync)
+    report.check(harness.state(db, setup.asked) == setup.after, f"{line}: re-run differs")
+    report.lines[-1] += f"; re-run same as clean ({time.monotonic() - started:.1f} s)"
+
+
+def _clean_run_seconds(setup: Setup, root: Path) -> float:
+    """How long the ingest takes in its process, from ready to done: the kills' window."""
+    db = root / "timing.db"
+    _copy(setup.base, db)
+    args = ["ingest", "--no-embed", "--db", str(db), *map(str, setup.sources)]
+    env = harness.child_env(ARTICLEBOT_FAULTS_PARALLEL=PARALLEL)
+    process = harness.start(args, env, root / "child.log")
+    started = time.monotonic()
+    assert process.wait(120) == 0, (root / "child.log").read_text()
+    seconds = time.monotonic() - started
+    assert harness.state(db, setup.asked) == setup.after  # the command's ingest is the same
+    return seconds
+
+
+def _copy(db: Path, to: Path) -> None:
+    """A library's files (the database and what lies beside it: its saved index)."""
+    for path in db.parent.glob(db.name + "*"):
+        if not path.name.endswith(".lock"):
+            shutil.copy(path, to.parent / (to.name + path.name[len(db.name) :]))
+
+
+def _move_pending(root: Path, back: bool = False) -> None:
+    """Move the new articles into the configured folder (or back out of it)."""
+    source, target = root / "pending", root / "articles"
+    if back:
+        source, target = target, source
+    for n in range(EARLIER, EARLIER + NEW):
+        (source / f"article-{n:04d}.md").rename(target / f"article-{n:04d}.md")
+
+
+Round = Callable[[Path, int, int, Report], None]
