@@ -149,3 +149,16 @@ def test_demo_sources_are_told_by_their_folder(tmp_path: Path) -> None:
     assert not demo.is_demo([tmp_path]) and not demo.is_demo([])
     assert not demo.is_demo([BUNDLED_ARTICLES, tmp_path])
     assert not demo.is_demo(["https://example.com/feed.xml"])
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "demo article was removed"), ("ar", "التجريبي")])
+def test_a_reload_that_replaced_the_demo_says_so(lang: str, said: str) -> None:
+    from bot import admin_replies
+    from knowledge import IngestReport
+    from tests.telegram_helpers import assert_telegram_html
+
+    replaced = admin_replies.format_reload_report(IngestReport(added=2, demo_removed=1), lang)
+    plain = admin_replies.format_reload_report(IngestReport(added=2), lang)
+    for reply in replaced:
+        assert_telegram_html(reply.text)
+    assert said in replaced[0].text and said not in plain[0].text

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import random
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge import Library
+from knowledge import BUNDLED_ARTICLES, Library
+from knowledge.demo import INGEST_STARTED
 from knowledge.locking import exclusive
 from tests.telegram_helpers import FakeBotAPI, user
 
@@ -101,6 +103,56 @@ def ingest_rounds(work: Path, rounds: int, seed: int, report: Report) -> None:
         killed, workers = harness.kill_after(process, at)
         _after_kill(f"ingest round {n} (kill at {at:.2f} s)", db, setup, workers, report, killed)
         _rerun(db, setup, report, f"ingest round {n}", sync=False)
+
+
+def first_ingest_rounds(work: Path, rounds: int, seed: int, report: Report) -> None:
+    """``rounds`` first ingests into a new library killed at random moments, then the library
+    opened as ``articlebot ask`` opens it: never filled with the demo once an ingest began."""
+    setup = prepare(work, seed, "first", one_folder=False)
+    rng = random.Random(seed + 2)
+    root = work / "first"
+    window = _clean_run_seconds(setup, root)
+    with Library.open(root / "clean-first.db", embedder=None) as library:
+        library.ingest(setup.sources)
+    complete = harness.state(root / "clean-first.db", setup.asked)
+    for n in range(rounds):
+        db = root / f"round{n}.db"
+        args = ["ingest", "--no-embed", "--db", str(db), *map(str, setup.sources)]
+        process = harness.start(args, harness.child_env(), root / "child.log")
+        at = rng.uniform(0, window)
+        killed, workers = harness.kill_after(process, at)
+        line = f"first ingest round {n} (kill at {at:.2f} s)"
+        report.check(not harness.wait_gone(workers), f"{line}: processes left running")
+        began = db.exists() and _ingest_began(db)
+        with Library.open(db, default_sources=[BUNDLED_ARTICLES], embedder=None) as library:
+            held = {Path(a.path).name for a in library.latest(EARLIER + NEW)}
+            demo_in = bool(held & {p.name for p in BUNDLED_ARTICLES.iterdir()})
+            empty = library.stats().articles == 0
+            report.check(
+                not (began and demo_in), f"{line}: the demo filled a library ingested into"
+            )
+            report.check(not empty or library.ingest_interrupted(), f"{line}: empty, not told")
+        report.check(harness.integrity(db) == "ok", f"{line}: integrity_check failed")
+        outcome = "killed" if killed else "ended first"
+        kept = "empty" if empty else "the demo" if demo_in else "complete"
+        report.lines.append(f"{line}: {outcome}, ingest began: {began}, library {kept}")
+        with Library.open(db, embedder=None) as library:
+            library.ingest(setup.sources)
+        if not demo_in:
+            same = harness.state(db, setup.asked) == complete
+            report.check(same, f"{line}: re-run differs")
+            report.lines[-1] += "; re-run same as clean"
+
+
+def _ingest_began(db: Path) -> bool:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT 1 FROM meta WHERE key = ?", [INGEST_STARTED]).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None
 
 
 def reload_rounds(work: Path, rounds: int, seed: int, report: Report) -> None:
