@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge import BUNDLED_ARTICLES, Library
+from knowledge import BUNDLED_ARTICLES, KnowledgeError, Library
 from knowledge.demo import INGEST_STARTED
+from knowledge.embed import embedding_lock
 from knowledge.locking import exclusive
 from tests.telegram_helpers import FakeBotAPI, user
 
@@ -32,8 +33,9 @@ EARLIER = 60
 """Articles in the library before each killed ingest."""
 NEW = 200
 """Articles the killed ingest adds: enough that it takes a few seconds."""
-PARALLEL = "20000"
-"""Characters from which the killed ingest's analysis runs in forked workers."""
+EMBEDDING = 4.0
+"""Seconds added to the kill window of the rounds that embed too (every other one): the
+embedding workers start after the ingest, and are what a kill must not leave behind."""
 
 
 @dataclass
@@ -93,15 +95,17 @@ def ingest_rounds(work: Path, rounds: int, seed: int, report: Report) -> None:
     setup = prepare(work, seed, "ingest", one_folder=False)
     rng = random.Random(seed)
     window = _clean_run_seconds(setup, work / "ingest")
+    log = work / "ingest" / "child.log"
     for n in range(rounds):
         db = work / "ingest" / f"round{n}.db"
         _copy(setup.base, db)
-        args = ["ingest", "--no-embed", "--db", str(db), *map(str, setup.sources)]
-        env = harness.child_env(ARTICLEBOT_FAULTS_PARALLEL=PARALLEL)
-        process = harness.start(args, env, work / "ingest" / "child.log")
-        at = rng.uniform(0, window)
+        embed = n % 2 == 1
+        args = ["ingest", "--embed" if embed else "--no-embed", "--db", str(db)]
+        process = harness.start([*args, *map(str, setup.sources)], harness.child_env(), log)
+        at = rng.uniform(0, window + (EMBEDDING if embed else 0))
         killed, workers = harness.kill_after(process, at)
-        _after_kill(f"ingest round {n} (kill at {at:.2f} s)", db, setup, workers, report, killed)
+        line = f"ingest round {n} ({'embedding, ' if embed else ''}kill at {at:.2f} s)"
+        _after_kill(line, db, setup, workers, report, killed)
         _rerun(db, setup, report, f"ingest round {n}", sync=False)
 
 
@@ -193,12 +197,12 @@ def _after_kill(
     check = harness.integrity(db)
     report.check(check == "ok", f"{line}: integrity_check: {check}")
     try:
-        with exclusive(db):
+        with exclusive(db), embedding_lock(db):
             pass
         free = True
-    except Exception:
+    except KnowledgeError:
         free = False
-    report.check(free, f"{line}: the ingest lock is still held")
+    report.check(free, f"{line}: the ingest or embedding lock is still held")
     now = harness.state(db, setup.asked)
     which = "before" if now == setup.before else "after" if now == setup.after else "neither"
     report.check(setup.before.articles <= now.articles, f"{line}: earlier articles lost")
@@ -220,8 +224,7 @@ def _clean_run_seconds(setup: Setup, root: Path) -> float:
     db = root / "timing.db"
     _copy(setup.base, db)
     args = ["ingest", "--no-embed", "--db", str(db), *map(str, setup.sources)]
-    env = harness.child_env(ARTICLEBOT_FAULTS_PARALLEL=PARALLEL)
-    process = harness.start(args, env, root / "child.log")
+    process = harness.start(args, harness.child_env(), root / "child.log")
     started = time.monotonic()
     assert process.wait(120) == 0, (root / "child.log").read_text()
     seconds = time.monotonic() - started
