@@ -40,6 +40,8 @@ def format_reload_report(report: IngestReport, lang: str) -> list[Reply]:
         passages=report.passages,
         failed=len(report.failed),
     )
+    if report.demo_removed:
+        text += t(lang, "reload_demo_removed")
     blocks = [apply_bidi(text, lang == "ar")] + [apply_bidi(x, lang == "ar") for x in failed_lines]
     return [Reply(m) for m in split_html_blocks(blocks, MAX_MESSAGE, "\n")]
 

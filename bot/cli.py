@@ -205,6 +205,8 @@ def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_pa
                 f"removed {report.removed}, failed {len(report.failed)}; "
                 f"{report.passages} passages written in {report.seconds:.2f} s"
             )
+            if report.demo_removed:
+                click.echo("the bundled demo article was removed: the library holds your articles")
             for failure in report.failed:
                 click.echo(f"  failed: {failure.path}: {failure.reason}", err=True)
         # The articles are searchable already (and the ingest's lock released): a bot or

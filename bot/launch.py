@@ -22,6 +22,13 @@ __all__ = ["DB_ENV", "BotCommand", "db_option", "load_settings", "open_library"]
 
 DB_ENV = "ARTICLEBOT_DB"
 
+INTERRUPTED = (
+    "The library at {path} is empty: an ingest into it started but did not finish (it was "
+    "stopped or failed). Run the same `articlebot ingest` again to finish it."
+)
+"""Said when a library opens empty after its first ingest was interrupted: it is the user's
+library (never filled with the demo), and nothing is in it yet."""
+
 
 def _db_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     # click skips an empty $ARTICLEBOT_DB; one of blanks is as unset
@@ -73,12 +80,17 @@ def open_library(
     check: bool = False,
 ) -> Library:
     """The library at ``db_path``; a new one is filled from ``sources`` (the bundled articles
-    unless given; None leaves it empty). With ``create`` false, a library that does not exist
-    is an error (a mistyped --db); ``check`` checks the database's pages first. Errors are
-    click errors that say what went wrong (a damaged database: how to recover)."""
+    unless given, and those only when nothing was ever ingested into it; None leaves it empty),
+    and one left empty by an interrupted first ingest says so (on stderr). With ``create``
+    false, a library that does not exist is an error (a mistyped --db); ``check`` checks the
+    database's pages first. Errors are click errors that say what went wrong (a damaged
+    database: how to recover)."""
     if not create and not db_path.exists():
         raise click.ClickException(f"no library at {db_path} (build one with `articlebot ingest`)")
     try:
-        return Library.open(db_path, default_sources=sources, check=check)
+        library = Library.open(db_path, default_sources=sources, check=check)
     except KnowledgeError as error:
         raise click.ClickException(str(error)) from error
+    if sources is not None and library.ingest_interrupted():
+        click.echo(INTERRUPTED.format(path=db_path), err=True)
+    return library

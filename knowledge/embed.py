@@ -6,7 +6,9 @@ Embedding is ~100 times slower than BM25 indexing, so it never runs under the in
 lock: an ingest stores and indexes (answers at once), and embedding follows. An interrupted run
 loses only the batches in flight; the next run embeds what is still missing. One embedding run
 per library at a time, across processes (a lock file beside the library): another is refused
-at once (``EmbeddingRunning``) instead of embedding the same passages twice.
+at once (``EmbeddingRunning``) instead of embedding the same passages twice. Only this process
+holds that lock (its workers are spawned, with none of its open files), and a worker exits when
+this process dies (``workers.follow_parent``): a killed run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import sqlite_utils
-from filelock import FileLock, Timeout
 
 from .embedding import Embedder
 from .errors import KnowledgeError
+from .locking import holding
 from .store import vectors
 from .store.connection import write_transaction
+from .workers import follow_parent
 
 logger = logging.getLogger(__name__)
 
@@ -66,17 +69,11 @@ def passage_text(title: str, text: str) -> str:
 @contextmanager
 def embedding_lock(path: Path) -> Iterator[None]:
     """Hold the library's embedding lock, or raise ``EmbeddingRunning`` at once."""
-    lock = FileLock(path.with_name(path.name + ".embed.lock"), timeout=0, thread_local=False)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise EmbeddingRunning(
-            "another process is embedding this library's passages; it embeds these too"
-        ) from None
-    try:
+    refused = EmbeddingRunning(
+        "another process is embedding this library's passages; it embeds these too"
+    )
+    with holding(path.with_name(path.name + ".embed.lock"), refused):
         yield
-    finally:
-        lock.release()
 
 
 def embed_missing(
@@ -168,7 +165,9 @@ def _embedding(embedder: Embedder, workers: int) -> Iterator[Embed]:
         return
     # spawn: a fork of a process with threads (the bot's, a running ingest's) may deadlock.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(embedder,))
+    pool = ProcessPoolExecutor(
+        workers, context, initializer=_start_worker, initargs=(embedder, os.getpid())
+    )
     try:
 
         def pooled(batches: Batches, ahead: int) -> Iterator[tuple[list[int], np.ndarray]]:
@@ -190,10 +189,12 @@ def _embedding(embedder: Embedder, workers: int) -> Iterator[Embed]:
 _worker_embedder: Embedder | None = None
 
 
-def _start_worker(embedder: Embedder) -> None:
+def _start_worker(embedder: Embedder, parent: int) -> None:
     """In a worker process: keep the (unpickled, so model-less) embedder; Ctrl-C is the
-    parent's to handle (it stops the run, and the workers with it)."""
+    parent's to handle (it stops the run, and the workers with it); a parent killed outright
+    ends them too."""
     global _worker_embedder
+    follow_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_embedder = embedder
 

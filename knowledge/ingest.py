@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +60,13 @@ def apply(
     sync: Sync | None,
     progress: Progress | None,
     params: BM25Params,
+    replace: Sequence[int] = (),
 ) -> tuple[IngestReport, bool]:
     """Store what was read, and read and store the files ``read`` lists as pending, in one
     transaction; with ``sync``, also remove the stored articles under its paths that they no
     longer hold. Returns the report, and whether a new generation was written (the caller then
-    builds and swaps in its index).
+    builds and swaps in its index). The articles ``replace`` names (the demo) are removed once
+    this ingest has added or updated any, in the same transaction.
 
     The files are read one at a time, a batch of articles at a time, each batch analysed and
     written before more is read: memory stays bounded by a few batches, whatever the size of
@@ -90,17 +92,27 @@ def apply(
         _store_changed(db, changed, report)
         report.failed = read.failed + duplicates
         removals = _removals(db, sync, read, keys | skipped) if sync is not None else []
+        replaced = _replaced(replace, report, {hashes[k][0] for k in keys if k in hashes})
         written = bool(report.added or report.updated or removals)
         if written or report.stored_anything:
             memory.record_versions(db, versions)  # an unchanged newer version counts
             _remember_sources(db, read)
         if written:
-            stored.retire_articles(db, removals)
+            stored.retire_articles(db, removals + [i for i in replaced if i not in removals])
             report.removed = len(removals)
+            report.demo_removed = len(replaced)
             finish_write(db, params)
         elif report.stored_anything:
             set_meta(db, last_ingest=now())
     return report, written
+
+
+def _replaced(replace: Sequence[int], report: IngestReport, read_ids: set[int]) -> list[int]:
+    """The articles of ``replace`` to remove: all but those this ingest read again, once it
+    added or updated any."""
+    if not (report.added or report.updated):
+        return []
+    return [i for i in replace if i not in read_ids]
 
 
 def outdated(db: sqlite_utils.Database) -> bool:

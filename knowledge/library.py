@@ -20,7 +20,7 @@ from typing import IO
 import numpy as np
 import sqlite_utils
 
-from . import analysis, duplicates, embed, ingest, matching
+from . import analysis, demo, duplicates, embed, ingest, matching
 from .embedding import Embedder, default_embedder
 from .errors import NEEDS_UPGRADE, KnowledgeError, ReadOnlyLibrary, SchemaError
 from .evidence import hit, term_weights
@@ -54,8 +54,8 @@ from .vectors import PassageVectors
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_ARTICLES = Path(__file__).parent / "articles"
-"""The articles that ship with the package: the default library."""
+BUNDLED_ARTICLES = demo.BUNDLED_ARTICLES
+"""The articles that ship with the package: the default library (the demo)."""
 
 MAX_QUERY_CHARS = 1000
 MAX_DEPTH = 400
@@ -121,7 +121,9 @@ class Library:
         process using it died): ``DamagedLibrary`` says what to do if it is damaged.
 
         A library that was never filled is first filled from ``default_sources``, if given
-        (the CLI and the bot pass the bundled articles or the configured sources). ``ranker``
+        (the CLI and the bot pass the bundled articles or the configured sources); with the
+        bundled articles (the demo), only one that nothing was ever ingested into (see
+        ``knowledge.demo``). ``ranker``
         orders the hits and decides whether they answer (by default ``HybridRanker`` when a model
         is available, else ``BM25Ranker``; see ``hybrid.default_ranker``); ``embedder`` makes the
         passage vectors (the bundled model by default, None for none).
@@ -152,8 +154,10 @@ class Library:
             library._serving.load_or_build(db)
             if not read_only:  # left by an ingest that stopped before its purge; never waits
                 unless_busy(db, articles.purge_retired)
-        if default_sources is not None and not read_only and get_meta(db, "generation") is None:
-            library.ingest(default_sources)
+        if default_sources is not None and not read_only:
+            sources = list(default_sources)
+            if demo.should_fill(db, sources):
+                library._ingest(sources, own=False)
         return library
 
     def close(self) -> None:
@@ -183,7 +187,21 @@ class Library:
         their articles count as unchanged. With ``sync``, the articles under the local
         ``paths`` that they no longer hold are removed (see ``ingest._removals``). One ingest
         writes at a time, across processes; a failure leaves the previous library serving.
+
+        The first ingest that stores articles into a library that holds only the bundled demo
+        removes the demo (``IngestReport.demo_removed``).
         """
+        return self._ingest(paths, sync, progress)
+
+    def _ingest(
+        self,
+        paths: Iterable[str | Path],
+        sync: bool = False,
+        progress: Progress | None = None,
+        *,
+        own: bool = True,
+    ) -> IngestReport:
+        """``ingest``; not ``own``: the library filled as it opens (nothing replaced)."""
         started = time.perf_counter()
         paths = list(paths)
         # Fetch before taking the locks: fetching can take long, and must not hold up an ingest
@@ -193,7 +211,8 @@ class Library:
         reading_since = now(precise=True)
         read = ingest.read(db, paths, self.fetch_options)
         with self._lock.writing():
-            report = self._apply(db, read, Sync(paths, reading_since) if sync else None, progress)
+            sync_paths = Sync(paths, reading_since) if sync else None
+            report = self._apply(db, read, sync_paths, progress, own)
         report.seconds = time.perf_counter() - started
         logger.info("ingest: %s", report.as_json())
         return report
@@ -208,7 +227,7 @@ class Library:
         """
         started = time.perf_counter()
         with self._lock.writing(wait):
-            report = self._apply(self._db(), ReadResult(articles=list(articles)), None, None)
+            report = self._apply(self._db(), ReadResult(articles=list(articles)), None, None, True)
         report.seconds = time.perf_counter() - started
         logger.info("add: %s", report.as_json())
         return report
@@ -219,9 +238,16 @@ class Library:
         read: ReadResult,
         sync: Sync | None,
         progress: Progress | None,
+        own: bool,
     ) -> IngestReport:
-        """Under the write locks: store what was read, and serve the index of what is stored."""
-        report, written = ingest.apply(db, read, sync, progress, self.params)
+        """Under the write locks: store what was read, and serve the index of what is stored.
+        The user's ``own`` articles mark the library as theirs before anything is written, and
+        replace the demo if it is all the library holds."""
+        demo_ids: list[int] = []
+        if own:
+            demo.mark_ingest_started(db)
+            demo_ids = demo.demo_only_ids(db)
+        report, written = ingest.apply(db, read, sync, progress, self.params, demo_ids)
         if written:
             self._serving.build(db)
             articles.purge_retired(db)
@@ -370,6 +396,11 @@ class Library:
         """One passage as a ``Hit`` with score 0, or None if it is gone."""
         row = articles.passages_by_id(self._db(), [passage_id]).get(passage_id)
         return None if row is None else hit(row, 0.0, {})
+
+    def ingest_interrupted(self) -> bool:
+        """Whether the library is empty because the first ingest into it never finished (it was
+        killed, or failed): running that ingest again finishes it."""
+        return demo.interrupted(self._db())
 
     def stats(self) -> LibraryStats:
         db = self._db()

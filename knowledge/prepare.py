@@ -32,6 +32,7 @@ import numpy as np
 
 from .analysis import analyse_spans
 from .passages import split_passages
+from .workers import follow_parent
 
 kernel: ModuleType | None
 try:
@@ -464,7 +465,9 @@ def _in_workers(
     """The chunks analysed by ``workers`` processes, in order, at most ``AHEAD`` per worker
     on their way. ``undone`` holds the chunks sent and not yet returned (to analyse them here
     if a worker dies)."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    # follow_parent: a killed ingest's workers exit, instead of waiting for chunks forever
+    fork = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, fork, initializer=follow_parent, initargs=(os.getpid(),))
     futures: deque[Future[_Chunk]] = deque()
     try:
         for chunk in chunks:

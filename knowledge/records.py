@@ -178,6 +178,9 @@ class IngestReport:
     seconds: float = 0.0
     added_ids: list[int] = field(default_factory=list)
     """Ids of the articles this ingest added, searchable once it returns (for alerts)."""
+    demo_removed: int = 0
+    """Bundled demo articles this ingest removed: the first articles of the user's own
+    replace the demo (see ``knowledge.demo``)."""
 
     @property
     def stored_anything(self) -> bool:
@@ -192,6 +195,7 @@ class IngestReport:
             "outdated": self.outdated,
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
             "passages": self.passages,
+            "demo_removed": self.demo_removed,
             "seconds": round(self.seconds, 3),
         }
 
