@@ -17,8 +17,9 @@ import click
 from bot.launch import db_option, open_library
 from bot.people import People
 from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
+from knowledge import ingest as ingest_phases
 from knowledge.embed import EmbeddingRunning
-from knowledge.records import Duplicate
+from knowledge.records import Duplicate, IngestReport
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 embed_option = click.option(
@@ -179,7 +180,7 @@ def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_pa
     Exits 0 when anything was stored, 1 when every source failed.
     """
     with open_library(db_path, None) as library:
-        with _progress(not as_json, "Reading") as bar:
+        with _ingest_progress(not as_json) as bar:
             try:
                 report = library.ingest(paths, sync=sync, progress=bar)
             except KnowledgeError as error:  # e.g. another ingest of this library is running
@@ -187,19 +188,64 @@ def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_pa
         if as_json:
             _echo_json(report.as_json())
         else:
-            click.echo(
-                f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-                f"removed {report.removed}, failed {len(report.failed)}; "
-                f"{report.passages} passages written in {report.seconds:.2f} s"
-            )
-            for failure in report.failed:
-                click.echo(f"  failed: {failure.path}: {failure.reason}", err=True)
+            _echo_ingest(report)
         # The articles are searchable already (and the ingest's lock released): a bot or
         # another ingest goes on while this embeds.
         if embed:
             _embed(library, not as_json, None)
     if not report.stored_anything and report.failed:
         sys.exit(1)
+
+
+def _echo_ingest(report: IngestReport) -> None:
+    """The summary of an ingest, then what it skipped, noted and failed, a line each."""
+    skipped = f", skipped {len(report.ignored)}" if report.ignored else ""
+    click.echo(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"removed {report.removed}, failed {len(report.failed)}{skipped}; "
+        f"{report.passages} passages written in {report.seconds:.2f} s"
+    )
+    for label, problems in (
+        ("skipped", report.ignored),
+        ("note", report.notes),
+        ("failed", report.failed),
+    ):
+        for problem in problems:
+            click.echo(f"  {label}: {problem.path}: {problem.reason}", err=True)
+
+
+INGEST_PHASES = {
+    ingest_phases.READING: "Reading",
+    ingest_phases.STORING: "Storing the last articles read…",
+    ingest_phases.INDEXING: "Building the search index…",
+}
+
+
+class _IngestBar:
+    """An ingest's progress: the reading's bar, then a line as each later phase begins."""
+
+    def __init__(self, bar: Callable[[int, int], None]) -> None:
+        self.bar = bar
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.total = total
+        self.bar(done, total)
+
+    def phase(self, name: str) -> None:
+        self.bar(self.total, self.total)  # (closes the reading's bar)
+        click.echo(INGEST_PHASES.get(name, name), err=True)
+
+
+@contextmanager
+def _ingest_progress(wanted: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """An ingest's progress on a terminal: a bar while it reads (from its first second), then
+    a line for each phase after (none sits silent at 100%); None when piped or not wanted."""
+    if not (wanted and _terminal()):
+        yield None
+        return
+    with _progress(True, INGEST_PHASES[ingest_phases.READING]) as bar:
+        yield None if bar is None else _IngestBar(bar)
 
 
 @cli.command()
@@ -251,25 +297,37 @@ def _vectors_line(stats: LibraryStats) -> str:
     )
 
 
+def _terminal() -> bool:
+    """Whether progress can be drawn: stderr is a terminal."""
+    return sys.stderr.isatty()
+
+
 @contextmanager
 def _progress(wanted: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress callback drawing a bar on a terminal; None when piped or not wanted."""
-    if not (wanted and sys.stderr.isatty()):
+    """A progress callback drawing a bar on a terminal (from its first call, closed once at
+    its total); None when piped or not wanted."""
+    if not (wanted and _terminal()):
         yield None
         return
-    bar = None
+    bar: click._termui_impl.ProgressBar[int] | None = None
+    closed = False
     try:
 
         def update(done: int, total: int) -> None:
-            nonlocal bar
+            nonlocal bar, closed
+            if closed:
+                return
             if bar is None:
-                bar = click.progressbar(length=total, label=label, file=sys.stderr)
+                bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
                 bar.__enter__()
             bar.update(done - bar.pos)
+            if done >= total:
+                closed = True
+                bar.__exit__(None, None, None)
 
         yield update
     finally:
-        if bar is not None:
+        if bar is not None and not closed:
             bar.__exit__(None, None, None)
 
 
