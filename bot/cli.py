@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,8 +15,8 @@ import click
 
 from bot.launch import db_option, open_library
 from bot.people import People
+from bot.progress import ingest_progress, progress_bar
 from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
-from knowledge import ingest as ingest_phases
 from knowledge.embed import EmbeddingRunning
 from knowledge.records import Duplicate, IngestReport
 
@@ -180,7 +179,7 @@ def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_pa
     Exits 0 when anything was stored, 1 when every source failed.
     """
     with open_library(db_path, None) as library:
-        with _ingest_progress(not as_json) as bar:
+        with ingest_progress(not as_json) as bar:
             try:
                 report = library.ingest(paths, sync=sync, progress=bar)
             except KnowledgeError as error:  # e.g. another ingest of this library is running
@@ -214,40 +213,6 @@ def _echo_ingest(report: IngestReport) -> None:
             click.echo(f"  {label}: {problem.path}: {problem.reason}", err=True)
 
 
-INGEST_PHASES = {
-    ingest_phases.READING: "Reading",
-    ingest_phases.STORING: "Storing the last articles read…",
-    ingest_phases.INDEXING: "Building the search index…",
-}
-
-
-class _IngestBar:
-    """An ingest's progress: the reading's bar, then a line as each later phase begins."""
-
-    def __init__(self, bar: Callable[[int, int], None]) -> None:
-        self.bar = bar
-        self.total = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        self.total = total
-        self.bar(done, total)
-
-    def phase(self, name: str) -> None:
-        self.bar(self.total, self.total)  # (closes the reading's bar)
-        click.echo(INGEST_PHASES.get(name, name), err=True)
-
-
-@contextmanager
-def _ingest_progress(wanted: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """An ingest's progress on a terminal: a bar while it reads (from its first second), then
-    a line for each phase after (none sits silent at 100%); None when piped or not wanted."""
-    if not (wanted and _terminal()):
-        yield None
-        return
-    with _progress(True, INGEST_PHASES[ingest_phases.READING]) as bar:
-        yield None if bar is None else _IngestBar(bar)
-
-
 @cli.command()
 @click.option(
     "--workers",
@@ -275,7 +240,7 @@ def _embed(library: Library, say: bool, workers: int | None, limit: int | None =
     if library.embedder is None:
         return
     try:
-        with _progress(say, "Embedding") as bar:
+        with progress_bar(say, "Embedding") as bar:
             count = library.embed(progress=bar, workers=workers, limit=limit)
     except EmbeddingRunning as running:
         click.echo(str(running), err=True)
@@ -295,40 +260,6 @@ def _vectors_line(stats: LibraryStats) -> str:
         f"vectors: {stats.vectors:,} of {stats.passages:,} passages "
         f"({stats.vectors_share:.0%}), model {stats.vector_model}"
     )
-
-
-def _terminal() -> bool:
-    """Whether progress can be drawn: stderr is a terminal."""
-    return sys.stderr.isatty()
-
-
-@contextmanager
-def _progress(wanted: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress callback drawing a bar on a terminal (from its first call, closed once at
-    its total); None when piped or not wanted."""
-    if not (wanted and _terminal()):
-        yield None
-        return
-    bar: click._termui_impl.ProgressBar[int] | None = None
-    closed = False
-    try:
-
-        def update(done: int, total: int) -> None:
-            nonlocal bar, closed
-            if closed:
-                return
-            if bar is None:
-                bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-                bar.__enter__()
-            bar.update(done - bar.pos)
-            if done >= total:
-                closed = True
-                bar.__exit__(None, None, None)
-
-        yield update
-    finally:
-        if bar is not None and not closed:
-            bar.__exit__(None, None, None)
 
 
 @cli.command()
@@ -362,7 +293,7 @@ def stats(as_json: bool, db_path: Path) -> None:
     click.echo(f"library:     {figures.path}")
     click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
     if figures.dates_from_mtime:
-        click.echo(f"undated:     {figures.dates_from_mtime} articles dated by file time")
+        click.echo(f"undated:     {figures.dates_from_mtime} articles without a date")
     click.echo(f"last ingest: {figures.last_ingest or 'never'}")
     click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
     label, _, text = _vectors_line(figures).partition(": ")

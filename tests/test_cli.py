@@ -327,11 +327,11 @@ def test_ingest_says_what_it_skipped_and_noted(runner: CliRunner, db: Path, tmp_
 def test_the_ingest_progress_moves_from_the_start_and_says_each_phase(
     runner: CliRunner, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.cli
+    import bot.progress
 
     for i in range(3):
         write(tmp_path / "src" / f"{i}.md", f"نص المقال رقم {i} عن غزة.")
-    monkeypatch.setattr(bot.cli, "_terminal", lambda: True)
+    monkeypatch.setattr(bot.progress, "terminal", lambda: True)
     calls: list[tuple] = []
     real = Library.ingest
 

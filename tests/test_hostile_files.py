@@ -111,7 +111,7 @@ def test_json_lines_named_json_and_a_json_list_cut_off(library: Library, tmp_pat
     report = library.ingest([tmp_path / "src"])
     assert report.added == 10
     assert sorted((f.path, f.reason.split(":")[0]) for f in report.failed) == [
-        (f"{as_json}#6", "unparseable JSON"),
+        (f"{as_json}#6", "unparseable JSON on line 6"),
         (f"{listed}#6", "cut off"),
     ]
 

@@ -95,7 +95,7 @@ def _json_lines(
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise SourceError(f"unparseable JSON: {error.msg} on line {line_number}") from None
+                raise SourceError(f"unparseable JSON on line {line_number}: {error.msg}") from None
             articles.append(_record_article(file, record, number))
         except SourceError as error:
             problems.append(FileError(f"{file.path}#{number}", str(error)))
