@@ -195,7 +195,7 @@ def test_a_big_file_is_stored_a_batch_at_a_time_in_one_transaction(
     from knowledge.readers import json_records
 
     monkeypatch.setattr(json_records, "BATCH_RECORDS", 3)
-    # dated: an undated record is dated by its file's time, which the rewrites below change
+    # (dated records: up to 0.2 an undated one took its file's time, which the rewrites change)
     records = [
         {"id": i, "title": f"t{i}", "text": f"{BODY} {i}", "date": "2021-05-21"} for i in range(10)
     ]
