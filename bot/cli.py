@@ -9,7 +9,6 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,10 +16,11 @@ import click
 
 from bot.launch import db_option, open_library
 from bot.people import People
+from bot.progress import ingest_progress, progress_bar
 from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
 from knowledge.embed import EmbeddingRunning
 from knowledge.errors import READ_ONLY
-from knowledge.records import Duplicate
+from knowledge.records import Duplicate, IngestReport
 from knowledge.store.health import explain as explain_storage_error
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -192,7 +192,7 @@ def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_pa
     Exits 0 when anything was stored, 1 when every source failed.
     """
     with open_library(db_path, None) as library:
-        with _progress(not as_json, "Reading") as bar:
+        with ingest_progress(not as_json) as bar:
             try:
                 report = library.ingest(paths, sync=sync, progress=bar)
             except KnowledgeError as error:  # e.g. another ingest of this library is running
@@ -200,21 +200,32 @@ def ingest(paths: tuple[str, ...], sync: bool, embed: bool, as_json: bool, db_pa
         if as_json:
             _echo_json(report.as_json())
         else:
-            click.echo(
-                f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-                f"removed {report.removed}, failed {len(report.failed)}; "
-                f"{report.passages} passages written in {report.seconds:.2f} s"
-            )
-            if report.demo_removed:
-                click.echo("the bundled demo article was removed: the library holds your articles")
-            for failure in report.failed:
-                click.echo(f"  failed: {failure.path}: {failure.reason}", err=True)
+            _echo_ingest(report)
         # The articles are searchable already (and the ingest's lock released): a bot or
         # another ingest goes on while this embeds.
         if embed:
             _embed(library, not as_json, None)
     if not report.stored_anything and report.failed:
         sys.exit(1)
+
+
+def _echo_ingest(report: IngestReport) -> None:
+    """The summary of an ingest, then what it skipped, noted and failed, a line each."""
+    skipped = f", skipped {len(report.ignored)}" if report.ignored else ""
+    click.echo(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"removed {report.removed}, failed {len(report.failed)}{skipped}; "
+        f"{report.passages} passages written in {report.seconds:.2f} s"
+    )
+    if report.demo_removed:
+        click.echo("the bundled demo article was removed: the library holds your articles")
+    for label, problems in (
+        ("skipped", report.ignored),
+        ("note", report.notes),
+        ("failed", report.failed),
+    ):
+        for problem in problems:
+            click.echo(f"  {label}: {problem.path}: {problem.reason}", err=True)
 
 
 @cli.command()
@@ -246,7 +257,7 @@ def _embed(library: Library, say: bool, workers: int | None, limit: int | None =
     if library.embedder is None:
         return
     try:
-        with _progress(say, "Embedding") as bar:
+        with progress_bar(say, "Embedding") as bar:
             count = library.embed(progress=bar, workers=workers, limit=limit)
     except EmbeddingRunning as running:
         click.echo(str(running), err=True)
@@ -266,28 +277,6 @@ def _vectors_line(stats: LibraryStats) -> str:
         f"vectors: {stats.vectors:,} of {stats.passages:,} passages "
         f"({stats.vectors_share:.0%}), model {stats.vector_model}"
     )
-
-
-@contextmanager
-def _progress(wanted: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress callback drawing a bar on a terminal; None when piped or not wanted."""
-    if not (wanted and sys.stderr.isatty()):
-        yield None
-        return
-    bar = None
-    try:
-
-        def update(done: int, total: int) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = click.progressbar(length=total, label=label, file=sys.stderr)
-                bar.__enter__()
-            bar.update(done - bar.pos)
-
-        yield update
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
 
 
 @cli.command()
@@ -331,7 +320,7 @@ def stats(check: bool, as_json: bool, db_path: Path) -> None:
     click.echo(f"library:     {figures.path}")
     click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
     if figures.dates_from_mtime:
-        click.echo(f"undated:     {figures.dates_from_mtime} articles dated by file time")
+        click.echo(f"undated:     {figures.dates_from_mtime} articles without a date")
     click.echo(f"last ingest: {figures.last_ingest or 'never'}")
     click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
     label, _, text = _vectors_line(figures).partition(": ")

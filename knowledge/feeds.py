@@ -18,7 +18,7 @@ import re
 import time
 import xml.etree.ElementTree as ElementTree
 import xml.sax
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -45,6 +45,8 @@ class Entry:
     summary: list[str]
     fingerprint: str
     """Changes whenever the entry does: an unchanged entry is not read again."""
+    notes: tuple[str, ...] = ()
+    """What reading it changed, to report with its article."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Fee
     """
     import feedparser  # imported here: only feeds need it
 
+    data = _no_invalid_references(data)
     headers = {"content-location": origin} if is_url(origin) else {}
     if content_type:
         headers["content-type"] = content_type
@@ -163,7 +166,45 @@ def _what(data: bytes) -> str:
     return "no RSS or Atom document found"
 
 
+_NUMERIC_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_PLACEHOLDER = "\ufdd0"
+"""What a reference to no character becomes while feedparser reads (a noncharacter: no text
+holds one), then U+FFFD in the entry, with a note."""
+
+
+def _no_invalid_references(data: bytes) -> bytes:
+    """``data`` with each numeric character reference to no character (``&#55296;``, a lone
+    surrogate, which makes feedparser raise and lose the whole feed) made ``_PLACEHOLDER``'s."""
+
+    def valid(match: re.Match[bytes]) -> bytes:
+        hexadecimal, decimal = match.groups()
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+        if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return match.group()
+        return b"&#xFDD0;"
+
+    return _NUMERIC_REFERENCE.sub(valid, data) if b"&#" in data else data
+
+
 def _entry(raw: dict, origin: str) -> Entry:
+    entry = _raw_entry(raw, origin)
+    fields = (entry.title or "", *entry.paragraphs, *entry.summary)
+    if not any(_PLACEHOLDER in field for field in fields):
+        return entry
+    return replace(
+        entry,
+        title=entry.title and _replaced(entry.title),
+        paragraphs=[_replaced(p) for p in entry.paragraphs],
+        summary=[_replaced(p) for p in entry.summary],
+        notes=("a character reference to no character (&#55296;...) replaced by U+FFFD",),
+    )
+
+
+def _replaced(text: str) -> str:
+    return text.replace(_PLACEHOLDER, "\ufffd")
+
+
+def _raw_entry(raw: dict, origin: str) -> Entry:
     link = (raw.get("link") or "").strip() or None
     ident = (raw.get("id") or "").strip()
     # A bare id ("1234") is unique only within its feed; a URI (a link, a tag:) is unique.
@@ -195,7 +236,8 @@ def _entry(raw: dict, origin: str) -> Entry:
         published=_iso_utc(parsed_date) if parsed_date else None,
         paragraphs=_text_paragraphs(content["value"], content.get("type")) if content else [],
         summary=_text_paragraphs(raw.get("summary") or "", _kind(raw, "summary")),
-        fingerprint=hashlib.sha256(fingerprint.encode()).hexdigest(),
+        # (surrogatepass: a "&#55296;" is a lone surrogate, which the ingest replaces and says)
+        fingerprint=hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 
 
@@ -305,7 +347,9 @@ def entry_article(feed: Feed, entry: Entry, paragraphs: list[str], page: dict | 
         "lang": feed.lang or page.get("lang"),
     }
     title = entry.title or _one_line(page.get("title"))
-    return build_article(meta, title, paragraphs, key=entry.key, path=feed.origin)
+    return build_article(
+        meta, title, paragraphs, key=entry.key, path=feed.origin, notes=entry.notes
+    )
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)

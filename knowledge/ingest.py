@@ -8,7 +8,6 @@ analyser changed (``reanalyse``) is here too: it is an ingest of what is stored.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import os
@@ -31,9 +30,18 @@ from .store.connection import get_meta, now, set_meta, write_transaction
 
 logger = logging.getLogger(__name__)
 
+
 Progress = Callable[[int, int], None]
 """Called with (done, total) as an ingest reads and stores articles: bytes of the files to read
-(and characters of the articles read before, from the web), read and taken in so far."""
+(and characters of the articles read before, from the web), read and taken in so far, from 0
+as soon as the ingest may write. A callback with a ``phase`` method is also told, by name,
+when each phase after the reading begins: ``STORING`` (the last articles read are analysed
+and written), then ``INDEXING`` (the transaction commits and the search index is built), so
+that a display never sits at 100% without saying what goes on."""
+
+READING = "reading"
+STORING = "storing"
+INDEXING = "indexing"
 
 
 @dataclass(frozen=True)
@@ -82,18 +90,23 @@ def apply(
         total = files.total + sum(len(a.text) for a in read.articles)
 
         def batches() -> Iterator[list[Article]]:
+            _report(progress, total - files.total, total)
             yield read.articles  # (web sources and posts, read before)
             for batch in files.batches():
                 _report(progress, files.done + total - files.total, total)
                 yield batch
+            _phase(progress, STORING)
 
         keys: set[str] = set()
         changed = _changed(db, batches(), hashes, keys, versions, duplicates, report)
         _store_changed(db, changed, report)
         report.failed = read.failed + duplicates
+        report.ignored = read.ignored
         removals = _removals(db, sync, read, keys | skipped) if sync is not None else []
         replaced = _replaced(replace, report, {hashes[k][0] for k in keys if k in hashes})
         written = bool(report.added or report.updated or removals)
+        if written:
+            _phase(progress, INDEXING)
         if written or report.stored_anything:
             memory.record_versions(db, versions)  # an unchanged newer version counts
             _remember_sources(db, read)
@@ -196,7 +209,8 @@ def _changed(
     counts all in ``report``, and adds to ``keys`` every key read, to ``versions`` the versions
     read (of articles not outdated), and to ``duplicates`` the articles read twice."""
     seen: set[str] = set()
-    for batch in batches:
+    for read in batches:
+        batch = [a.storable() for a in read]
         keys.update(a.key for a in batch)
         articles = _not_outdated(db, batch, report)
         versions.update((a.key, a.version) for a in articles if a.version is not None)
@@ -205,7 +219,8 @@ def _changed(
                 duplicates.append(FileError(article.path, f"duplicate article id {article.key!r}"))
                 continue
             seen.add(article.key)
-            digest = _digest(article)
+            report.notes += [FileError(_named(article), note) for note in article.notes]
+            digest = article.digest()
             previous = known.get(article.key)
             if previous and previous[1] == digest:
                 report.unchanged += 1
@@ -248,7 +263,7 @@ def _removals(db: sqlite_utils.Database, sync: Sync, read: ReadResult, keys: set
     ]
 
 
-UNKEYED = ("unparseable JSON", "undecodable bytes")
+UNKEYED = ("unparseable JSON", "undecodable bytes", "too big", "cut off")
 """How the reason for a record that could not be parsed (nor its key known) begins."""
 
 
@@ -274,7 +289,8 @@ def _not_outdated(
 
 def _remember_sources(db: sqlite_utils.Database, read: ReadResult) -> None:
     """Remember, in the transaction that stores their articles, what need not be read again."""
-    memory.record_files(db, read.settled)
+    # (a file whose name is not UTF-8 cannot be named in the database: it is read every time)
+    memory.record_files(db, {p: s for p, s in read.settled.items() if _storable(p)})
     memory.record_web(db, read.validators, read.entries, read.listings)
 
 
@@ -306,17 +322,23 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
-def _digest(article: Article) -> str:
-    fields = (
-        article.title,
-        article.text,
-        article.published,
-        article.url,
-        article.source,
-        article.lang,
-        article.path,
-    )
-    return hashlib.sha256("\x1f".join(str(f) for f in fields).encode()).hexdigest()
+def _phase(progress: Progress | None, name: str) -> None:
+    announce = getattr(progress, "phase", None)
+    if announce is not None:
+        announce(name)
+
+
+def _named(article: Article) -> str:
+    """How a report names an article: its record (``path#id``) or its file."""
+    return article.key if article.key.startswith(article.path) else article.path or article.key
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _within(path: str, root: str) -> bool:

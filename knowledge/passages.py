@@ -10,6 +10,7 @@ Boilerplate paragraphs (datelines, link-back lines, repeats of the headline: see
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .analysis import analyse
@@ -145,11 +146,17 @@ def _fits(text: str, span: Span) -> bool:
 
 
 def _cap(text: str, span: Span) -> list[Span]:
-    """Cut a sentence longer than the hard limits at word boundaries."""
+    """Cut a sentence longer than the hard limits at word boundaries.
+
+    Linear in the sentence's length: each piece looks at no more of the text than it can take
+    (``MAX_CHARS``, ``MAX_WORDS`` words), never at the rest, which may be megabytes of one line
+    that never ends a sentence."""
     pieces = []
     start, end = span
-    while end - start > MAX_CHARS or _words(text, (start, end)) > MAX_WORDS:
-        words = list(_WORD.finditer(text, start, end))[:TARGET_WORDS]
+    while end - start > MAX_CHARS or _more_words(text, start, end, MAX_WORDS):
+        # (a word running past start + MAX_CHARS is cut there, and dropped: it cannot fit)
+        window = min(end, start + MAX_CHARS + 1)
+        words = list(itertools.islice(_WORD.finditer(text, start, window), TARGET_WORDS))
         cut = words[-1].end()
         while cut - start > MAX_CHARS and len(words) > 1:
             words.pop()
@@ -161,3 +168,8 @@ def _cap(text: str, span: Span) -> list[Span]:
     if start < end:
         pieces.append((start, end))
     return pieces
+
+
+def _more_words(text: str, start: int, end: int, limit: int) -> bool:
+    """Whether ``text[start:end]`` has more than ``limit`` words (looking at ``limit`` + 1)."""
+    return next(itertools.islice(_WORD.finditer(text, start, end), limit, None), None) is not None

@@ -10,6 +10,7 @@ never whole in memory). ``read_paths`` does both at once.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -52,7 +53,7 @@ def scan_paths(
     paths = list(paths)
     urls = [str(p) for p in paths if is_url(p)]
     web_files: list[tuple[Path, FileSignature, bool]] = []
-    for path in iter_files([p for p in paths if not is_url(p)], result.failed):
+    for path in iter_files([p for p in paths if not is_url(p)], result.failed, result.ignored):
         try:
             stat = path.stat()
         except OSError as error:
@@ -117,34 +118,135 @@ class FileReading:
                 result.settled[name] = signature
 
 
-def iter_files(paths: Iterable[str | Path], failed: list[FileError]) -> Iterator[Path]:
-    """The files under ``paths``, each once, in a stable order. Missing paths and folders that
-    cannot be listed are added to ``failed`` (so that a sync keeps their articles)."""
-    seen: set[Path] = set()
+def iter_files(
+    paths: Iterable[str | Path],
+    failed: list[FileError],
+    ignored: list[FileError] | None = None,
+) -> Iterator[Path]:
+    """The regular files under ``paths``, each once, in a stable order. Missing paths, folders
+    that cannot be listed, and what is no regular file (a named pipe, a device, a socket, a
+    broken link) are added to ``failed`` (so that a sync keeps their articles); a folder seen
+    before through a symbolic link (a loop) and the project files of a folder (README,
+    LICENSE...) are added to ``ignored``."""
+    walk = _Walk(failed, [] if ignored is None else ignored)
     for raw in paths:
         path = Path(raw).expanduser().resolve()
-        if path.is_dir():
-            files = _walk(path, failed)
-        elif path.is_file():
-            files = [path]
-        else:
+        try:
+            info = path.stat()
+        except OSError:
             failed.append(FileError(str(path), "no such file or folder"))
             continue
-        for file in files:
-            if file not in seen:
-                seen.add(file)
-                yield file
+        if stat.S_ISDIR(info.st_mode):
+            yield from walk.folder(path, info)
+        else:
+            yield from walk.files([(path, info)], given=True)
 
 
-def _walk(root: Path, failed: list[FileError]) -> list[Path]:
-    def unreadable(error: OSError) -> None:
-        failed.append(FileError(str(error.filename), f"cannot list the folder: {error.strerror}"))
+class _Walk:
+    """Walks folders: each real folder once (a symbolic link to one seen before, a loop
+    among them, is reported, not followed), each real file once, regular files only."""
 
-    files: list[Path] = []
-    for folder, subfolders, names in os.walk(root, onerror=unreadable, followlinks=True):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
-        files.extend(Path(folder, n) for n in names if not n.startswith((".", "_")))
-    return sorted(files)
+    def __init__(self, failed: list[FileError], ignored: list[FileError]) -> None:
+        self.failed = failed
+        self.ignored = ignored
+        self.folders: dict[tuple[int, int], Path] = {}
+        self.seen: set[tuple[int, int]] = set()
+
+    def folder(self, root: Path, info: os.stat_result) -> list[Path]:
+        found: list[tuple[Path, os.stat_result]] = []
+        pending = [(root, info)]
+        while pending:
+            folder, folder_info = pending.pop()
+            identity = (folder_info.st_dev, folder_info.st_ino)
+            first = self.folders.setdefault(identity, folder)
+            if first != folder:
+                reason = f"a link to a folder read already ({first!s}): not read again"
+                self.ignored.append(FileError(str(folder), reason))
+                continue
+            files, folders = self._list(folder)
+            found += files
+            pending += reversed(folders)
+        return list(self.files(sorted(found), given=False))
+
+    def _list(
+        self, folder: Path
+    ) -> tuple[list[tuple[Path, os.stat_result]], list[tuple[Path, os.stat_result]]]:
+        """The files and the subfolders of ``folder`` (hidden ones left out), by name."""
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as error:
+            self.failed.append(FileError(str(folder), _cannot_list(error)))
+            return [], []
+        files: list[tuple[Path, os.stat_result]] = []
+        folders: list[tuple[Path, os.stat_result]] = []
+        for name in names:
+            if name.startswith((".", "_")):
+                continue
+            path = folder / name
+            try:
+                info = path.stat()  # (through links: a link to a file is that file)
+            except OSError as error:
+                reason = "a broken link" if path.is_symlink() else _cannot_read(error)
+                self.failed.append(FileError(str(path), reason))
+                continue
+            (folders if stat.S_ISDIR(info.st_mode) else files).append((path, info))
+        return files, folders
+
+    def files(self, found: Iterable[tuple[Path, os.stat_result]], given: bool) -> Iterator[Path]:
+        for path, info in found:
+            kind = _not_regular(info.st_mode)
+            if kind:
+                reason = f"not a regular file ({kind}): not read"
+                self.failed.append(FileError(str(path), reason))
+                continue
+            identity = (info.st_dev, info.st_ino)
+            if identity in self.seen:
+                continue
+            self.seen.add(identity)
+            if not given and is_project_file(path.name):
+                self.ignored.append(FileError(str(path), "not an article (a project file)"))
+                continue
+            yield path
+
+
+PROJECT_FILES = frozenset(
+    {"readme", "license", "licence", "copying", "changelog", "contributing", "code_of_conduct"}
+)
+"""Names (any case, with or without an ending) of the files that come with a folder of
+articles (a repository's, a data set's) and are no article: skipped in folders (and said),
+read when named on their own."""
+PROJECT_FILES_UPPER = frozenset(
+    {"AUTHORS", "CONTRIBUTORS", "CHANGES", "COPYRIGHT", "HISTORY", "NOTICE", "SECURITY", "TODO"}
+)
+"""Names that are project files only in capitals (``NOTICE``, ``AUTHORS.md``): a ``history.md``
+may well be an article."""
+
+
+def is_project_file(name: str) -> bool:
+    """Whether a file named ``name`` is a README, a LICENSE and the like: ``README``,
+    ``readme.md``, ``LICENSE.txt``, ``CHANGELOG.md``, ``COPYING.LESSER``, ``AUTHORS``..."""
+    stem = name.split(".", 1)[0].replace("-", "_")
+    return stem.lower() in PROJECT_FILES or stem in PROJECT_FILES_UPPER
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _cannot_list(error: OSError) -> str:
+    return f"cannot list the folder: {error.strerror or error}"
+
+
+def _cannot_read(error: OSError) -> str:
+    return f"cannot read the file: {error.strerror or error}"
 
 
 _SETTLED_NS = 2_000_000_000

@@ -5,8 +5,10 @@ All are frozen dataclasses so they can be shared between threads and compared in
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .fetch import Validators
@@ -22,17 +24,58 @@ class Article:
     text: str
     """Paragraphs separated by one blank line."""
     published: str | None = None
-    """ISO 8601 date or date-time."""
+    """ISO 8601 date or date-time; None when the source gives none (an undated article: never
+    its file's time)."""
     url: str | None = None
     source: str | None = None
     lang: str | None = None
     path: str = ""
     """The file the article came from."""
     date_from_mtime: bool = False
-    """True when no date was given and the file's modification time was used."""
+    """Always False now: articlebot up to 0.2 dated an undated file by its modification time
+    (see the migration ``0004_no_file_dates``)."""
     version: int | None = None
     """Orders the versions of an article that its source changes (a channel post's edit date,
     in seconds): a version older than the one stored is ignored, however late it arrives."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """What reading it changed and the ingest reports (a title joined from a list...); not
+    stored."""
+
+    def digest(self) -> str:
+        """A hash of what is stored of the article: the same when nothing stored changed."""
+        fields = (
+            self.title,
+            self.text,
+            self.published,
+            self.url,
+            self.source,
+            self.lang,
+            self.path,
+        )
+        return hashlib.sha256("\x1f".join(str(f) for f in fields).encode()).hexdigest()
+
+    def storable(self) -> Article:
+        """This article with what cannot be stored as UTF-8 (lone surrogates: a JSON
+        ``"\\ud800"``, a feed's ``&#55296;``, a file name that is not UTF-8) replaced by U+FFFD,
+        and a note saying so."""
+        fields = ("key", "title", "text", "published", "url", "source", "lang", "path")
+        changed: dict[str, Any] = {}
+        for name in fields:
+            value = getattr(self, name)
+            if isinstance(value, str) and _SURROGATE.search(value):
+                changed[name] = _SURROGATE.sub("\ufffd", value)
+        if not changed:
+            return self
+        note = (
+            f"characters that are not Unicode text (lone surrogates) replaced by U+FFFD "
+            f"in its {', '.join(changed)}"
+        )
+        return replace(self, **changed, notes=(*self.notes, note))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""What no UTF-8 text can hold: a str gets them from ``"\\ud800"`` in JSON, ``&#55296;`` in XML
+or a file name that is not UTF-8 (``os.fsdecode``'s escapes)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +216,12 @@ class IngestReport:
     outdated: int = 0
     """Articles ignored because a newer version of them is stored (see ``Article.version``)."""
     failed: list[FileError] = field(default_factory=list)
+    ignored: list[FileError] = field(default_factory=list)
+    """Files not read, and why, that are no failure: a folder's README or LICENSE, a folder
+    reached again through a symbolic link."""
+    notes: list[FileError] = field(default_factory=list)
+    """Articles stored with a change the reader made (a title list joined, characters that
+    cannot be stored replaced), and which."""
     passages: int = 0
     """Passages written by this ingest (for added and updated articles)."""
     seconds: float = 0.0
@@ -194,6 +243,8 @@ class IngestReport:
             "removed": self.removed,
             "outdated": self.outdated,
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
+            "ignored": [{"path": f.path, "reason": f.reason} for f in self.ignored],
+            "notes": [{"path": f.path, "note": f.reason} for f in self.notes],
             "passages": self.passages,
             "demo_removed": self.demo_removed,
             "seconds": round(self.seconds, 3),
@@ -259,7 +310,8 @@ class LibraryStats:
     passages: int
     last_ingest: str | None
     dates_from_mtime: int
-    """Articles whose date is their file's modification time."""
+    """Articles without a publish date (the name is 0.2's, when they were dated by their file's
+    modification time)."""
     analyser_version: str
     bm25: dict
     vectors: int = 0
@@ -294,6 +346,8 @@ class ReadResult:
 
     articles: list[Article] = field(default_factory=list)
     failed: list[FileError] = field(default_factory=list)
+    ignored: list[FileError] = field(default_factory=list)
+    """What was left unread on purpose (see ``IngestReport.ignored``)."""
     files: dict[str, FileSignature] = field(default_factory=dict)
     pending: list[tuple[str, FileSignature, bool]] = field(default_factory=list)
     """Local files listed but not read yet: (path, signature, whether it may be trusted next

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import email.utils
 import logging
 import re
+import string
 
 import charset_normalizer
 
@@ -39,6 +41,9 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    latin = _latin(data)
+    if latin is not None:
+        return latin
     # Old Arabic sites publish Windows-1256; let the detector choose rather than assume it.
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding is None:
@@ -47,11 +52,54 @@ def decode(data: bytes) -> str:
     return str(best)
 
 
+LATIN_SHARE = 0.1
+"""Text that is not UTF-8 is taken for Windows-1252 (Latin-1's superset: English, French,
+German... as Windows saved them) when at most this share of its letters are not ASCII: a few
+accents, pound signs and curly quotes. In Arabic (Windows-1256), Cyrillic or Greek, almost
+every letter is a byte over 127; those are left to the detector, which otherwise may take a
+"£15.8m" for a CJK text."""
+
+
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_ASCII_LETTERS = string.ascii_letters.encode()
+
+
+def _latin(data: bytes) -> str | None:
+    """``data`` decoded as Windows-1252, when it reads as a mostly-ASCII Latin text."""
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    letters = len(data) - len(data.translate(None, _ASCII_LETTERS)) + high
+    if not letters or high > LATIN_SHARE * letters:
+        return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:  # (five bytes are not Windows-1252)
+        return None
+
+
 def _strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         raise SourceError(f"undecodable bytes for {encoding} at byte {error.start}") from error
+
+
+DATE_FIELDS = (
+    "date",
+    "published",
+    "pubDate",
+    "pub_date",
+    "date_published",
+    "datePublished",
+    "published_at",
+    "publishedAt",
+    "publish_date",
+    "created_at",
+    "createdAt",
+    "date_created",
+    "date_extracted",
+)
+"""The fields that may date an article (JSON records, front matter), the first one present in
+this order: the publication's own date before the dates a crawl or a database adds."""
 
 
 def build_article(
@@ -62,12 +110,14 @@ def build_article(
     key: str,
     path: str,
     fallback_date: str | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Article:
     """An ``Article`` from metadata (date, url, source, lang) and paragraphs; a missing title is
-    the first sentence, a missing date ``fallback_date`` (a file's time; none for the web)."""
+    the first sentence, a missing date ``fallback_date`` (a feed's date for its items; a file's
+    time never: an article without a date is undated). ``notes`` are what reading changed."""
     if not paragraphs:
         raise SourceError("empty article: no text")
-    published = _date_field(meta.get("date") or meta.get("published"))
+    published = article_date(meta)
     return Article(
         key=key,
         title=title or derive_title(paragraphs[0]),
@@ -77,8 +127,18 @@ def build_article(
         source=text_field(meta, "source"),
         lang=text_field(meta, "lang") or text_field(meta, "language"),
         path=path,
-        date_from_mtime=published is None and fallback_date is not None,
+        notes=notes,
     )
+
+
+def article_date(meta: dict) -> str | None:
+    """The date of the first of ``DATE_FIELDS`` in ``meta`` that has one, in ISO 8601; None
+    when none has. Raises ``SourceError`` when that field's date is unreadable."""
+    for name in DATE_FIELDS:
+        value = meta.get(name)
+        if value is not None and value != "":
+            return _date_field(value)
+    return None
 
 
 def derive_title(paragraph: str, limit: int = TITLE_CHARS) -> str:
@@ -93,25 +153,68 @@ def derive_title(paragraph: str, limit: int = TITLE_CHARS) -> str:
     return sentence[: cut if cut > 0 else limit].rstrip(" ،,؛;:-—") + "…"
 
 
-def _date_field(value: object) -> str | None:
-    if value is None or value == "":
-        return None
+def _date_field(value: object) -> str:
+    """A date or date-time as ISO 8601: from YAML's dates, ISO 8601 text, RFC 2822 text (feeds,
+    email: ``Tue, 10 Jun 2003 04:00:00 GMT``) or Unix time (seconds or milliseconds)."""
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _unix_time(value)
+    text = str(value).strip() if isinstance(value, str) else ""
+    parsed: dt.datetime | None
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise SourceError(f"unreadable date {text!r} (use ISO 8601, e.g. 2021-05-21)") from None
-    return parsed.date().isoformat() if len(text) <= 10 else parsed.isoformat(timespec="seconds")
+        parsed = _rfc2822(text)
+    else:
+        if len(text) <= 10:
+            return parsed.date().isoformat()
+    if parsed is None:
+        shown = text[:40] if text else f"a JSON {type(value).__name__}"
+        raise SourceError(
+            f"unreadable date {shown!r} (use ISO 8601, e.g. 2021-05-21, or RFC 2822)"
+        ) from None
+    return parsed.isoformat(timespec="seconds")
+
+
+def _rfc2822(text: str) -> dt.datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _unix_time(value: float) -> str:
+    seconds = value / 1000 if abs(value) >= 1e11 else value  # (milliseconds, as JavaScript's)
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise SourceError(f"unreadable date {value!r} (not a Unix time)") from None
+    return moment.isoformat(timespec="seconds")
+
+
+def title_field(meta: dict) -> tuple[str | None, tuple[str, ...]]:
+    """``meta``'s title as one line, and what to report about it: a list of strings (a JSON
+    ``["Part one", "part two"]``) is joined with spaces and said; an object, a list of other
+    things, is refused (the title then comes from the text) and said, never stored as Python
+    would print it."""
+    value = meta.get("title")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        joined = " ".join(" ".join(value).split()) or None
+        return joined, (f"title given as a list of {len(value)} strings: joined",) if joined else ()
+    if isinstance(value, (list, dict)):
+        kind = "an object" if isinstance(value, dict) else "a list of other than strings"
+        return None, (f"title given as {kind}: not used (the title is the text's first line)",)
+    return text_field(meta, "title"), ()
 
 
 def text_field(meta: dict, name: str) -> str | None:
-    """``meta[name]`` as one line of text; None when missing or blank."""
+    """``meta[name]`` as one line of text; None when missing, blank, or a list or an object
+    (never their Python printing)."""
     value = meta.get(name)
-    if value is None:
+    if value is None or isinstance(value, (list, dict)):
         return None
     value = " ".join(str(value).split())
     return value or None

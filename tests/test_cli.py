@@ -311,3 +311,48 @@ def test_stats_show_feedback(runner: CliRunner, db: Path) -> None:
     data = json.loads(_invoke(runner, "stats", "--db", str(db), "--json").output)
     assert data["helpful_rate"] == 0.5
     assert data["top_unhelpful"][0]["passage_id"] == passage.passage_id
+
+
+def test_ingest_says_what_it_skipped_and_noted(runner: CliRunner, db: Path, tmp_path: Path) -> None:
+    write(tmp_path / "src" / "a.md", "نص المقال الأول.")
+    write(tmp_path / "src" / "README.md", "How to use this folder.")
+    write(tmp_path / "src" / "b.json", json.dumps({"title": ["Two", "parts"], "text": "Body."}))
+    result = runner.invoke(cli, ["ingest", "--no-embed", "--db", str(db), str(tmp_path / "src")])
+    assert result.exit_code == 0
+    assert "added 2" in result.output and "failed 0, skipped 1;" in result.output
+    assert f"skipped: {tmp_path / 'src' / 'README.md'}: not an article" in result.output
+    assert f"note: {tmp_path / 'src' / 'b.json'}#1: title given as a list" in result.output
+
+
+def test_the_ingest_progress_moves_from_the_start_and_says_each_phase(
+    runner: CliRunner, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.progress
+
+    for i in range(3):
+        write(tmp_path / "src" / f"{i}.md", f"نص المقال رقم {i} عن غزة.")
+    monkeypatch.setattr(bot.progress, "terminal", lambda: True)
+    calls: list[tuple] = []
+    real = Library.ingest
+
+    def ingest(self: Library, paths, sync=False, progress=None):  # type: ignore[no-untyped-def]
+        class Spy:
+            def __call__(self, done: int, total: int) -> None:
+                calls.append((done, total, "reading", library.stats().articles))
+                progress(done, total)
+
+            def phase(self, name: str) -> None:
+                calls.append((0, 0, name, None))
+                progress.phase(name)
+
+        library = self
+        return real(self, paths, sync, Spy())
+
+    monkeypatch.setattr(Library, "ingest", ingest)
+    result = runner.invoke(cli, ["ingest", "--no-embed", "--db", str(db), str(tmp_path / "src")])
+    assert result.exit_code == 0, result.output
+    # the bar shows from before the first file is read, and each later phase is said
+    assert calls[0][0] == 0 and calls[0][2] == "reading" and calls[0][3] == 0
+    assert [c[2] for c in calls if c[2] != "reading"] == ["storing", "indexing"]
+    assert "Storing the last articles read…" in result.output
+    assert "Building the search index…" in result.output

@@ -25,8 +25,9 @@ def test_latest_article_passage_and_stats(library: Library, tmp_path: Path) -> N
     write(src / "undated.md", "بلا تاريخ " * 3)
     library.ingest([src])
     titles = [a.title for a in library.latest(3)]
-    assert titles[1:] == ["new", "old"]  # the undated one is dated by its file: today
-    newest = library.latest(1, offset=1)[0]
+    assert titles[:2] == ["new", "old"]  # the undated one (never dated by its file) last
+    assert library.latest(1, offset=2)[0].published is None
+    newest = library.latest(1)[0]
     article = library.article(newest.id)
     assert article is not None and article.url == "https://e.x/n" and article.text.startswith("نص")
     assert library.article(9999) is None

@@ -141,3 +141,24 @@ def test_a_library_of_another_schema_is_refused_clearly(tmp_path: Path) -> None:
     old.close()
     with pytest.raises(KnowledgeError, match="another articlebot version"):
         Library.open(tmp_path / "old.db")
+
+
+def test_articles_dated_by_their_files_time_become_undated(old: Path) -> None:
+    with sqlite3.connect(old) as conn:  # as 0.2 stored an article without a date
+        conn.execute(
+            "UPDATE articles SET published = '2026-01-02T03:04:05+00:00', date_from_mtime = 1 "
+            "WHERE key = 'fixture:en'"
+        )
+    with Library.open(old) as library:
+        listed = library.latest(5)
+        assert [a.key for a in listed][-1] == "fixture:en" and listed[-1].published is None
+        assert library.stats().dates_from_mtime == 1  # (now: undated articles)
+    ((title, text, url, source, lang, path, file_time, stored_hash),) = rows(
+        old,
+        "SELECT title, text, url, source, lang, path, file_time, hash FROM articles "
+        "WHERE key = 'fixture:en'",
+    )
+    assert file_time == "2026-01-02T03:04:05+00:00"  # kept, never a publish date again
+    # the hash an ingest computes now: the unchanged source counts unchanged
+    assert stored_hash == Article("fixture:en", title, text, None, url, source, lang, path).digest()
+    assert rows(old, "SELECT count(*) FROM articles WHERE published IS NULL") == [(1,)]

@@ -80,7 +80,8 @@ def test_a_reader_gets_the_files_bytes_and_time(
     path = write(tmp_path / "a.bin", b"\xff\xfe\x00raw")
     (article,) = read_file(path)
     assert seen[0].data == b"\xff\xfe\x00raw" and seen[0].path == path
-    assert (article.key, article.title, article.date_from_mtime) == (str(path), "Title", True)
+    # (undated: the file's time is never an article's date)
+    assert (article.key, article.title, article.published) == (str(path), "Title", None)
 
 
 def test_a_reader_that_finds_nothing_is_a_failure(

@@ -85,3 +85,53 @@ def test_json_lines_in_another_encoding_are_read_whole(tmp_path: Path) -> None:
     assert stream_reader(path) is None
     (article,) = read_paths([path]).articles
     assert article.text == "نص عربي"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "published"),
+    [
+        ("published", "2024-01-02T10:00:00Z", "2024-01-02T10:00:00+00:00"),
+        ("pubDate", "Tue, 02 Jan 2024 10:00:00 GMT", "2024-01-02T10:00:00+00:00"),
+        ("date_published", "Tue, 02 Jan 2024 13:00:00 +0300", "2024-01-02T13:00:00+03:00"),
+        ("datePublished", "2024-01-02", "2024-01-02"),
+        ("created_at", 1704189600, "2024-01-02T10:00:00+00:00"),
+        ("created_at", 1704189600000, "2024-01-02T10:00:00+00:00"),
+        ("date_extracted", "2024-01-02 10:00:00", "2024-01-02T10:00:00"),
+    ],
+)
+def test_the_usual_date_fields_in_iso_or_rfc_2822(
+    tmp_path: Path, field: str, value: object, published: str
+) -> None:
+    record = {"title": "t", "text": "Body.", field: value}
+    (article,) = read_file(write(tmp_path / "a.json", json.dumps(record)))
+    assert article.published == published
+
+
+def test_the_publication_date_comes_before_a_crawls(tmp_path: Path) -> None:
+    record = {"text": "Body.", "date_extracted": "2024-05-05", "pubDate": "2024-01-02"}
+    (article,) = read_file(write(tmp_path / "a.json", json.dumps(record)))
+    assert article.published == "2024-01-02"
+
+
+def test_a_record_without_a_date_is_undated(tmp_path: Path) -> None:
+    (article,) = read_file(write(tmp_path / "a.json", json.dumps({"text": "Body."})))
+    assert article.published is None and not article.date_from_mtime
+
+
+def test_a_line_over_the_size_limit_is_reported_and_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 200)
+    lines = [
+        json.dumps({"id": 1, "text": "First."}),
+        json.dumps({"id": 2, "text": "long " * 100}),
+        json.dumps({"id": 3, "text": "Third."}),
+    ]
+    path = write(tmp_path / "a.jsonl", "\n".join(lines) + "\n")
+    result = read_paths([path])
+    assert [a.key for a in result.articles] == [f"{path}#1", f"{path}#3"]
+    (failure,) = result.failed
+    assert failure.path == f"{path}#2"
+    assert failure.reason.startswith("too big: line 2 is over 0 MB")

@@ -32,19 +32,25 @@ need fetching, so ``knowledge.reading`` hands them to ``knowledge.web_reading``.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import functools
 import importlib
 import logging
+import os
 import pkgutil
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ..records import Article, FileError
 from ..sources import SourceError, build_article, error_text
 
 __all__ = [
+    "MAX_COLLECTION_BYTES",
+    "MAX_FILE_BYTES",
     "WEB_SUFFIXES",
     "FileRead",
     "Reader",
@@ -74,29 +80,28 @@ class SourceFile:
     modified: dt.datetime
 
     def article(
-        self, meta: dict, title: str | None, paragraphs: list[str], key: str | None = None
+        self,
+        meta: dict,
+        title: str | None,
+        paragraphs: list[str],
+        key: str | None = None,
+        notes: tuple[str, ...] = (),
     ) -> Article:
-        """An article of this file (keyed by its path unless ``key``), dated by ``meta``, else
-        by the file's time. Raises ``SourceError`` when it has no text or a bad date."""
-        return _file_article(self.path, self.modified, meta, title, paragraphs, key)
+        """An article of this file (keyed by its path unless ``key``), dated by ``meta``
+        (undated without a date there: never by the file's time), with ``notes`` to report.
+        Raises ``SourceError`` when it has no text or a bad date."""
+        return _file_article(self.path, meta, title, paragraphs, key, notes)
 
 
 def _file_article(
     path: Path,
-    modified: dt.datetime,
     meta: dict,
     title: str | None,
     paragraphs: list[str],
     key: str | None,
+    notes: tuple[str, ...],
 ) -> Article:
-    return build_article(
-        meta,
-        title,
-        paragraphs,
-        key=key or str(path),
-        path=str(path),
-        fallback_date=modified.isoformat(timespec="seconds"),
-    )
+    return build_article(meta, title, paragraphs, key=key or str(path), path=str(path), notes=notes)
 
 
 class SourceLines:
@@ -109,23 +114,99 @@ class SourceLines:
         self.position = 0
 
     def article(
-        self, meta: dict, title: str | None, paragraphs: list[str], key: str | None = None
+        self,
+        meta: dict,
+        title: str | None,
+        paragraphs: list[str],
+        key: str | None = None,
+        notes: tuple[str, ...] = (),
     ) -> Article:
         """As ``SourceFile.article``."""
-        return _file_article(self.path, self.modified, meta, title, paragraphs, key)
+        return _file_article(self.path, meta, title, paragraphs, key, notes)
 
-    def lines(self) -> Iterator[tuple[int, str | None]]:
-        """(line number from 1, text) of each line; the text is None for a line that is not
-        UTF-8 (that record's problem: the file was found to be UTF-8 when it began)."""
-        with self.path.open("rb") as data:
-            for number, raw in enumerate(data, 1):
+    def lines(self) -> Iterator[tuple[int, str | SourceError]]:
+        """(line number from 1, text) of each line; instead of the text, the ``SourceError`` to
+        report for a line that is not UTF-8 (that record's problem: the file was found to be
+        UTF-8 when it began) or longer than ``MAX_FILE_BYTES`` (skipped unread)."""
+        with _open_regular(self.path) as data:
+            for number, raw in enumerate(_bounded_lines(data, MAX_FILE_BYTES), 1):
+                if raw is None:
+                    self.position = data.tell()
+                    yield number, SourceError(too_big(None, MAX_FILE_BYTES, f"line {number}"))
+                    continue
                 if number == 1 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8) :]
                 self.position += len(raw)
                 try:
                     yield number, raw.decode("utf-8")
                 except UnicodeDecodeError:
-                    yield number, None
+                    yield number, SourceError(f"undecodable bytes for utf-8 on line {number}")
+
+
+def _bounded_lines(data: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The lines of ``data`` (with their newline), None for each longer than ``limit``, read
+    a bounded piece at a time and dropped: a line never costs more memory than ``limit``."""
+    while True:
+        line = data.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # skip the rest of the line
+            line = data.readline(1 << 20)
+        yield None
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""The biggest file read as one article (.md, .txt, .html), and the longest record of a JSON
+lines file: 20 MB is some three million words, twenty times the longest novels and a thousand
+times a long news article, so nothing real is refused, while what it bounds (memory, and the
+analysis of a text that is one line: linear, about a second a MB) stays small."""
+MAX_COLLECTION_BYTES = 200 * 1024 * 1024
+"""The biggest JSON file read (whole: JSON lines are read a line at a time, without a limit
+on the file): a dump of some 50,000 articles. Bigger collections are JSON lines."""
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for reading, when it is a regular file: never blocks on a named pipe
+    put in its place since it was listed, nor reads a device. Raises ``SourceError``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise SourceError(f"cannot read the file: {error.strerror or error}") from error
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise SourceError("not a regular file: not read")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        data = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with data:
+        yield data
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file ``path``. Raises ``SourceError`` when it is bigger than
+    ``limit``, is no regular file, or cannot be read."""
+    with _open_regular(path) as data:
+        size = os.fstat(data.fileno()).st_size
+        if size > limit:
+            raise SourceError(too_big(size, limit))
+        content = data.read(limit + 1)  # (a file that grows meanwhile)
+    if len(content) > limit:
+        raise SourceError(too_big(len(content), limit))
+    return content
+
+
+def too_big(size: int | None, limit: int, what: str = "the file") -> str:
+    """The report of a file (or line) of ``size`` bytes (None: more than ``limit``)."""
+    much = f"over {limit / 2**20:.0f} MB" if size is None else f"{size / 2**20:.1f} MB"
+    return f"too big: {what} is {much} (the limit is {limit / 2**20:.0f} MB): not read"
 
 
 @dataclass(frozen=True)
@@ -143,21 +224,24 @@ StreamReader = Callable[[SourceLines], Iterator[FileRead]]
 file has no article at all (after the batches of its bad records)."""
 
 _READERS: dict[str, Reader] = {}
+_LIMITS: dict[str, int] = {}
 _STREAMS: dict[str, StreamReader] = {}
 STREAM_PROBE = 1 << 16
 """Bytes looked at before a file is streamed: a file that is not UTF-8 there is read whole
 (``decode`` then detects its encoding)."""
 
 
-def register(*endings: str) -> Callable[[Reader], Reader]:
+def register(*endings: str, limit: int = MAX_FILE_BYTES) -> Callable[[Reader], Reader]:
     """A decorator making a function the reader of files whose names end with ``endings``
-    (lower case, with the dot: ``".md"``)."""
+    (lower case, with the dot: ``".md"``), files of at most ``limit`` bytes (a bigger one is
+    reported and not read)."""
 
     def add(reader: Reader) -> Reader:
         for ending in endings:
             if ending in _READERS or ending in WEB_SUFFIXES:
                 raise ValueError(f"two readers for {ending} files")
         _READERS.update(dict.fromkeys(endings, reader))
+        _LIMITS.update(dict.fromkeys(endings, limit))
         return reader
 
     return add
@@ -186,10 +270,10 @@ def stream_reader(path: Path) -> Callable[[], Iterator[tuple[FileRead, int]]] | 
     if reader is None or suffix not in _READERS:
         return None
     try:
-        with path.open("rb") as data:
+        with _open_regular(path) as data:
             head = data.read(STREAM_PROBE)
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-    except OSError:
+    except (OSError, SourceError):
         return None  # (read whole, which reports it)
     if b"\x00" in head[:8192] or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
@@ -244,7 +328,7 @@ def read_file_reporting(path: Path) -> tuple[list[Article], list[FileError]]:
             f"{', '.join(sorted(suffixes() | WEB_SUFFIXES))})"
         )
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, _LIMITS.get(suffix, MAX_FILE_BYTES))
     except OSError as error:
         raise SourceError(f"cannot read the file: {error.strerror or error}") from error
     try:

@@ -12,9 +12,26 @@ from ..sources import (
     error_text,
     split_paragraphs,
     starts_with_heading,
-    text_field,
+    title_field,
 )
 from . import FileRead, SourceFile, register
+
+MAX_FRONT_MATTER = 64 * 1024
+"""The longest YAML front matter read: a title, a date, a URL... are a few hundred bytes."""
+
+
+class _NoAliases(yaml.SafeLoader):
+    """YAML's safe loader, refusing aliases (``*name``): front matter has no use for them, and
+    nested ones expand exponentially (a "billion laughs": a 1 KB file, gigabytes of memory)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in front matter", mark
+            )
+        return super().compose_node(parent, index)
+
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
@@ -30,12 +47,12 @@ def read_text(file: SourceFile) -> FileRead:
     text = decode(file.data)
     meta, body = split_front_matter(text)
     paragraphs = split_paragraphs(body, one_per_line=True)
-    title = text_field(meta, "title")
+    title, notes = title_field(meta)
     markdown = file.path.suffix.lower() != ".txt"
     if not title and paragraphs and markdown and starts_with_heading(body):
         title = paragraphs.pop(0)
     key = str(meta["id"]) if meta.get("id") is not None else None
-    return FileRead([file.article(meta, title, paragraphs, key)])
+    return FileRead([file.article(meta, title, paragraphs, key, notes)])
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -44,8 +61,11 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if not match:
         return {}, text
+    front = match.group(1) or ""
+    if len(front) > MAX_FRONT_MATTER:
+        raise SourceError(f"front matter over {MAX_FRONT_MATTER // 1024} KB: not read")
     try:
-        meta = yaml.safe_load(match.group(1) or "") or {}
+        meta = yaml.load(front, Loader=_NoAliases) or {}  # (a safe loader, without aliases)
     except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML front matter: {error_text(error)}") from error
     if not isinstance(meta, dict):

@@ -245,9 +245,9 @@ def _article_info(row: tuple) -> ArticleInfo:
 
 
 def counts(db: sqlite_utils.Database) -> tuple[int, int, int]:
-    """(articles, passages, articles dated by file time)."""
+    """(articles, passages, undated articles)."""
     articles, mtime = db.execute(
-        "SELECT count(*), coalesce(sum(date_from_mtime), 0) FROM articles WHERE retired = 0"
+        "SELECT count(*), count(*) - count(published) FROM articles WHERE retired = 0"
     ).fetchone()
     passages = db.execute("SELECT count(*) FROM passages WHERE retired = 0").fetchone()[0]
     return articles, passages, mtime

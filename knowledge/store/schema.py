@@ -134,3 +134,28 @@ def _passage_vectors(db: sqlite_utils.Database) -> None:
         "vector BLOB NOT NULL)"
     )
     db.execute("CREATE INDEX IF NOT EXISTS passage_vectors_batch ON passage_vectors (model, batch)")
+
+
+@MIGRATIONS(name="0004_no_file_dates")
+def _no_file_dates(db: sqlite_utils.Database) -> None:
+    """Undated articles are undated: articlebot up to 0.2 gave an article without a date its
+    file's modification time, which then passed for its publish date. That time moves to
+    ``file_time`` (kept, shown nowhere), the publish date becomes NULL (listed after the dated
+    articles, shown without a date), and the content hash becomes the one an ingest now
+    computes, so that the unchanged files still count as unchanged."""
+    from ..records import Article  # (the hash is the records' own)
+
+    db.execute("ALTER TABLE articles ADD COLUMN file_time TEXT")
+    rows = db.execute(
+        "SELECT id, key, title, text, url, source, lang, path FROM articles "
+        "WHERE date_from_mtime = 1"
+    ).fetchall()
+    hashes = [
+        (Article(key, title, text, None, url, source, lang, path).digest(), article_id)
+        for article_id, key, title, text, url, source, lang, path in rows
+    ]
+    db.execute(
+        "UPDATE articles SET file_time = published, published = NULL, date_from_mtime = 0 "
+        "WHERE date_from_mtime = 1"
+    )
+    db.conn.executemany("UPDATE articles SET hash = ? WHERE id = ?", hashes)
