@@ -163,6 +163,9 @@ def finish_write(db: sqlite_utils.Database, params: BM25Params) -> None:
         passages_version=passages.PASSAGES_VERSION,
         bm25=params.as_json(),
         last_ingest=now(),
+        # Not moved by an ingest that finds nothing new (which moves last_ingest): what the
+        # bot's "the library changed since" notes hang on.
+        changed_at=now(),
     )
 
 

@@ -441,8 +441,10 @@ class Library:
         return coverage
 
     def last_change(self) -> str | None:
-        """When an ingest last changed the library (UTC, ISO 8601), or None if none has."""
-        return get_meta(self._db(), "last_ingest")
+        """When the library's articles last changed (UTC, ISO 8601: an ingest, a reload or a
+        channel post that wrote something), or None if not known (none since this was
+        recorded). An ingest that found nothing new does not count."""
+        return get_meta(self._db(), "changed_at")
 
     def language_mix(self) -> dict[str, int]:
         """How many current articles are mostly in Arabic script (``"ar"``) and how many in

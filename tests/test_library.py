@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import BUNDLED_ARTICLES, Library
+from knowledge.store.connection import set_meta
 
 from .conftest import BODY, write, write_article
 
@@ -99,3 +100,17 @@ def test_language_mix_and_last_change(library: Library, tmp_path: Path) -> None:
     library.ingest([src])
     assert library.language_mix() == {"ar": 2, "en": 1}
     assert (library.last_change() or "").startswith("20")
+
+
+def test_an_ingest_that_finds_nothing_new_is_not_a_change(library: Library, tmp_path: Path) -> None:
+    src = tmp_path / "same"
+    write_article(src, "a.md", title="خبر عربي", date="2020-01-01")
+    library.ingest([src])
+    changed = library.last_change()
+    assert changed is not None
+    set_meta(library._db(), changed_at="2000-01-01T00:00:00+00:00")
+    library.ingest([src])  # nothing new: a reload that only checked
+    assert library.last_change() == "2000-01-01T00:00:00+00:00"
+    write_article(src, "b.md", BODY + " ب", title="خبر آخر", date="2020-01-02")
+    library.ingest([src])
+    assert library.last_change() != "2000-01-01T00:00:00+00:00"
