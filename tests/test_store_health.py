@@ -164,3 +164,33 @@ def test_the_storage_errors_are_told_apart() -> None:
     assert explain(sqlite3.OperationalError("database is locked")) is None
     assert explain(OSError(errno.EACCES, "denied")) is None
     assert issubclass(DiskFull, KnowledgeError) and issubclass(DamagedLibrary, KnowledgeError)
+
+
+GATE_HOLDER = """
+import fcntl, pathlib, sys, time
+with open(sys.argv[1], "ab") as users:
+    fcntl.lockf(users, fcntl.LOCK_EX)
+    print("holding", flush=True)
+    time.sleep(1.0)
+    pathlib.Path(sys.argv[2]).touch()  # (before it lets the other in)
+    fcntl.lockf(users, fcntl.LOCK_UN)
+"""
+
+
+def test_processes_join_a_library_one_at_a_time(tmp_path: Path) -> None:
+    # Another process between its probe and its shared lock (the gate held): joining waits, so
+    # that it never finds itself alone with the other's live WAL and checks a library in use.
+    from knowledge.store import health
+
+    db = tmp_path / "lib.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", GATE_HOLDER, str(tmp_path / "lib.db.users"), str(tmp_path / "done")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    users, unclean = health.join(db)
+    finished = (tmp_path / "done").exists()
+    health.leave(users)
+    holder.wait(timeout=10)
+    assert finished and not unclean

@@ -37,13 +37,21 @@ def join(path: Path) -> tuple[IO[bytes] | None, bool]:
     except OSError:
         return None, False
     wal = path.with_name(path.name + "-wal")
+    # Turning the probe's exclusive lock into the shared one is not atomic (flock(2)): another
+    # process joining in between would find itself alone with a live WAL and check a library
+    # in use. Joining is therefore one at a time, under a record lock on the same file (fcntl
+    # record locks and flock locks do not interact on Linux and the BSDs).
+    fcntl.lockf(users, fcntl.LOCK_EX)
     try:
-        fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        alone = True
-    except OSError:
-        alone = False
-    unclean = alone and wal.exists() and wal.stat().st_size > 0
-    fcntl.flock(users, fcntl.LOCK_SH)  # (from exclusive: no one else can come in between)
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except OSError:
+            alone = False
+        unclean = alone and wal.exists() and wal.stat().st_size > 0
+        fcntl.flock(users, fcntl.LOCK_SH)
+    finally:
+        fcntl.lockf(users, fcntl.LOCK_UN)
     return users, unclean
 
 
