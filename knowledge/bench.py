@@ -228,7 +228,7 @@ def _hybrid_latencies(library: _GivenVectors, queries: list[str]) -> dict:
     """Whole hybrid searches (the question embedded by the model, the nearest of every passage's
     vector, the ranking): their cost, with a random unit vector for every passage (what they
     cost does not depend on what the vectors say); {} where this platform has no model. The
-    questions are real ones (``bench_questions``) ending in two words of ``queries``, so that
+    questions are real ones (``bench_questions``) ending in a word of ``queries``, so that
     the model embeds a question of a reader's length and BM25 finds candidates for it."""
     embedder = default_embedder()
     if embedder is None:
