@@ -154,10 +154,8 @@ def _shared_shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         mixed = mixed * _MIX + hashes[i : i + last]
     inside = text_of[:last] == text_of[SHINGLE - 1 :]
     mixed, owner = mixed[inside], text_of[:last][inside]
-    # Distinct (shingle, text) pairs, sorted by shingle. The owners ascend already (the texts
-    # are concatenated in order), so a stable sort by shingle keeps them in order within one:
-    # the (owner, shingle) order of a two-key sort, at the cost of one key.
-    order = np.argsort(mixed, kind="stable")
+    # Distinct (shingle, text) pairs, sorted by shingle.
+    order = np.lexsort((owner, mixed))
     mixed, owner = mixed[order], owner[order]
     first = np.ones(len(mixed), dtype=bool)
     first[1:] = (mixed[1:] != mixed[:-1]) | (owner[1:] != owner[:-1])
@@ -170,8 +168,7 @@ def _shared_shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         same = np.flatnonzero(mixed[step:] == mixed[:-step])
         if not len(same):
             break
-        pairs = owner[same] * n + owner[same + step]
-        shared += np.bincount(pairs, minlength=n * n).reshape(n, n)  # (np.add.at is slower)
+        np.add.at(shared, (owner[same], owner[same + step]), 1)
         step += 1
     shared = shared + shared.T
     shared[np.diag_indices(n)] = sizes
