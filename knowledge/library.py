@@ -20,16 +20,16 @@ from typing import IO
 import numpy as np
 import sqlite_utils
 
-from . import analysis, demo, duplicates, embed, ingest, matching
+from . import analysis, demo, embed, ingest, matching, searching
 from .embedding import Embedder, default_embedder
 from .errors import NEEDS_UPGRADE, KnowledgeError, ReadOnlyLibrary, SchemaError
 from .evidence import hit, term_weights
 from .fetch import FetchOptions
 from .hybrid import default_ranker
-from .index import BM25Index, BM25Params, TopK
+from .index import BM25Index, BM25Params
 from .ingest import Progress, Sync
 from .locking import WriteLock, exclusive
-from .ranking import Candidates, Ranker
+from .ranking import Ranker
 from .records import (
     Article,
     ArticleInfo,
@@ -58,8 +58,6 @@ BUNDLED_ARTICLES = demo.BUNDLED_ARTICLES
 """The articles that ship with the package: the default library (the demo)."""
 
 MAX_QUERY_CHARS = 1000
-MAX_DEPTH = 400
-"""Most candidates a search ranks to fill the slots that collapsed near-duplicates free."""
 DEFAULT_PARAMS = BM25Params()
 DEFAULT_EMBEDDER = "default"
 """``Library(embedder=...)``: the bundled model where this platform has it."""
@@ -327,54 +325,21 @@ class Library:
             return SearchResult(query=query, answered=False, reason="empty")
         while True:
             index = self._current_index()
-            result = self._search_index(index, query, max(k, 1), partial=False)
+            result = self._search_with(index, query, max(k, 1), partial=False)
             if result is not None:
                 return result
             # A reload purged passages of the index this search started with. In this process
             # the new index is serving by then: ask it. Otherwise answer with what is left.
             if self._serving.index is index:
-                result = self._search_index(index, query, max(k, 1), partial=True)
+                result = self._search_with(index, query, max(k, 1), partial=True)
                 assert result is not None
                 return result
 
-    def _search_index(
+    def _search_with(
         self, index: BM25Index, query: str, k: int, *, partial: bool
     ) -> SearchResult | None:
-        """The result from ``index``; None if some of its passages are gone, unless ``partial``."""
-        terms = matching.phrase_terms(index, query)
-        vectors = self.vectors()
-        # Every candidate ranked, not only k: near-duplicates (one wire story in several
-        # papers) collapse into one hit, and the slots they free go to the next passages.
-        # Deeper only when the candidates run out.
-        depth = max(k, self.ranker.depth)
-        rows: dict[int, dict] = {}
-        memo: dict[str, object] = {}  # what the ranker works out once per search
-        while True:
-            top = index.top_k(terms, depth) if terms else None
-            if top is None or not len(top.docs):
-                if vectors is None or not len(vectors):  # nothing else could find a passage
-                    reason = "no_match" if terms else "stopwords"
-                    return SearchResult(query, False, terms=tuple(terms), reason=reason)
-                top = TopK(np.zeros(0, dtype=np.int64), np.zeros(0))  # the vectors may find some
-            ids = [int(i) for i in index.doc_ids[top.docs]]
-            rows.update(self._passage_rows([i for i in ids if i not in rows]))  # deeper: the rest
-            if not partial and any(i not in rows for i in ids):
-                return None
-            candidates = Candidates(
-                query, terms, index, top.docs, top.scores, rows, self._passage_rows, vectors, memo
-            )
-            ranking = self.ranker.rank(candidates, depth)
-            hits = duplicates.collapse(ranking.hits, k)
-            if len(hits) >= k or len(top.docs) < depth or depth >= MAX_DEPTH:
-                break
-            depth = min(2 * depth, MAX_DEPTH)
-        unanswered = "off_topic" if hits else "no_match" if terms else "stopwords"
-        return SearchResult(
-            query=query,
-            answered=ranking.answered,
-            hits=hits,
-            terms=tuple(terms),
-            reason=None if ranking.answered else unanswered,
+        return searching.search_index(
+            index, query, k, self.ranker, self.vectors(), self._passage_rows, partial=partial
         )
 
     def _passage_rows(self, ids: list[int]) -> dict[int, dict]:
@@ -454,13 +419,7 @@ class Library:
         key = (get_meta(db, "generation"), get_meta(db, "last_ingest"))
         if self._mix is not None and self._mix[0] == key:
             return dict(self._mix[1])
-        db.register_function(_mostly_arabic, deterministic=True)
-        rows = db.execute(
-            "SELECT _mostly_arabic(title || ' ' || substr(text, 1, 300)), count(*) "
-            "FROM articles WHERE retired = 0 GROUP BY 1"
-        ).fetchall()
-        found = {bool(arabic): n for arabic, n in rows}
-        mix = {"ar": found.get(True, 0), "en": found.get(False, 0)}
+        mix = articles.language_mix(db)
         self._mix = (key, mix)
         return dict(mix)
 
@@ -513,10 +472,3 @@ class Library:
         if db is None:
             db = self._local.db = connect(self.path)
         return db
-
-
-def _mostly_arabic(text: str | None) -> int:
-    """1 when most letters of ``text`` are Arabic, else 0 (for SQLite)."""
-    arabic = sum(1 for ch in text or "" if "\u0600" <= ch <= "\u06ff" and ch.isalpha())
-    latin = sum(1 for ch in text or "" if ch.isascii() and ch.isalpha())
-    return int(arabic > 0 and arabic >= latin)

@@ -312,3 +312,22 @@ def current_articles(db: sqlite_utils.Database, article_ids: list[int]) -> set[i
         rows = db.execute(f"SELECT id FROM articles WHERE retired = 0 AND id IN ({marks})", batch)
         found.update(i for (i,) in rows)
     return found
+
+
+def language_mix(db: sqlite_utils.Database) -> dict[str, int]:
+    """How many current articles are mostly in Arabic script (``"ar"``) and how many are not
+    (``"en"``), judged on their title and opening."""
+    db.register_function(_mostly_arabic, deterministic=True)
+    rows = db.execute(
+        "SELECT _mostly_arabic(title || ' ' || substr(text, 1, 300)), count(*) "
+        "FROM articles WHERE retired = 0 GROUP BY 1"
+    ).fetchall()
+    found = {bool(arabic): n for arabic, n in rows}
+    return {"ar": found.get(True, 0), "en": found.get(False, 0)}
+
+
+def _mostly_arabic(text: str | None) -> int:
+    """1 when most letters of ``text`` are Arabic, else 0 (for SQLite)."""
+    arabic = sum(1 for ch in text or "" if "\u0600" <= ch <= "\u06ff" and ch.isalpha())
+    latin = sum(1 for ch in text or "" if ch.isascii() and ch.isalpha())
+    return int(arabic > 0 and arabic >= latin)
