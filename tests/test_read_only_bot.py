@@ -105,3 +105,32 @@ async def _questions_are_answered_and_writes_refused(bot: Bot) -> None:
     assert refused["show_alert"] and "read-only" in refused["text"]
     await bot.say("/follow غزة", from_user=alice)  # refused too, politely (no traceback)
     assert bot.last()["chat_id"] == 1
+
+
+async def test_stopping_a_follow_on_a_read_only_library_says_why_it_cannot(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lib.db"
+    Library.open(path, embedder=None).close()
+    with People(path) as people:
+        people.follow(1, "غزة")
+    with (
+        Library.open(path, embedder=None) as library,
+        People(path, read_only=True) as people,
+    ):
+        request = make_recording_request()
+        app = build_application(
+            Settings(token="123:TEST", db_path=path), library, request=request, people=people
+        )
+        await app.initialize()
+        bot = Bot(app, request)
+        try:
+            await bot.say("/following", from_user=user(1, "en"))
+            listed = bot.last()
+            unfollow = next(b for b in buttons(listed) if b.startswith("u|"))
+            await bot.send(callback(unfollow, bot_message(listed, message_id=70), user(1, "en")))
+            refused = bot.sent("answerCallbackQuery")[-1].params
+            assert refused["show_alert"] and "read-only" in refused["text"]
+            assert [f.phrase for f in people.follows(1)] == ["غزة"]
+        finally:
+            await app.shutdown()
