@@ -7,7 +7,7 @@ import asyncio
 import logging
 import pickle
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -18,6 +18,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     Defaults,
     InlineQueryHandler,
+    JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
@@ -81,11 +82,13 @@ def open_library(settings: Settings) -> Library:
     return library
 
 
-def open_people(db_path: Path) -> People:
+def open_people(db_path: Path, read_only: bool | None = None) -> People:
     """People's state in the library's file, with the language choices an earlier version kept
-    beside it moved in (``import_language_choices``)."""
-    people = People(db_path)
-    import_language_choices(db_path, people)
+    beside it moved in (``import_language_choices``). ``read_only`` (by default: when the file
+    or its folder cannot be written, as for the library): read only, nothing moved in."""
+    people = People(db_path, read_only)
+    if not people.read_only:
+        import_language_choices(db_path, people)
     return people
 
 
@@ -188,7 +191,7 @@ def build_application(
     application: BotApplication = builder.build()
     data = application.bot_data
     data.library, data.settings = library, settings
-    data.people = people or open_people(library.path)
+    data.people = people or open_people(library.path, library.read_only)
     data.throttle = Throttle()
     # Telegram sends an inline query as the user types: a bigger burst, a faster refill.
     data.inline_throttle = Throttle(capacity=30, rate=2)
@@ -196,26 +199,33 @@ def build_application(
     data.posts = channels.post_queue(application)
     data.embedding = BackgroundEmbedding(library, settings.embed)
     _add_handlers(application)
-    _add_jobs(application, settings)
+    _add_jobs(application, settings, alerts_on=not data.people.read_only)
     return application
 
 
-def _add_jobs(application: BotApplication, settings: Settings) -> None:
+def _add_jobs(application: BotApplication, settings: Settings, alerts_on: bool = True) -> None:
+    """The alert rounds (not on a read-only library: what was sent could not be recorded,
+    and would be sent again every round) and the scheduled reloads."""
     jobs = application.job_queue
     if jobs is None:
         raise RuntimeError("python-telegram-bot[job-queue] is required")
-    # Alerts held up by a restart go out at start-up, however long the start takes (a run
-    # "missed" by more than APScheduler's default second would be skipped); then now and again.
-    no_limit = {"misfire_grace_time": None}
-    send_due_alerts = following.send_due_alerts
-    jobs.run_once(send_due_alerts, 0, name="alerts at start-up", job_kwargs=no_limit)
-    jobs.run_repeating(send_due_alerts, ALERTS_CHECK_SECONDS, name="alerts")
+    if alerts_on:
+        _add_alert_jobs(jobs)
     if settings.reload_every:
         # The first run after one interval: the library was filled from the sources at start
         # if it was empty.
         jobs.run_repeating(
             scheduled_reload, settings.reload_every, first=settings.reload_every, name="reload"
         )
+
+
+def _add_alert_jobs(jobs: JobQueue[Any]) -> None:
+    # Alerts held up by a restart go out at start-up, however long the start takes (a run
+    # "missed" by more than APScheduler's default second would be skipped); then now and again.
+    no_limit = {"misfire_grace_time": None}
+    send_due_alerts = following.send_due_alerts
+    jobs.run_once(send_due_alerts, 0, name="alerts at start-up", job_kwargs=no_limit)
+    jobs.run_repeating(send_due_alerts, ALERTS_CHECK_SECONDS, name="alerts")
 
 
 def _alert_rounds(application: BotApplication) -> alerts.Rounds:
@@ -239,7 +249,7 @@ BUTTONS = (
     (callbacks.LATEST_PAGE, browsing.on_latest_page),
     (callbacks.LANGUAGE, browsing.on_language_button),
     (callbacks.UNFOLLOW, following.on_unfollow_button),
-    (callbacks.EXAMPLE, user_settings.on_example_button),
+    (callbacks.EXAMPLE, questions.on_example_button),
     (callbacks.SETTING, user_settings.on_setting_button),
     (callbacks.FORGET, user_settings.on_forget_button),
 )

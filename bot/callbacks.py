@@ -3,9 +3,10 @@
 
 Kinds: ``m|page`` answer page, ``a|article_id`` show article, ``l|offset|n`` latest page,
 ``g|lang`` language choice, ``f|question_id|1 or 0|passage_id...`` a vote on an answer page,
-``u|follow_id`` stop following, ``x|article_id|i`` ask an example question, ``s|l|lang`` or
-``s|p|1 or 0`` a setting, ``z|1 or 0`` confirm or cancel /forget. Only ids and numbers: they
-stay valid across restarts. The data of a button stays within
+``u|follow_id`` stop following, ``x|article_id|i`` ask an example question,
+``s|user_id|l|lang`` or ``s|user_id|p|1 or 0`` a setting, ``z|user_id|1 or 0`` confirm or
+cancel /forget (the user who asked: only they may press those, in a group too). Only ids and
+numbers: they stay valid across restarts. The data of a button stays within
 ``InlineKeyboardButtonLimit.MAX_CALLBACK_DATA`` (64 bytes).
 """
 
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 _ID = rf"(\d{{1,{MAX_ID_DIGITS}}})"
+_USER = r"(\d{1,16})"  # (Telegram's user ids fit in 52 bits: up to 16 digits)
 _LANG = "|".join(map(re.escape, LANGS))
 
 # Anchored at both ends (\Z: "$" would accept a trailing newline); PTB matches from the start.
@@ -60,10 +62,11 @@ UNFOLLOW = re.compile(rf"u\|{_ID}\Z")
 """``u|follow_id``: stop following a phrase."""
 EXAMPLE = re.compile(rf"x\|{_ID}\|(\d)\Z")
 """``x|article_id|i``: ask the ``i``-th example question made from an article (/start)."""
-SETTING = re.compile(rf"s\|(?:l\|({_LANG})|p\|([01]))\Z")
-"""``s|l|lang`` or ``s|p|1 or 0``: a language or link-preview choice under /settings."""
-FORGET = re.compile(r"z\|([01])\Z")
-"""``z|1`` or ``z|0``: confirm or cancel /forget."""
+SETTING = re.compile(rf"s\|{_USER}\|(?:l\|({_LANG})|p\|([01]))\Z")
+"""``s|user_id|l|lang`` or ``s|user_id|p|1 or 0``: a language or link-preview choice under
+the /settings of ``user_id``."""
+FORGET = re.compile(rf"z\|{_USER}\|([01])\Z")
+"""``z|user_id|1`` or ``z|user_id|0``: confirm or cancel the /forget of ``user_id``."""
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "m": ANSWER_PAGE,
@@ -107,12 +110,13 @@ def example(article_id: int, index: int) -> str:
     return f"x|{article_id}|{index}"
 
 
-def setting(language: str | None = None, previews: bool | None = None) -> str:
-    return f"s|l|{language}" if language else f"s|p|{int(bool(previews))}"
+def setting(user_id: int, language: str | None = None, previews: bool | None = None) -> str:
+    choice = f"l|{language}" if language else f"p|{int(bool(previews))}"
+    return f"s|{user_id}|{choice}"
 
 
-def forget(confirm: bool) -> str:
-    return f"z|{int(confirm)}"
+def forget(user_id: int, confirm: bool) -> str:
+    return f"z|{user_id}|{int(confirm)}"
 
 
 def parse_callback(data: str | None) -> tuple[str, tuple[int | str, ...]]:
@@ -122,8 +126,10 @@ def parse_callback(data: str | None) -> tuple[str, tuple[int | str, ...]]:
         match = pattern.match(data or "")
         if match is None:
             continue
-        if kind == "g" or kind == "s":
+        if kind == "g":
             return kind, tuple(g for g in match.groups() if g is not None)
+        if kind == "s":  # (user_id, the language or "1"/"0" for previews)
+            return kind, (int(match[1]), *(g for g in match.groups()[1:] if g is not None))
         return kind, tuple(int(a) for a in (data or "").split("|")[1:])
     return "", ()
 

@@ -79,7 +79,10 @@ def answer(
     if not result.answered or len(result.hits) <= answers.page_span(page)[0]:
         return None
     votes = people.votes(question_id) if question_id is not None else None
-    return answers.format_answer(result, lang, page, question_id=question_id, votes=votes)
+    reply = answers.format_answer(result, lang, page, question_id=question_id, votes=votes)
+    if page == 0 and result.hits[0].url:  # (as ``ask``: the first page previews its top article)
+        reply = dataclasses.replace(reply, preview_url=result.hits[0].url)
+    return reply
 
 
 def ask(

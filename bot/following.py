@@ -17,6 +17,7 @@ from bot.i18n import t
 from bot.messages import Reply
 from bot.messaging import edit, send
 from bot.questions import pressed
+from bot.refusals import cannot_save
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ async def on_unfollow_button(update: Update, context: BotContext) -> None:
     follow_id = int(context.button[1])
     try:
         removed = await asyncio.to_thread(people.unfollow, chat_id, None, follow_id)
-    except LibraryBusy:
-        await answer_query(query, t(lang, "busy"), alert=True)
+    except LibraryBusy as error:  # (or the library is read-only here)
+        await answer_query(query, cannot_save(lang, error), alert=True)
         return
     # Pressed twice, or stopped meanwhile: the list as it is now says enough.
     done = t(lang, "unfollow_done", phrase=removed[0].phrase) if removed else ""

@@ -155,19 +155,28 @@ async def send_all(
         await send(context, chat_id, reply, reply_to)
 
 
-async def edit(context: HasBot, message: Message, reply: Reply) -> None:
+async def edit(
+    context: HasBot,
+    message: Message,
+    reply: Reply,
+    link_preview: LinkPreviewOptions | None = None,
+) -> None:
     """Replace a message's text and buttons (paging); an unchanged page is not an error, and a
-    message that can no longer be edited gets the page as a new message."""
+    message that can no longer be edited gets the page as a new message. ``link_preview`` as
+    for ``send``: an edit is previewed by its own options (the bot's default: none), not by
+    the message's former ones."""
 
     def edit_message(text: str, as_html: bool) -> Awaitable[object]:
         # HTML is the default; plain text must say so.
         plain: dict[str, None] = {} if as_html else {"parse_mode": None}
+        preview: dict[str, Any] = {"link_preview_options": link_preview} if link_preview else {}
         return context.bot.edit_message_text(
             text,
             chat_id=message.chat.id,
             message_id=message.message_id,
             reply_markup=keyboard(reply),
             **plain,
+            **preview,
         )
 
     try:
@@ -178,7 +187,7 @@ async def edit(context: HasBot, message: Message, reply: Reply) -> None:
             return
         if "not found" in text or "can't be edited" in text:
             logger.info("cannot edit message (%s); sending a new one", error)
-            await send(context, message.chat.id, reply)
+            await send(context, message.chat.id, reply, link_preview=link_preview)
             return
         if not _is_entity_error(error):
             raise

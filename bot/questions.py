@@ -1,5 +1,6 @@
-"""Questions: a message in a private chat, a caption, /ask, a mention or a reply in a group;
-the pages of an answer and the 👍 / 👎 votes under it; and what is not text."""
+"""Questions: a message in a private chat, a caption, /ask, a mention or a reply in a group,
+an example button of /start; the pages of an answer (the first with its link preview) and
+the 👍 / 👎 votes under it; and what is not text."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING, NamedTuple
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 
-from bot import answers, callbacks, user_settings
+from bot import answers, callbacks
 from bot.context import BotContext, answer_query, query_message, user_lang
-from bot.conversation import answer, ask, example_question, extract_question, vote
+from bot.conversation import answer, ask, ask_example, example_question, extract_question, vote
 from bot.i18n import t
 from bot.messages import Reply
 from bot.messaging import cosmetic, edit, send
+from bot.previews import link_preview_options
+from bot.refusals import cannot_save
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
@@ -31,6 +34,7 @@ __all__ = [
     "on_answer_page",
     "on_ask",
     "on_caption",
+    "on_example_button",
     "on_group_message",
     "on_not_text",
     "on_question",
@@ -102,7 +106,7 @@ async def _answer(update: Update, context: BotContext, message: Message, questio
     await cosmetic(typing, "sendChatAction")
     user_id = update.effective_user.id if update.effective_user else None
     reply = await asyncio.to_thread(ask, context.library, context.people, question, lang, user_id)
-    preview = user_settings.link_preview_options(context, user_id, reply)
+    preview = link_preview_options(context, user_id, reply)
     # A reply to the question: the paging buttons find the question there again, even after a
     # restart, so their callback data stays tiny.
     await send(context, message.chat_id, reply, reply_to=message.message_id, link_preview=preview)
@@ -167,7 +171,30 @@ async def on_answer_page(update: Update, context: BotContext) -> None:
         await answer_query(query, t(lang, why), alert=True)
         return
     await answer_query(query)
-    await edit(context, message, reply)
+    # The first page shows its top article's preview again (an edit without one loses it).
+    preview = link_preview_options(context, query.from_user.id, reply)
+    await edit(context, message, reply, link_preview=preview)
+
+
+async def on_example_button(update: Update, context: BotContext) -> None:
+    """An example question under /start: asked as if typed, answered in a new message."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query_message(query)
+    lang = user_lang(update, context)
+    article_id, index = int(context.button[1]), int(context.button[2])
+    user_id = query.from_user.id
+    reply = await asyncio.to_thread(
+        ask_example, context.library, context.people, article_id, index, lang, user_id
+    )
+    if reply is None:
+        await answer_query(query, t(lang, "expired"), alert=True)
+        return
+    await answer_query(query)
+    chat_id = message.chat_id if message else user_id
+    preview = link_preview_options(context, user_id, reply)
+    await send(context, chat_id, reply, link_preview=preview)
 
 
 async def expiry(context: BotContext, message: Message | None) -> str:
@@ -211,8 +238,8 @@ async def on_vote(update: Update, context: BotContext) -> None:
         votes = await asyncio.to_thread(
             vote, context.people, question_id, helpful, passage_ids, query.from_user.id
         )
-    except LibraryBusy:
-        await answer_query(query, t(lang, "busy"), alert=True)
+    except LibraryBusy as error:  # (or the library is read-only here)
+        await answer_query(query, cannot_save(lang, error), alert=True)
         return
     if votes is None:
         await answer_query(query, t(lang, "expired"), alert=True)

@@ -45,11 +45,11 @@ def test_a_new_readers_first_minutes_over_long_polling(
     mark = len(server.calls)
     server.user_says("/settings", alice)
     settings = server.wait_for(sent_to(1), after=mark)
-    assert "s|p|0" in buttons(settings)
+    assert "s|1|p|0" in buttons(settings)
     mark = len(server.calls)
-    server.press("s|p|0", server.last_bot_message(1), alice)
+    server.press("s|1|p|0", server.last_bot_message(1), alice)
     edit = server.wait_for(sent_to(1, "editMessageText"), after=mark)
-    assert "s|p|1" in buttons(edit)
+    assert "s|1|p|1" in buttons(edit)
     mark = len(server.calls)
     server.user_says("متى أعلن وقف إطلاق النار في غزة؟", alice)
     answer = server.wait_for(sent_to(1), after=mark)
@@ -67,11 +67,11 @@ def test_a_new_readers_first_minutes_over_long_polling(
     mark = len(server.calls)
     server.user_says("/forget", bob)
     confirm = server.wait_for(sent_to(2), after=mark)
-    assert buttons(confirm) == ["z|1", "z|0"]
+    assert buttons(confirm) == ["z|2|1", "z|2|0"]
     mark = len(server.calls)
-    server.press("z|1", server.last_bot_message(2), bob)
+    server.press("z|2|1", server.last_bot_message(2), bob)
     done = server.wait_for(sent_to(2, "editMessageText"), after=mark)
-    assert "حُذف: 1 من الأسئلة" in done.params["text"]
+    assert "حُذف: سؤال واحد." in done.params["text"]
 
     assert server.errors == []
     for call in server.calls:

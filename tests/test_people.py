@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,23 @@ def test_an_unreadable_language_choice_is_no_choice(
 
     monkeypatch.setattr(feedback, "language", broken)
     assert people.language(3) is None  # every message reads it: it must not fail them
+
+
+def test_a_question_is_logged_with_its_owner_in_one_write(people: People, library: Library) -> None:
+    """A second write for the owner could fail on a lock, leaving the question logged
+    without it (/forget would miss it) and no id returned (no 👍 / 👎)."""
+    db = people._log_db()
+    db.conn.set_authorizer(  # any UPDATE of the log fails, as a held lock would
+        lambda action, table, *_: (
+            sqlite3.SQLITE_DENY
+            if action == sqlite3.SQLITE_UPDATE and table == "questions"
+            else sqlite3.SQLITE_OK
+        )
+    )
+    try:
+        question_id = people.record_question("غزة", True, 42)
+    finally:
+        db.conn.set_authorizer(None)
+    assert question_id is not None
+    owners = people._db().execute("SELECT user_id FROM questions WHERE id = ?", [question_id])
+    assert owners.fetchall() == [(42,)]

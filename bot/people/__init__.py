@@ -1,7 +1,8 @@
 """People's state, the bot's data: follows and alerts, the question log, votes and languages.
 
 ``People(path)`` keeps it in tables of its own in the library's SQLite file (migrated with
-sqlite-utils, like the library's); the article library knows nothing of chats.
+sqlite-utils, like the library's); the article library knows nothing of chats. On a library
+this process may only read, it is read as it is and every write raises ``PeopleReadOnly``.
 """
 
 from .facade import (
@@ -10,6 +11,7 @@ from .facade import (
     MAX_PHRASE_CHARS,
     SENT_KEPT_DAYS,
     People,
+    PeopleReadOnly,
     clean_phrase,
 )
 from .privacy import Forgotten
@@ -36,6 +38,7 @@ __all__ = [
     "Forgotten",
     "PassageVotes",
     "People",
+    "PeopleReadOnly",
     "PeopleStats",
     "QuestionCount",
     "Votes",

@@ -2,7 +2,9 @@
 
 Follows and the alerts they bring, the question log, votes on answers and language choices.
 The article library knows nothing of chats; alerts ask it which new passages match the
-followed phrases (``Library.new_matches``).
+followed phrases (``Library.new_matches``). A library this process may only read (a folder
+baked into an image) is read as it is: nothing is migrated or written, and every write raises
+``PeopleReadOnly``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import sqlite_utils
 
 from knowledge import Library, LibraryBusy
 from knowledge.analysis import analyse_query
-from knowledge.store.connection import apply_migrations
+from knowledge.errors import READ_ONLY, ReadOnlyLibrary
+from knowledge.store.connection import apply_migrations, connect, is_read_only
 from knowledge.text import clean_text
 
 from . import feedback, follows, plans, privacy, schema
@@ -44,13 +47,24 @@ def clean_phrase(phrase: str) -> str:
     return clean_text(phrase).strip(" \"'«»“”")
 
 
-class People:
-    """People's state, kept in the SQLite file at ``path`` (the library's)."""
+class PeopleReadOnly(ReadOnlyLibrary, LibraryBusy):
+    """A write refused because the library may only be read here. A ``LibraryBusy`` too, so
+    that every handler that refuses a write politely when the library is busy refuses this one
+    as well, instead of failing; those that can tell say why (``ReadOnlyLibrary``)."""
 
-    def __init__(self, path: str | Path) -> None:
+
+class People:
+    """People's state, kept in the SQLite file at ``path`` (the library's). ``read_only``
+    (by default: when the file or its folder cannot be written, as ``Library.open`` decides):
+    read it as it is, and refuse every write with ``PeopleReadOnly``."""
+
+    def __init__(self, path: str | Path, read_only: bool | None = None) -> None:
         self.path = Path(path).expanduser()
+        self.read_only = is_read_only(self.path) if read_only is None else read_only
         self._local = threading.local()
         db = self._db()
+        if self.read_only:
+            return
         apply_migrations(db, schema.MIGRATIONS)
         follows.start_alerts_mark(db)
 
@@ -163,13 +177,12 @@ class People:
         """Log a question, so that stats can tell what the library lacks; returns its id (for
         feedback on the answer). ``user_id``: who asked, so that /forget can remove it. Never
         raises, and never waits long: while an ingest writes, the question goes unlogged (None)
-        rather than holding up its answer."""
+        rather than holding up its answer; on a read-only library, never (None)."""
+        if self.read_only:
+            return None
         try:
-            db = self._log_db()
-            question_id = feedback.record_question(db, " ".join(question.split())[:500], answered)
-            if user_id is not None:
-                privacy.own_question(db, question_id, user_id)
-            return question_id
+            question = " ".join(question.split())[:500]
+            return feedback.record_question(self._log_db(), question, answered, user_id)
         except sqlite3.Error as error:
             logger.warning("could not log a question: %s", error)
             return None
@@ -247,10 +260,13 @@ class People:
     @contextmanager
     def _user_writes(self) -> Iterator[sqlite_utils.Database]:
         """This thread's connection for the small writes people make (follows, alerts sent,
-        votes): it waits a few seconds for an ingest's transaction, then gives up."""
+        votes): it waits a few seconds for an ingest's transaction, then gives up. Raises
+        ``PeopleReadOnly`` on a read-only library (``LibraryBusy`` when the lock stays held)."""
+        if self.read_only:
+            raise PeopleReadOnly(READ_ONLY.format(path=self.path))
         db = getattr(self._local, "users", None)
         if db is None:
-            db = self._local.users = _connect(self.path, USER_WRITE_SECONDS)
+            db = self._local.users = self._connect(USER_WRITE_SECONDS)
         try:
             yield db
         except sqlite3.OperationalError as error:
@@ -262,22 +278,28 @@ class People:
         most for a lock."""
         db = getattr(self._local, "log", None)
         if db is None:
-            db = self._local.log = _connect(self.path, 0.2)
+            db = self._local.log = self._connect(0.2)
         return db
 
     def _db(self) -> sqlite_utils.Database:
         """This thread's connection: SQLite connections must not be shared between threads."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = _connect(self.path, 30.0)
+            db = self._local.db = self._connect(30.0)
         return db
 
-
-def _connect(path: Path, timeout: float) -> sqlite_utils.Database:
-    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=timeout, check_same_thread=False))
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")  # (as the library: WAL, see its store)
-    return db
+    def _connect(self, timeout: float) -> sqlite_utils.Database:
+        if self.read_only:  # as the library opens it: read-only (immutable if need be)
+            db = connect(self.path, timeout=timeout, read_only=True)
+            if schema.MIGRATIONS.pending(db):  # (a library baked by an ingest alone)
+                schema.empty_tables_in_temp(db)
+            return db
+        # (not ``connect``: people's tables may come before the library's, in a new file)
+        conn = sqlite3.connect(str(self.path), timeout=timeout, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA synchronous = NORMAL")  # (as the library: WAL, see its store)
+        return db
 
 
 def _unhelpful(db: sqlite_utils.Database, library: Library, top: int) -> list[PassageVotes]:

@@ -9,12 +9,15 @@ from knowledge.store.connection import now
 from .records import QuestionCount, Votes
 
 
-def record_question(db: sqlite_utils.Database, question: str, answered: bool) -> int:
-    """Log a question; returns its id."""
+def record_question(
+    db: sqlite_utils.Database, question: str, answered: bool, user_id: int | None = None
+) -> int:
+    """Log a question, as ``user_id``'s (for /forget); returns its id. One INSERT: a question
+    is never logged without the owner it has (a second write could fail on a lock)."""
     with db.atomic():
         cursor = db.execute(
-            "INSERT INTO questions (asked_at, question, answered) VALUES (?, ?, ?)",
-            [now(), question, answered],
+            "INSERT INTO questions (asked_at, question, answered, user_id) VALUES (?, ?, ?, ?)",
+            [now(), question, answered, user_id],
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from knowledge.store.connection import now
 
-__all__ = ["Forgotten", "forget", "own_question", "previews", "set_previews"]
+__all__ = ["Forgotten", "forget", "previews", "set_previews"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,6 @@ def set_previews(db: sqlite_utils.Database, user_id: int, on: bool) -> None:
             "updated_at = excluded.updated_at",
             [user_id, int(on), now()],
         )
-
-
-def own_question(db: sqlite_utils.Database, question_id: int, user_id: int) -> None:
-    """Mark a logged question as ``user_id``'s, so that /forget finds it."""
-    with db.atomic():
-        db.execute("UPDATE questions SET user_id = ? WHERE id = ?", [user_id, question_id])
 
 
 def forget(db: sqlite_utils.Database, user_id: int, chat_id: int) -> Forgotten:

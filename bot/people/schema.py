@@ -99,3 +99,23 @@ def _user_settings(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS user_settings ("
         "user_id INTEGER PRIMARY KEY, previews INTEGER, updated_at TEXT NOT NULL)"
     )
+
+
+def empty_tables_in_temp(db: sqlite_utils.Database) -> list[str]:
+    """Give a connection to a library that lacks people's tables (made by an ingest alone, or
+    by an older articlebot) and may only be read here, those it lacks, empty, in its ``temp``
+    schema: reads find nothing (no follows, no settings) rather than fail, and the file is not
+    written. Returns their names."""
+    model = sqlite_utils.Database(memory=True)
+    MIGRATIONS.apply(model)
+    present = set(db.table_names())
+    made = []
+    for name, sql in model.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' "
+        "ESCAPE '\\' AND name NOT IN ('meta')"
+    ).fetchall():
+        if name not in present:
+            db.execute(sql.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+            made.append(name)
+    model.close()
+    return made

@@ -119,11 +119,11 @@ async def test_answers_preview_their_top_article_unless_turned_off(bot: Bot) -> 
     # Turned off in /settings.
     await bot.say("/settings", from_user=user(1, "ar"))
     settings = bot.last()
-    assert "s|p|0" in buttons(settings) and "s|l|en" in buttons(settings)
+    assert "s|1|p|0" in buttons(settings) and "s|1|l|en" in buttons(settings)
     msg = bot_message(settings, message_id=78)
-    await bot.send(callback("s|p|0", msg, user(1, "ar")))
+    await bot.send(callback("s|1|p|0", msg, user(1, "ar")))
     edited = bot.sent("editMessageText")[-1].params
-    assert "متوقفة" in edited["text"] and "s|p|1" in buttons(edited)
+    assert "متوقفة" in edited["text"] and "s|1|p|1" in buttons(edited)
     await bot.say("متى أعلن وقف إطلاق النار في غزة؟", from_user=user(1, "ar"))
     assert bot.last()["link_preview_options"] == {"is_disabled": True}
 
@@ -139,7 +139,7 @@ async def test_the_bot_wide_default_turns_previews_off(make_bot) -> None:  # typ
 async def test_settings_change_the_language(bot: Bot) -> None:
     await bot.say("/settings", from_user=user(1, "ar"))
     msg = bot_message(bot.last(), message_id=79)
-    await bot.send(callback("s|l|en", msg, user(1, "ar")))
+    await bot.send(callback("s|1|l|en", msg, user(1, "ar")))
     assert "Language: <b>English</b>" in bot.sent("editMessageText")[-1].params["text"]
     await bot.say("/help", from_user=user(1, "ar"))
     assert "How to use me" in bot.last()["text"]
@@ -166,14 +166,14 @@ async def test_forget_removes_the_users_data_after_confirming(bot: Bot, library:
     people.set_previews(1, False)
     await bot.say("/forget", from_user=alice)
     confirm = bot.last()
-    assert buttons(confirm) == [callbacks.forget(True), callbacks.forget(False)]
+    assert buttons(confirm) == [callbacks.forget(1, True), callbacks.forget(1, False)]
     msg = bot_message(confirm, message_id=90)
-    await bot.send(callback("z|0", msg, alice))
+    await bot.send(callback("z|1|0", msg, alice))
     assert "لم يُحذف" in bot.sent("editMessageText")[-1].params["text"]
     assert people.follows(1)
-    await bot.send(callback("z|1", msg, alice))
+    await bot.send(callback("z|1|1", msg, alice))
     done = bot.sent("editMessageText")[-1].params["text"]
-    assert "حُذف" in done and "1 من الأسئلة" in done
+    assert "حُذف: سؤال واحد وتقييم واحد ومتابعة واحدة وإعدادان." in done
     assert people.follows(1) == [] and people.follows(2)
     assert people.language(1) is None and people.previews(1) is None
     with sqlite3.connect(library.path) as db:
@@ -222,3 +222,31 @@ async def test_an_example_answer_pages_like_a_typed_one(bot: Bot, many: list[int
     await bot.send(callback("m|1", bot_message(answer, message_id=92), user(1, "ar")))
     (page,) = bot.sent("editMessageText")
     assert "m|0" in buttons(page.params)
+
+
+@pytest.mark.parametrize(
+    ("counts", "lang", "expected"),
+    [
+        ((1, 0, 0, 1), "en", "🗑 Deleted: 1 question and 1 setting."),
+        ((3, 1, 2, 0), "en", "🗑 Deleted: 3 questions, 1 vote, and 2 follows."),
+        ((1, 2, 3, 11), "ar", "🗑 حُذف: سؤال واحد وتقييمان و3 متابعات و11 إعدادًا."),
+        ((0, 100, 0, 0), "ar", "🗑 حُذف: 100 تقييم."),
+        ((0, 0, 0, 0), "en", "🗑 I kept nothing about you, so nothing was deleted."),
+    ],
+)
+def test_forget_says_what_went_in_plural_forms_without_the_kinds_with_none(
+    counts: tuple[int, int, int, int], lang: str, expected: str
+) -> None:
+    from bot.people import Forgotten
+    from bot.preferences import forget_done
+
+    text = forget_done(Forgotten(*counts), lang).text
+    assert re.sub("[\u2066-\u2069\u200e\u200f\u061c]", "", text) == expected  # (no marks)
+
+
+def test_privacy_says_the_days_in_their_plural_form() -> None:
+    from bot.preferences import privacy
+
+    assert "(that record for 30 days)" in privacy("en").text
+    assert "لمدة 30 يومًا)" in privacy("ar").text
+    assert i18n.plural("ar", "days", 2) == "يومين" and i18n.plural("en", "days", 1) == "1 day"
