@@ -122,3 +122,8 @@ def test_source_and_date_come_in_one_order_everywhere() -> None:
 def test_a_date_keeps_its_day_in_an_arabic_line_of_an_english_reply() -> None:
     line = apply_bidi("<i>21 May 2021 · وكالة الأنباء</i>", rtl_default=False)
     assert f"{FSI}21 May 2021{PDI}" in line
+
+
+def test_an_arabic_date_keeps_its_order_in_a_latin_line_of_an_arabic_reply() -> None:
+    line = apply_bidi("<i>Example News · 21 مايو 2021</i>", rtl_default=True)
+    assert f"{FSI}21 مايو 2021" in line and line.count(PDI) == 1
