@@ -20,9 +20,10 @@ from bot.blocks import (
     question_header,
     render_hit,
     render_lead,
+    source_and_date,
     trim_span,
 )
-from bot.i18n import format_date, is_arabic, t, t_plain
+from bot.i18n import is_arabic, t, t_plain
 from bot.limits import LATEST_DEFAULT, MAX_ID_DIGITS, MAX_MESSAGE, MAX_RESULTS, PAGE_SIZE
 from bot.markup import escape, link, visible_len
 from bot.messages import Button, InlineItem, Reply
@@ -278,7 +279,7 @@ def format_inline_article(article: StoredArticle, lang: str) -> InlineItem:
     quote = escape(opening[start:end]) + ("…" if cut else "")
     header = article_header(article.title, article.url, article.published, article.source, lang)
     text = header + (f"\n\n<blockquote>{quote}</blockquote>" if quote.strip() else "")
-    meta = " · ".join(x for x in (format_date(article.published, lang), article.source) if x)
+    meta = source_and_date(article.source or "", article.published, lang)
     return InlineItem(
         id=str(article.id),
         title=shorten(strip_invisible(article.title) or "—", 100),

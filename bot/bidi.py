@@ -18,8 +18,15 @@ LATIN = "A-Za-z\u00c0-\u024f"
 """Latin letters, as the inside of a character class."""
 _RTL_CHAR = re.compile(f"[{ARABIC}\u0590-\u05ff]")
 # Runs of several words: a single word keeps its order anyway (commands are isolated apart).
-_LTR_RUN = re.compile(f"[{LATIN}][^{ARABIC}\\n]*\\s[^{ARABIC}\\n]*[{LATIN}0-9]")
-_RTL_RUN = re.compile(f"[{ARABIC}][^{LATIN}\\n]*\\s[^{LATIN}\\n]*[{ARABIC}]")
+# A run may start with a number followed by words of its direction ("21 May 2021", "21 مايو
+# 2021") and end with one: the numbers belong to them, and left outside they would move to
+# the other side of the line.
+_LTR_RUN = re.compile(
+    f"(?:[0-9]+[\\s.,:/-]*)?[{LATIN}][^{ARABIC}\\n]*\\s[^{ARABIC}\\n]*[{LATIN}0-9]"
+)
+_RTL_RUN = re.compile(
+    f"(?:[0-9]+[\\s.,:/-]*)?[{ARABIC}][^{LATIN}\\n]*\\s[^{LATIN}\\n]*[{ARABIC}0-9]"
+)
 # A /command (not "a/b", "</b>" or a URL's path) and the Latin or number arguments after it.
 _COMMAND = re.compile(
     f"(?<![\\w/<:{LRI}])/[A-Za-z][A-Za-z0-9_]*(?:@\\w+)?(?: [A-Za-z0-9][A-Za-z0-9_.-]*)*"

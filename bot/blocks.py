@@ -24,6 +24,7 @@ __all__ = [
     "question_header",
     "render_hit",
     "render_lead",
+    "source_and_date",
     "stamp",
     "trim_span",
 ]
@@ -57,11 +58,15 @@ def article_header(
     title_html = escape(shorten(strip_invisible(title) or "—", 200))
     href = link(url)
     head = f'<a href="{href}">{title_html}</a>' if href else title_html
-    meta = " · ".join(
-        x for x in (format_date(published, lang), escape(one_line(source or "", 60))) if x
-    )
+    meta = source_and_date(escape(one_line(source or "", 60)), published, lang)
     line = f"{number}📰 <b>{head}</b>"
     return f"{line}\n<i>{meta}</i>" if meta else line
+
+
+def source_and_date(source: str, published: str | None, lang: str) -> str:
+    """An article's source (as given: HTML or plain) and date in one order everywhere, "Example
+    Wire · 21 May 2021", as a citation reads; either may be missing."""
+    return " · ".join(x for x in (source, format_date(published, lang)) if x)
 
 
 def render_hit(hit: Hit, number: int | None, context: bool, limit: int) -> str:
@@ -84,7 +89,7 @@ def render_lead(hit: Hit, lang: str, limit: int) -> str:
     href = link(hit.url)
     name = escape(one_line(hit.source or hit.title or "—", 60))
     name = f'<a href="{href}">{name}</a>' if href else name
-    meta = " · ".join(x for x in (name, format_date(hit.published, lang)) if x)
+    meta = source_and_date(name, hit.published, lang)
     title = escape(one_line(hit.title, 200))
     head = f"📰 <b>{title}</b>" if title and hit.source else ""
     parts = [f"<blockquote>{best}</blockquote>", f"<i>{meta}</i>"]

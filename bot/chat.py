@@ -19,11 +19,9 @@ from bot import (
     callbacks,
     commands,
     conversation,
-    examples,
     i18n,
     markup,
     messages,
-    preferences,
 )
 from bot.app import open_library, open_people
 from bot.i18n import t
@@ -41,6 +39,8 @@ __all__ = ["ChatSession", "chat"]
 
 LOCAL_USER = 0
 """The user id the terminal's user votes as."""
+BUTTON_DIGITS = 2
+"""A number typed with at most this many digits means a button, even one not shown."""
 
 
 @click.command(cls=BotCommand)
@@ -109,7 +109,7 @@ class ChatSession:
             "sources": lambda rest: [conversation.coverage(self.library, self.lang())],
             "ask": self.ask,
             "language": self.language,
-            "privacy": lambda rest: [preferences.privacy(self.lang())],
+            "privacy": self.privacy,
             "help": self.help,
             "reload": self.reload,
             "stats": lambda rest: [conversation.stats(self.library, self.people, self.lang())],
@@ -127,13 +127,20 @@ class ChatSession:
         line = line.strip()
         if not line:
             return []
-        if line.isdigit():
+        if self.is_press(line):
             return self.press(int(line))
         if line.startswith("/"):
             return self.command(line)
         self.question = conversation.extract_question(line, None)
         lang = self.lang(self.question)
         return [conversation.ask(self.library, self.people, self.question, lang, LOCAL_USER)]
+
+    def is_press(self, line: str) -> bool:
+        """Whether ``line`` presses a button: the number of one shown, or a short number that
+        can only mean a button ("no button 9" then); a longer one ("2023") is a question."""
+        if not line.isdigit():
+            return False
+        return 1 <= int(line) <= len(self.buttons) or len(line) <= BUTTON_DIGITS
 
     def press(self, number: int) -> list[Reply]:
         """What pressing button ``number`` shows (the terminal's view of a callback query)."""
@@ -177,11 +184,10 @@ class ChatSession:
 
     def example(self, article_id: int, index: int, lang: str) -> list[Reply]:
         """An example question of /start, asked as if typed."""
-        article = self.library.article(article_id)
-        questions = examples.questions(article.title) if article else []
-        if index >= len(questions):
+        question = conversation.example_asked(self.library, article_id, index)
+        if question is None:
             return [Reply(t(lang, "expired"))]
-        return self.handle(questions[index])
+        return self.handle(question)
 
     def command(self, line: str) -> list[Reply]:
         name, _, rest = line[1:].partition(" ")
@@ -215,6 +221,11 @@ class ChatSession:
         text = t(lang, "language_choose") + " /language ar | /language en"
         return [Reply(bidi.apply_bidi(text, lang == "ar"))]
 
+    def privacy(self, rest: str) -> list[Reply]:
+        """What the terminal keeps; deleting is Telegram's /forget (the terminal has none)."""
+        lang = self.lang()
+        return [Reply(bidi.apply_bidi(t(lang, "chat_privacy"), lang == "ar"))]
+
     def help(self, rest: str) -> list[Reply]:
         lang = self.lang()
         text = t(lang, "chat_help") + "\n\n" + commands.command_guide(lang, only=self.commands)
@@ -227,9 +238,9 @@ class ChatSession:
         return conversation.reload(self.library, self.settings.sources, self.lang())
 
     def echo(self, items: list[Reply]) -> None:
-        """Print replies as readable text, buttons numbered so they can be pressed."""
-        if items:
-            self.buttons = []
+        """Print replies as readable text, buttons numbered so they can be pressed. Replies
+        without buttons (thanks for a vote, /help) keep the last ones, as Telegram keeps an
+        answer's keyboard under it."""
         for reply in items:
             click.echo(markup.html_to_text(reply.text))
             click.echo()

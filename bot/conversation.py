@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import (
     admin_replies,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from knowledge import IngestReport, Library
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = [
     "Example",
@@ -44,6 +45,7 @@ __all__ = [
     "ask",
     "ask_example",
     "coverage",
+    "example_asked",
     "example_question",
     "example_questions",
     "extract_question",
@@ -116,11 +118,16 @@ def ask_example(
 ) -> Reply | None:
     """An example button pressed: ask its question (made again from its article's headline);
     None when the article or the question is gone."""
+    question = example_asked(library, article_id, index)
+    return None if question is None else ask(library, people, question, lang, user_id)
+
+
+def example_asked(library: Library, article_id: int, index: int) -> str | None:
+    """The question example button (``article_id``, ``index``) asks, made again from its
+    article's headline; None when the article or the question is gone."""
     article = library.article(article_id)
     found = examples.questions(article.title) if article else []
-    if index >= len(found):
-        return None
-    return ask(library, people, found[index], lang, user_id)
+    return found[index] if index < len(found) else None
 
 
 def example_question(library: Library, lang: str) -> str:
@@ -155,11 +162,13 @@ def start(
     """The greeting: what the library holds, then ``guide`` (the list of commands), with a
     button for each of up to three questions it can answer, introduced by the string
     ``hint``."""
-    stats = library.stats()
-    articles = i18n.count_articles(stats.articles, lang)
-    text = t(
-        lang, "start", name=t(lang, "start_name", name=name) if name else "", articles=articles
-    )
+    articles = library.stats().articles
+    # The inner string stays plain: t() escapes the values it fills in, once.
+    hello = i18n.t_plain(lang, "start_name", name=name) if name else ""
+    if not articles:  # "a library of 0 news articles" would say nothing of how to fill it
+        text = t(lang, "start_empty", name=hello)
+    else:
+        text = t(lang, "start", name=hello, articles=i18n.count_articles(articles, lang))
     if guide:
         text += "\n\n" + guide
     found = start_examples(library, lang)
@@ -193,17 +202,23 @@ def start_examples(
     """Questions about the newest articles in ``lang`` that the library does answer, one per
     article before a second from the same one; from the articles in the other language only
     when none in ``lang`` gives one."""
-    per_article = [
+    ranked = _by_depth(
         [Example(info.id, i, q) for i, q in enumerate(examples.questions(info.title))]
         for info in library.latest(EXAMPLE_ARTICLES)
-    ]
-    depth = max(map(len, per_article), default=0)
-    ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
+    )
     mine = [e for e in ranked if i18n.is_arabic(e.question) == (lang == "ar")]
     found = _answered(library, mine, count)
     if not found:
         found = _answered(library, [e for e in ranked if e not in mine], count)
     return found
+
+
+def _by_depth(per_article: Iterable[list[T]]) -> list[T]:
+    """Each article's first question (newest article first), then each one's second, and so
+    on: one per article before a second from the same one."""
+    lists = list(per_article)
+    depth = max(map(len, lists), default=0)
+    return [qs[i] for i in range(depth) for qs in lists if i < len(qs)]
 
 
 def _answered(library: Library, candidates: list[Example], count: int) -> list[Example]:
@@ -222,9 +237,7 @@ def _answered(library: Library, candidates: list[Example], count: int) -> list[E
 def example_questions(library: Library, lang: str = "ar", count: int = 2) -> list[str]:
     """What to type about the newest articles (questions or topics) that the library does
     answer, for hints; in ``lang`` first, one per article before a second from the same one."""
-    per_article = [examples.example_questions(info.title) for info in library.latest(10)]
-    depth = max(map(len, per_article), default=0)
-    ranked = [qs[i] for i in range(depth) for qs in per_article if i < len(qs)]
+    ranked = _by_depth(examples.example_questions(info.title) for info in library.latest(10))
     # Stable: the user's language first, newest articles first within it.
     ranked.sort(key=lambda q: i18n.is_arabic(q) != (lang == "ar"))
     found: list[str] = []

@@ -31,7 +31,8 @@ _DANGLING = {
     "from", "by", "its", "his", "her", "their",
 }  # fmt: skip
 # A section or agency label before the headline ("اقتصادي / ...", "World | ..."): not its topic.
-_SECTION = re.compile(r"\s*(?:\S+\s+){0,2}?\S+\s+[/|]\s+(?=\S)")
+# Only at the start: "Talks resume in Geneva as US / China ..." has no label.
+_SECTION = re.compile(r"\A\s*(?:\S+\s+){0,2}?\S+\s+[/|]\s+(?=\S)")
 # Where a headline's first clause ends (not at "3,000" or "2.5").
 _CLAUSE_END = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[:;!?؛؟،|—–]")
 _SPEAKER = re.compile(r"([^:\n]{3,50}?)\s*:\s*(\S.*)")
@@ -69,15 +70,22 @@ def example_questions(title: str, whole: bool = False) -> list[str]:
     return found
 
 
+MAX_BUTTON_QUESTION = 48
+"""Characters of an example question on a button, at most: a phone shows about this many on
+a button across the screen and cuts longer ones."""
+
+
 def questions(title: str) -> list[str]:
     """``example_questions`` as questions a reader would ask, in the headline's language: a
     topic becomes "What about ...?" (a button that asks a bare topic would read oddly) and is
-    the headline's whole first clause: a question made of a cut headline reads broken."""
+    the headline's whole first clause: a question made of a cut headline reads broken, so one
+    longer than ``MAX_BUTTON_QUESTION`` is dropped rather than cut."""
     lang = "ar" if is_arabic(title) else "en"
-    return [
+    found = [
         q if q.endswith(("?", "؟")) else t_plain(lang, "example_topic", topic=q)
         for q in example_questions(title, whole=True)
     ]
+    return [q for q in found if len(q) <= MAX_BUTTON_QUESTION]
 
 
 def _topic(headline: str, whole: bool = False) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "strings",
     "t",
     "t_plain",
+    "utc_now",
 ]
 
 LANGS = ("ar", "en")
@@ -88,6 +89,11 @@ def count_articles(n: int, lang: str) -> str:
     return plural(lang, "articles", n)
 
 
+def utc_now() -> dt.datetime:
+    """The time dates are said relative to when no ``now`` is given (tests freeze it here)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 RECENT_DAYS = 7
 """Dates newer than this many days are said relative to now ("3 days ago"); older as dates."""
 
@@ -142,23 +148,37 @@ def _recent(
     day: dt.date, moment: dt.datetime | None, lang: str, now: dt.datetime | None
 ) -> str | None:
     """How long ago, in words, for the last ``RECENT_DAYS`` days; None for older or future."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or utc_now()
     locale = lang if lang in LANGS else "en"
     if moment is not None:
         ago = now - moment
         if dt.timedelta(0) <= ago < dt.timedelta(days=1):
-            return format_timedelta(
+            words = format_timedelta(
                 -ago, granularity="minute", threshold=1, add_direction=True, locale=locale
             )
+            return _AS_SAID.get(words, words)
         day = moment.astimezone(dt.timezone.utc).date()
     days = (now.astimezone(dt.timezone.utc).date() - day).days
     if not 0 <= days < RECENT_DAYS:
         return None
     if days <= 1:  # CLDR's own words: today, yesterday / اليوم، أمس
-        return str(_locale(locale)._data["date_fields"]["day"]["relative"][-days])
+        return _day_name(-days, locale)
     return format_timedelta(
         dt.timedelta(days=-days), threshold=1, add_direction=True, locale=locale
     )
+
+
+# Babel says "one minute ago" with the number: Arabic speakers drop it (the noun alone is one).
+_AS_SAID = {"قبل دقيقة واحدة": "قبل دقيقة", "قبل ساعة واحدة": "قبل ساعة"}
+
+
+def _day_name(offset: int, locale: str) -> str:
+    """CLDR's name of the day ``offset`` days from today ("yesterday", "أمس")."""
+    try:
+        from babel.dates import get_relative_name  # Babel 2.19+: the public way
+    except ImportError:  # older Babel (pyproject allows 2.12): only its locale data has them
+        return str(_locale(locale)._data["date_fields"]["day"]["relative"][offset])
+    return get_relative_name("day", offset, locale=locale) or ""
 
 
 def _calendar_date(day: dt.date, lang: str) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot import callbacks
 from bot.bidi import apply_bidi
 from bot.blocks import article_header, one_line
-from bot.i18n import count_articles, format_date, format_moment, is_arabic, t, t_plain
+from bot.i18n import format_date, format_moment, is_arabic, plural, t, t_plain
 from bot.limits import MAX_MESSAGE
 from bot.markup import escape, link, visible_len
 from bot.messages import Button, Reply
@@ -103,7 +103,7 @@ def format_coverage(coverage: Coverage, lang: str) -> Reply:
     lines = [text, ""]
     for origin in coverage.origins[:SOURCES_SHOWN]:
         name = escape(one_line(origin.name, 80)) or t(lang, "unnamed")
-        line = f"• <b>{name}</b>: {escape(count_articles(origin.articles, lang))}"
+        line = f"• <b>{name}</b>: {escape(plural(lang, 'articles_listed', origin.articles))}"
         if origin.newest:
             line += " · " + t(lang, "newest", date=format_date(origin.newest, lang))
             if origin.newest_title:

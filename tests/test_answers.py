@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot import answers, callbacks, markup
+from bot import answers, callbacks, i18n, markup
 from bot.answers import format_answer
 from bot.bidi import FSI, PDI, RLM
 from bot.blocks import ALSO_IN_SHOWN
@@ -233,8 +233,12 @@ def _dated(published: str | None) -> Hit:
     return Hit(**{**hit().__dict__, "published": published})
 
 
-def test_a_recent_answer_says_when_as_people_say_it() -> None:
-    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).date().isoformat()
+def test_a_recent_answer_says_when_as_people_say_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clock frozen just before midnight: "yesterday" must not turn into two days ago when
+    # the test runs across UTC midnight.
+    now = dt.datetime(2024, 5, 21, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(i18n, "utc_now", lambda: now)
+    yesterday = (now - dt.timedelta(days=1)).date().isoformat()
     assert "أمس" in format_answer(result([_dated(yesterday)]), "ar").text
     assert "yesterday" in format_answer(result([_dated(yesterday)]), "en").text
 

@@ -88,3 +88,25 @@ def test_example_buttons_ask_in_the_terminal(
     assert "There is no command /nope" in out
     assert "There is no button 7 here" in out
     assert "never read" not in out
+
+
+def test_a_vote_keeps_the_answers_buttons(session: ChatSession) -> None:
+    session.echo(session.handle("when did the lunar mission launch?"))
+    labels = [b.label for b in session.buttons]
+    assert labels[-2:] == ["👍", "👎"]
+    session.echo(session.handle(str(len(labels) - 1)))  # 👍: thanks, without buttons
+    assert [b.label for b in session.buttons] == labels  # as Telegram keeps the keyboard
+    session.echo(session.handle("/help"))
+    assert "no button" not in text_of(session.handle("1"))  # 📄 Article still works
+
+
+def test_a_number_is_a_question_unless_it_can_be_a_button(session: ChatSession) -> None:
+    assert "no button" not in text_of(session.handle("2023"))
+    assert session.question == "2023"
+    assert "no button 12" in text_of(session.handle("12"))
+
+
+def test_the_terminals_privacy_does_not_contradict_it(session: ChatSession) -> None:
+    text = text_of(session.handle("/privacy"))
+    assert "terminal" in text and "On Telegram" in text and "/forget" in text
+    assert "/settings" not in text

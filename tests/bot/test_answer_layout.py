@@ -35,7 +35,7 @@ async def test_the_first_answer_is_one_sentence_with_one_row_of_buttons(bot: Bot
     rows = _rows(answer)
     assert len(rows) == 1
     labels = [b["text"] for b in rows[0]]
-    assert labels[:2] == ["📄 المقال", "نتائج أخرى ◀"] and labels[2:] == ["👍", "👎"]
+    assert labels[:2] == ["📄 المقال", "المزيد ◀"] and labels[2:] == ["👍", "👎"]
     assert [b.split("|")[0] for b in buttons(answer)] == ["a", "m", "f", "f"]
 
 

@@ -84,10 +84,10 @@ async def test_an_empty_inline_query_lists_the_newest_articles(bot: Bot, library
     check_results(params, library)
     assert [r["title"] for r in params["results"]] == [a.title for a in library.latest(3)]
     assert "next_offset" not in params  # no next page
-    assert params["results"][0]["description"].startswith("10 July 2021 · Space Desk: The space")
+    assert params["results"][0]["description"].startswith("Space Desk · 10 July 2021: The space")
     assert params["is_personal"] is True  # its labels are in the asker's language
     arabic = await ask_inline(bot, "", from_user=user(5, "ar"))
-    assert arabic["results"][0]["description"].startswith("10 يوليو 2021")
+    assert arabic["results"][0]["description"].startswith("Space Desk · 10 يوليو 2021")
 
 
 async def test_inline_labels_follow_the_question_not_the_asker(bot: Bot) -> None:

@@ -103,9 +103,13 @@ def test_section_labels_are_not_part_of_examples() -> None:
     assert examples.questions("اقتصادي / ارتفاع أسعار النفط في الأسواق") == [
         "ماذا عن «ارتفاع أسعار النفط في الأسواق»؟"
     ]
-    # A thousands separator is no clause's end.
-    assert examples.questions("Wildfire forces evacuation of 3,000 residents near Athens") == [
-        "What about “Wildfire forces evacuation of 3,000 residents near Athens”?"
+    # A thousands separator is no clause's end (a whole clause this long is now too long for
+    # a button: its topic form shows the clause goes on past "3,000").
+    assert examples.example_questions(
+        "Wildfire forces evacuation of 3,000 residents near Athens"
+    ) == ["Wildfire forces evacuation of 3,000 residents"]
+    assert examples.questions("Fire drives 3,000 from homes") == [
+        "What about “Fire drives 3,000 from homes”?"
     ]
 
 
