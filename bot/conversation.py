@@ -28,6 +28,7 @@ from bot.i18n import t
 from bot.limits import LATEST_DEFAULT, LATEST_MAX, MAX_QUESTION, MAX_RESULTS, PAGE_SIZE
 from bot.messages import Reply
 from bot.people import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
+from bot.refusals import cannot_save
 from knowledge import LibraryBusy
 from knowledge.text import clean_text
 
@@ -297,8 +298,8 @@ def follow(people: People, chat_id: int, phrase: str, lang: str) -> Reply:
     try:
         if phrase:
             status = people.follow(chat_id, phrase, lang)
-    except LibraryBusy:
-        return Reply(t(lang, "busy"))
+    except LibraryBusy as error:
+        return Reply(cannot_save(lang, error))
     limit = MAX_FOLLOWS if status == "limit" else MAX_PHRASE_CHARS
     example = i18n.t_plain(lang, "follow_example")
     text = follow_replies.follow_status(status, phrase, lang, example, ALERTS_PER_CHAT, limit)
@@ -318,8 +319,8 @@ def unfollow(people: People, chat_id: int, phrase: str, lang: str) -> Reply:
     everything = phrase.lower() in ("all", "الكل", "كل")
     try:
         removed = people.unfollow(chat_id, None if everything else phrase)
-    except LibraryBusy:
-        return Reply(t(lang, "busy"))
+    except LibraryBusy as error:
+        return Reply(cannot_save(lang, error))
     if not removed and not everything:
         return following(people, chat_id, lang, t(lang, "unfollow_not_found", phrase=phrase))
     if everything:
@@ -341,8 +342,8 @@ def set_language(people: People, user_id: int, choice: str) -> Reply:
     """Remember the user's reply language; the confirmation, in that language."""
     try:
         people.set_language(user_id, choice)
-    except LibraryBusy:
-        return Reply(t(choice, "busy"))
+    except LibraryBusy as error:
+        return Reply(cannot_save(choice, error))
     return Reply(t(choice, "language_set"))
 
 

@@ -103,8 +103,10 @@ async def _questions_are_answered_and_writes_refused(bot: Bot) -> None:
     await bot.send(callback("z|2|1", confirm, user(2, "en")))
     refused = bot.sent("answerCallbackQuery")[-1].params
     assert refused["show_alert"] and "read-only" in refused["text"]
-    await bot.say("/follow غزة", from_user=alice)  # refused too, politely (no traceback)
-    assert bot.last()["chat_id"] == 1
+    await bot.say("/follow غزة", from_user=alice)  # refused too, saying why (not "busy")
+    assert bot.last()["chat_id"] == 1 and "للقراءة فقط" in bot.last()["text"]
+    await bot.say("/language en", from_user=alice)
+    assert "read-only" in bot.last()["text"]
 
 
 async def test_stopping_a_follow_on_a_read_only_library_says_why_it_cannot(
