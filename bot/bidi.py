@@ -21,11 +21,15 @@ _RTL_CHAR = re.compile(f"[{ARABIC}\u0590-\u05ff]")
 # A run may start with a number followed by words of its direction ("21 May 2021", "21 مايو
 # 2021") and end with one: the numbers belong to them, and left outside they would move to
 # the other side of the line.
+# A number between runs of both directions ("صحيفة عكاظ · 27 September 2023") goes with the
+# words after it: a run ends on a number only when no word of the other direction follows it.
 _LTR_RUN = re.compile(
-    f"(?:[0-9]+[\\s.,:/-]*)?[{LATIN}][^{ARABIC}\\n]*\\s[^{ARABIC}\\n]*[{LATIN}0-9]"
+    f"(?:[0-9]+[\\s.,:/-]*)?[{LATIN}][^{ARABIC}\\n]*\\s[^{ARABIC}\\n]*"
+    f"(?:[{LATIN}]|[0-9](?![0-9]*[\\s.,:/-]*[{ARABIC}]))"
 )
 _RTL_RUN = re.compile(
-    f"(?:[0-9]+[\\s.,:/-]*)?[{ARABIC}][^{LATIN}\\n]*\\s[^{LATIN}\\n]*[{ARABIC}0-9]"
+    f"(?:[0-9]+[\\s.,:/-]*)?[{ARABIC}][^{LATIN}\\n]*\\s[^{LATIN}\\n]*"
+    f"(?:[{ARABIC}]|[0-9](?![0-9]*[\\s.,:/-]*[{LATIN}]))"
 )
 # A /command (not "a/b", "</b>" or a URL's path) and the Latin or number arguments after it.
 _COMMAND = re.compile(
@@ -62,9 +66,14 @@ def apply_bidi(html_text: str, rtl_default: bool) -> str:
             line = "".join(c for c, _ in chars[line_start:pos])
             for offset, mark in _line_marks(line, rtl_default):
                 at = line_start + offset
-                # Insert before the token of the visible character at ``at`` (after any tags
-                # opening there); at a line's end, before the newline or at the very end.
-                index = chars[at][1] if at < len(chars) else len(tokens)
+                if mark == PDI and at > line_start:
+                    # Right after the run's last character, inside any tag closing after it:
+                    # "<i>… 21 May 2021⁩</i>", not "</i>⁩".
+                    index = chars[at - 1][1] + 1
+                else:
+                    # Before the token of the visible character at ``at`` (after any tags
+                    # opening there); at a line's end, before the newline or at the very end.
+                    index = chars[at][1] if at < len(chars) else len(tokens)
                 inserts.setdefault(index, []).append(mark)
             line_start = pos + 1
     out: list[str] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.bidi import FSI, PDI, RLM, apply_bidi
 from tests.telegram_helpers import assert_telegram_html
 
@@ -34,3 +36,26 @@ def test_commands_and_single_words_are_not_isolated() -> None:
     # Marks inside "/latest" would stop Telegram from making it a tappable command.
     out = apply_bidi("اطّلع على أحدث المقالات عبر /latest أو Twitter.", rtl_default=True)
     assert FSI not in out and "/latest" in out
+
+
+@pytest.mark.parametrize(
+    ("line", "rtl", "expected"),
+    [
+        # A number between an Arabic source and a Latin date goes with the date.
+        (
+            "<i>صحيفة عكاظ · 27 September 2023</i>",
+            False,
+            "<i>\u2068صحيفة عكاظ\u2069 · 27 September 2023</i>",
+        ),
+        # And the run closes inside the tag that closes after it.
+        (
+            "<i>Example News · 18 يوليو 2023</i>",
+            True,
+            "<i>Example News · \u206818 يوليو 2023\u2069</i>",
+        ),
+    ],
+)
+def test_numbers_go_with_the_words_after_them_and_runs_close_inside_tags(
+    line: str, rtl: bool, expected: str
+) -> None:
+    assert apply_bidi(line, rtl) == expected
