@@ -127,7 +127,7 @@ def example_asked(library: Library, article_id: int, index: int) -> str | None:
     """The question example button (``article_id``, ``index``) asks, made again from its
     article's headline; None when the article or the question is gone."""
     article = library.article(article_id)
-    found = examples.questions(article.title) if article else []
+    found = examples.questions(article.title, max_chars=None) if article else []
     return found[index] if index < len(found) else None
 
 
@@ -201,17 +201,27 @@ def start_examples(
     library: Library, lang: str = "ar", count: int = START_EXAMPLES
 ) -> list[Example]:
     """Questions about the newest articles in ``lang`` that the library does answer, one per
-    article before a second from the same one; from the articles in the other language only
-    when none in ``lang`` gives one."""
+    article before a second from the same one: those short enough for a phone's button
+    first, then longer ones in ``lang`` (a long question in the reader's language beats a
+    short one in another), then short ones in the other language."""
     ranked = _by_depth(
-        [Example(info.id, i, q) for i, q in enumerate(examples.questions(info.title))]
+        [
+            Example(info.id, i, q)
+            for i, q in enumerate(examples.questions(info.title, max_chars=None))
+        ]
         for info in library.latest(EXAMPLE_ARTICLES)
     )
+    short = [e for e in ranked if len(e.question) <= examples.MAX_BUTTON_QUESTION]
     mine = [e for e in ranked if i18n.is_arabic(e.question) == (lang == "ar")]
-    found = _answered(library, mine, count)
-    if not found:
-        found = _answered(library, [e for e in ranked if e not in mine], count)
-    return found
+    for tier in (
+        [e for e in short if e in mine],
+        [e for e in mine if e not in short],
+        [e for e in short if e not in mine],
+    ):
+        found = _answered(library, tier, count)
+        if found:
+            return found
+    return []
 
 
 def _by_depth(per_article: Iterable[list[T]]) -> list[T]:

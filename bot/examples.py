@@ -75,17 +75,17 @@ MAX_BUTTON_QUESTION = 48
 a button across the screen and cuts longer ones."""
 
 
-def questions(title: str) -> list[str]:
+def questions(title: str, max_chars: int | None = MAX_BUTTON_QUESTION) -> list[str]:
     """``example_questions`` as questions a reader would ask, in the headline's language: a
     topic becomes "What about ...?" (a button that asks a bare topic would read oddly) and is
     the headline's whole first clause: a question made of a cut headline reads broken, so one
-    longer than ``MAX_BUTTON_QUESTION`` is dropped rather than cut."""
+    longer than ``max_chars`` is dropped rather than cut (None: none is)."""
     lang = "ar" if is_arabic(title) else "en"
     found = [
         q if q.endswith(("?", "؟")) else t_plain(lang, "example_topic", topic=q)
         for q in example_questions(title, whole=True)
     ]
-    return [q for q in found if len(q) <= MAX_BUTTON_QUESTION]
+    return [q for q in found if max_chars is None or len(q) <= max_chars]
 
 
 def _topic(headline: str, whole: bool = False) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import bidi, callbacks, commands, conversation, i18n
+from bot import bidi, callbacks, commands, conversation, examples, i18n
 from bot.bidi import ARABIC, LRI, PDI
 from bot.people import People
 from knowledge import Library
@@ -95,6 +95,23 @@ def test_examples_fall_back_to_the_other_language(tmp_path: Path) -> None:
         library.ingest([english])
         found = conversation.start_examples(library, "ar")
     assert [e.question for e in found] == ["What about “A new lunar mission launches”?"]
+
+
+def test_a_long_question_in_the_readers_language_beats_the_other_language(
+    tmp_path: Path,
+) -> None:
+    both = write_articles(tmp_path / "both", ["gaza.md"])
+    headline = "Wildfire forces evacuation of 3,000 residents near Athens"
+    (both / "fire.md").write_text(
+        f"---\ntitle: {headline}\ndate: 2023-07-18\n---\nA wildfire forced the evacuation of "
+        "3,000 residents near Athens on Tuesday, as firefighters fought the flames.\n",
+        encoding="utf-8",
+    )
+    with Library.open(tmp_path / "both.db") as library:
+        library.ingest([both])
+        found = conversation.start_examples(library, "en")
+    assert [e.question for e in found] == [f"What about “{headline}”?"]  # not an Arabic one
+    assert len(found[0].question) > examples.MAX_BUTTON_QUESTION
 
 
 def test_section_labels_are_not_part_of_examples() -> None:
