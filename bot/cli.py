@@ -319,8 +319,8 @@ def stats(check: bool, as_json: bool, db_path: Path) -> None:
         click.echo("database:    checked, no damage found")
     click.echo(f"library:     {figures.path}")
     click.echo(f"articles:    {figures.articles} ({figures.passages} passages)")
-    if figures.dates_from_mtime:
-        click.echo(f"undated:     {figures.dates_from_mtime} articles without a date")
+    if figures.undated:
+        click.echo(f"undated:     {figures.undated} articles without a date")
     click.echo(f"last ingest: {figures.last_ingest or 'never'}")
     click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
     label, _, text = _vectors_line(figures).partition(": ")

@@ -369,7 +369,7 @@ class Library:
 
     def stats(self) -> LibraryStats:
         db = self._db()
-        count, passages, from_mtime = articles.counts(db)
+        count, passages, undated = articles.counts(db)
         model = None if self.embedder is None else self.embedder.name
         vectors = (
             0
@@ -381,7 +381,7 @@ class Library:
             articles=count,
             passages=passages,
             last_ingest=get_meta(db, "last_ingest"),
-            dates_from_mtime=from_mtime,
+            undated=undated,
             analyser_version=analysis.ANALYSER_VERSION,
             bm25=self.params.as_json(),
             vectors=min(vectors, passages),

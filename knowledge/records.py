@@ -309,9 +309,9 @@ class LibraryStats:
     articles: int
     passages: int
     last_ingest: str | None
-    dates_from_mtime: int
-    """Articles without a publish date (the name is 0.2's, when they were dated by their file's
-    modification time)."""
+    undated: int
+    """Articles without a publish date (before this version they were dated by their file's
+    modification time, and this was ``dates_from_mtime``)."""
     analyser_version: str
     bm25: dict
     vectors: int = 0
@@ -330,7 +330,7 @@ class LibraryStats:
             "articles": self.articles,
             "passages": self.passages,
             "last_ingest": self.last_ingest,
-            "dates_from_mtime": self.dates_from_mtime,
+            "undated": self.undated,
             "analyser_version": self.analyser_version,
             "bm25": self.bm25,
             "semantic": self.vector_model is not None,

@@ -29,7 +29,7 @@ def test_stats_show_share_and_top_unanswered() -> None:
         articles=3,
         passages=40,
         last_ingest="2026-01-02T03:04:05+00:00",
-        dates_from_mtime=0,
+        undated=0,
         analyser_version="v",
         bm25={},
     )
@@ -49,7 +49,7 @@ def test_stats_show_the_helpful_rate_and_unhelpful_passages() -> None:
         articles=1,
         passages=2,
         last_ingest=None,
-        dates_from_mtime=0,
+        undated=0,
         analyser_version="v",
         bm25={},
     )

@@ -36,7 +36,7 @@ def test_latest_article_passage_and_stats(library: Library, tmp_path: Path) -> N
     assert library.passage(hit.passage_id).text == hit.text
     assert library.passage(10**9) is None
     stats = library.stats()
-    assert (stats.articles, stats.passages, stats.dates_from_mtime) == (3, 3, 1)
+    assert (stats.articles, stats.passages, stats.undated) == (3, 3, 1)
     assert json.dumps(stats.as_json(), ensure_ascii=False)
 
 

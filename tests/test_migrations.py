@@ -152,7 +152,7 @@ def test_articles_dated_by_their_files_time_become_undated(old: Path) -> None:
     with Library.open(old) as library:
         listed = library.latest(5)
         assert [a.key for a in listed][-1] == "fixture:en" and listed[-1].published is None
-        assert library.stats().dates_from_mtime == 1  # (now: undated articles)
+        assert library.stats().undated == 1  # (now: undated articles)
     ((title, text, url, source, lang, path, file_time, stored_hash),) = rows(
         old,
         "SELECT title, text, url, source, lang, path, file_time, hash FROM articles "
