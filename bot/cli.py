@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import click
 
-from bot.launch import db_option, open_library
+from bot.launch import DB_META, db_option, load_env_file, open_library
 from bot.people import People
 from bot.progress import ingest_progress, progress_bar
 from knowledge import Hit, KnowledgeError, Library, LibraryStats, SearchResult
@@ -41,6 +41,16 @@ class _Commands(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        load_env_file()  # every command, not only run and chat: one library for all of them
+        return super().make_context(info_name, args, parent, **extra)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
             module = importlib.import_module(self.lazy[name])
@@ -52,7 +62,7 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except (OSError, sqlite3.DatabaseError) as error:
-            known = explain_storage_error(error)
+            known = explain_storage_error(error, ctx.meta.get(DB_META, ""))
             if known is None:
                 raise
             raise click.ClickException(str(known)) from error

@@ -18,9 +18,19 @@ from dotenv import load_dotenv
 from bot.config import ConfigError, Settings, default_db_path
 from knowledge import BUNDLED_ARTICLES, KnowledgeError, Library
 
-__all__ = ["DB_ENV", "BotCommand", "db_option", "load_settings", "open_library"]
+__all__ = [
+    "DB_ENV",
+    "DB_META",
+    "BotCommand",
+    "db_option",
+    "load_env_file",
+    "load_settings",
+    "open_library",
+]
 
 DB_ENV = "ARTICLEBOT_DB"
+DB_META = "articlebot.db_path"
+"""Where a command's ``--db`` path is kept in click's ``ctx.meta``."""
 
 INTERRUPTED = (
     "The library at {path} is empty: an ingest into it started but did not finish (it was "
@@ -32,9 +42,9 @@ library (never filled with the demo), and nothing is in it yet."""
 
 def _db_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     # click skips an empty $ARTICLEBOT_DB; one of blanks is as unset
-    if not str(value).strip():
-        return default_db_path()
-    return value.expanduser()
+    path = default_db_path() if not str(value).strip() else value.expanduser()
+    ctx.meta[DB_META] = path  # (shared by the context chain: errors can name the library)
+    return path
 
 
 db_option = click.option(
@@ -48,6 +58,12 @@ db_option = click.option(
 )
 
 
+def load_env_file() -> None:
+    """Read a ``.env`` file in the working folder into the environment (what is set already
+    wins), before any command's options: it sets them as the environment does."""
+    load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
+
+
 class BotCommand(click.Command):
     """A command of the bot: a ``.env`` file in the working folder is read before its options,
     so that it can set them as the environment does (``ARTICLEBOT_DB`` among them)."""
@@ -59,7 +75,7 @@ class BotCommand(click.Command):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        load_dotenv(dotenv_path=Path.cwd() / ".env", override=False)
+        load_env_file()
         return super().make_context(info_name, args, parent, **extra)
 
 

@@ -96,6 +96,21 @@ def test_a_bot_command_reads_the_database_from_a_dotenv_file(
     assert runner.invoke(show, ["--db", "x.db"]).output.strip() == "x.db"
 
 
+def test_every_command_reads_the_env_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ingest, ask, stats... use the library the bot's .env names, as run and chat do
+    monkeypatch.setenv("ARTICLEBOT_DB", "")
+    monkeypatch.delenv("ARTICLEBOT_DB")
+    write(tmp_path / ".env", f"ARTICLEBOT_DB={tmp_path / 'dotenv.db'}\n")
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "src" / "a.md", "---\ntitle: Port strike\n---\nDockworkers began a strike.\n")
+    result = runner.invoke(cli, ["ingest", str(tmp_path / "src"), "--no-embed"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "dotenv.db").exists()
+    assert "dotenv.db" in runner.invoke(cli, ["stats"]).output
+
+
 def test_ask_json_shape(runner: CliRunner, db: Path) -> None:
     result = _invoke(runner, "ask", "--db", str(db), "--json", "-k", "2", SEED_QUESTION)
     answer = json.loads(result.output)

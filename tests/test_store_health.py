@@ -118,6 +118,7 @@ def test_a_damaged_page_met_by_a_command_is_said_not_a_traceback(tmp_path: Path)
     result = CliRunner().invoke(cli, ["ask", "--batch", "-", "--db", str(path)], input=questions)
     assert result.exit_code == 1, result.output
     assert "is damaged" in result.output and "Traceback" not in result.output
+    assert str(path) in " ".join(result.output.split())  # which library, not "this path"
 
 
 @pytest.mark.parametrize(
