@@ -22,6 +22,7 @@ __all__ = [
     "demo_only_ids",
     "interrupted",
     "is_demo",
+    "mark_ingest_finished",
     "mark_ingest_started",
     "should_fill",
 ]
@@ -31,6 +32,8 @@ BUNDLED_ARTICLES = Path(__file__).parent / "articles"
 
 INGEST_STARTED = "ingest_started"
 """Meta key: when an ingest of the user's own first started on this library."""
+INGEST_FINISHED = "ingest_finished"
+"""Meta key: when an ingest of the user's own first ran to its end."""
 
 
 def is_demo(sources: Iterable[str | Path]) -> bool:
@@ -56,9 +59,20 @@ def mark_ingest_started(db: sqlite_utils.Database) -> None:
             set_meta(db, **{INGEST_STARTED: now()})
 
 
+def mark_ingest_finished(db: sqlite_utils.Database) -> None:
+    """Mark that an ingest of the user's ran to its end (even one that stored nothing: every
+    source failed, or a folder held no article), so that an empty library is not taken for one
+    whose first ingest was stopped."""
+    if get_meta(db, INGEST_FINISHED) is None:
+        with write_transaction(db):
+            set_meta(db, **{INGEST_FINISHED: now()})
+
+
 def interrupted(db: sqlite_utils.Database) -> bool:
     """Whether the library is empty because its first ingest never finished."""
-    if get_meta(db, INGEST_STARTED) is None:
+    if get_meta(db, INGEST_STARTED) is None or get_meta(db, INGEST_FINISHED) is not None:
+        return False
+    if get_meta(db, "generation") is not None:  # (one that stored articles, then removed them)
         return False
     return db.execute("SELECT 1 FROM articles WHERE retired = 0 LIMIT 1").fetchone() is None
 

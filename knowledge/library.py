@@ -246,6 +246,8 @@ class Library:
             demo.mark_ingest_started(db)
             demo_ids = demo.demo_only_ids(db)
         report, written = ingest.apply(db, read, sync, progress, self.params, demo_ids)
+        if own:
+            demo.mark_ingest_finished(db)
         if written:
             self._serving.build(db)
             articles.purge_retired(db)

@@ -101,6 +101,20 @@ def test_an_ingest_killed_before_it_stored_anything_never_lets_the_demo_in(
     assert "did not finish" not in _invoke("ask", "--db", str(db), OWN_QUESTION).stderr
 
 
+def test_a_first_ingest_that_finished_without_articles_is_not_called_interrupted(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "lib.db"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.md").write_text("# My articles\n\nThey go here.\n", encoding="utf-8")
+    _invoke("ingest", "--no-embed", "--db", str(db), str(empty))
+    result = _invoke("ask", "--db", str(db), SEED_QUESTION)
+    assert "did not finish" not in result.stderr and "2021-05-21" not in result.output
+    with Library.open(db, embedder=None) as library:
+        assert not library.ingest_interrupted()
+
+
 def test_the_mark_is_committed_before_the_ingest_writes(tmp_path: Path) -> None:
     with Library.open(tmp_path / "lib.db", embedder=None) as library:
         demo.mark_ingest_started(library._db())  # as a killed ingest leaves it
