@@ -30,6 +30,7 @@ from bot.messages import Reply
 from bot.people import ALERTS_PER_CHAT, MAX_FOLLOWS, MAX_PHRASE_CHARS
 from bot.refusals import cannot_save
 from knowledge import LibraryBusy
+from knowledge.demo import is_demo
 from knowledge.text import clean_text
 
 if TYPE_CHECKING:
@@ -288,8 +289,18 @@ class ReloadOutcome:
         return admin_replies.format_reload_report(self.report, lang)
 
 
+NO_SOURCES = (
+    "no ARTICLEBOT_SOURCES set: /reload re-reads the folders, files and feeds it names "
+    "(the bundled demo article is never added to a library of your own)"
+)
+
+
 def reload_sources(library: Library, sources: Sequence[str | Path]) -> ReloadOutcome:
-    """Re-ingest ``sources`` with sync; a failure leaves the old library and says why."""
+    """Re-ingest ``sources`` with sync; a failure leaves the old library and says why. With
+    no sources configured (the bundled demo) a library of the user's is left alone: reloading
+    would add the demo to it."""
+    if is_demo(sources) and not library.is_demo():
+        return ReloadOutcome(error=NO_SOURCES)
     try:
         return ReloadOutcome(library.ingest(sources, sync=True))
     except Exception as error:  # any failure must reach the admin as a message, not a crash

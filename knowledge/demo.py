@@ -24,6 +24,7 @@ __all__ = [
     "is_demo",
     "mark_ingest_finished",
     "mark_ingest_started",
+    "never_ingested",
     "should_fill",
 ]
 
@@ -57,6 +58,11 @@ def mark_ingest_started(db: sqlite_utils.Database) -> None:
     if get_meta(db, INGEST_STARTED) is None:
         with write_transaction(db):
             set_meta(db, **{INGEST_STARTED: now()})
+
+
+def never_ingested(db: sqlite_utils.Database) -> bool:
+    """Whether no ingest of the user's ever began on this library."""
+    return get_meta(db, INGEST_STARTED) is None
 
 
 def mark_ingest_finished(db: sqlite_utils.Database) -> None:

@@ -364,6 +364,11 @@ class Library:
         row = articles.passages_by_id(self._db(), [passage_id]).get(passage_id)
         return None if row is None else hit(row, 0.0, {})
 
+    def is_demo(self) -> bool:
+        """Whether nothing of the user's was ever ingested into the library (it holds the
+        bundled demo article, or nothing)."""
+        return demo.never_ingested(self._db())
+
     def ingest_interrupted(self) -> bool:
         """Whether the library is empty because the first ingest into it never finished (it was
         killed, or failed): running that ingest again finishes it."""

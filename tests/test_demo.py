@@ -176,3 +176,19 @@ def test_a_reload_that_replaced_the_demo_says_so(lang: str, said: str) -> None:
     for reply in replaced:
         assert_telegram_html(reply.text)
     assert said in replaced[0].text and said not in plain[0].text
+
+
+def test_a_reload_without_sources_never_adds_the_demo_to_the_users_library(
+    tmp_path: Path,
+) -> None:
+    from bot.conversation import reload_sources
+
+    with Library.open(tmp_path / "lib.db", default_sources=[BUNDLED_ARTICLES]) as library:
+        assert library.is_demo()
+        assert reload_sources(library, [BUNDLED_ARTICLES]).error is None  # the demo reloads
+        library.ingest([_own(tmp_path / "own")])
+        assert not library.is_demo()
+        # no ARTICLEBOT_SOURCES: the settings' default is the bundled folder
+        outcome = reload_sources(library, [BUNDLED_ARTICLES])
+        assert outcome.error is not None and "ARTICLEBOT_SOURCES" in outcome.error
+        assert _titles(tmp_path / "lib.db") == {"own 0", "own 1"}
