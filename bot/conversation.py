@@ -204,7 +204,8 @@ def start_examples(
     """Questions about the newest articles in ``lang`` that the library does answer, one per
     article before a second from the same one: those short enough for a phone's button
     first, then longer ones in ``lang`` (a long question in the reader's language beats a
-    short one in another), then short ones in the other language."""
+    short one in another), and short ones in the other language only when ``lang`` gives
+    none."""
     ranked = _by_depth(
         [
             Example(info.id, i, q)
@@ -214,15 +215,18 @@ def start_examples(
     )
     short = [e for e in ranked if len(e.question) <= examples.MAX_BUTTON_QUESTION]
     mine = [e for e in ranked if i18n.is_arabic(e.question) == (lang == "ar")]
+    found: list[Example] = []
     for tier in (
         [e for e in short if e in mine],
         [e for e in mine if e not in short],
         [e for e in short if e not in mine],
     ):
-        found = _answered(library, tier, count)
-        if found:
-            return found
-    return []
+        if found and tier[:1] and tier[0] not in mine:
+            break  # the other language only when the reader's gives none
+        found += _answered(library, tier, count - len(found), found)
+        if len(found) == count:
+            break
+    return found
 
 
 def _by_depth(per_article: Iterable[list[T]]) -> list[T]:
@@ -233,11 +237,16 @@ def _by_depth(per_article: Iterable[list[T]]) -> list[T]:
     return [qs[i] for i in range(depth) for qs in lists if i < len(qs)]
 
 
-def _answered(library: Library, candidates: list[Example], count: int) -> list[Example]:
-    """The first ``count`` of ``candidates`` that the library answers, no question twice."""
+def _answered(
+    library: Library, candidates: list[Example], count: int, taken: Sequence[Example] = ()
+) -> list[Example]:
+    """The first ``count`` of ``candidates`` that the library answers, no question twice (nor
+    one of ``taken``)."""
     found: list[Example] = []
+    if count <= 0:
+        return found
     for example in candidates:
-        if example.question in (e.question for e in found):
+        if example.question in (e.question for e in (*taken, *found)):
             continue
         if library.search(example.question, k=1).answered:
             found.append(example)

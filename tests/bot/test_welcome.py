@@ -114,6 +114,22 @@ def test_a_long_question_in_the_readers_language_beats_the_other_language(
     assert len(found[0].question) > examples.MAX_BUTTON_QUESTION
 
 
+def test_start_fills_its_examples_with_longer_ones_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    folder = write_articles(tmp_path / "ar", ["gaza.md"])
+    headline = "افتتاح محطة تحلية جديدة في جدة بطاقة ستمائة ألف متر"
+    (folder / "water.md").write_text(
+        f"---\ntitle: {headline}\ndate: 2021-05-24\n---\nافتتحت في جدة محطة تحلية جديدة "
+        "بطاقة ستمائة ألف متر مكعب يوميا لخدمة مليوني نسمة من سكان المدينة.\n",
+        encoding="utf-8",
+    )
+    with Library.open(tmp_path / "ar.db") as library:
+        library.ingest([folder])
+        found = conversation.start_examples(library, "ar", 2)
+    assert len(found) == 2 and f"ماذا عن «{headline}»؟" in [e.question for e in found]
+
+
 def test_section_labels_are_not_part_of_examples() -> None:
     from bot import examples
 
