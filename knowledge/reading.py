@@ -9,6 +9,7 @@ never whole in memory). ``read_paths`` does both at once.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -130,11 +131,16 @@ def iter_files(
     LICENSE...) are added to ``ignored``."""
     walk = _Walk(failed, [] if ignored is None else ignored)
     for raw in paths:
-        path = Path(raw).expanduser().resolve()
+        try:
+            path = Path(raw).expanduser().resolve()
+        except (OSError, RuntimeError):  # (RuntimeError: a symbolic link loop, Python < 3.13)
+            failed.append(FileError(str(raw), "a symbolic link loop: not read"))
+            continue
         try:
             info = path.stat()
-        except OSError:
-            failed.append(FileError(str(path), "no such file or folder"))
+        except OSError as error:
+            reason = "a symbolic link loop" if error.errno == errno.ELOOP else None
+            failed.append(FileError(str(path), reason or "no such file or folder"))
             continue
         if stat.S_ISDIR(info.st_mode):
             yield from walk.folder(path, info)

@@ -80,6 +80,14 @@ def test_symbolic_link_loops_read_each_folder_once(tmp_path: Path) -> None:
     assert not result.failed
 
 
+def test_a_symbolic_link_loop_given_as_a_source_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")  # a link to itself
+    write(tmp_path / "ok" / "a.md", "The only article.")
+    result = read_paths([tmp_path / "loop", tmp_path / "ok"])
+    assert [Path(a.path).name for a in result.articles] == ["a.md"]
+    assert len(result.failed) == 1 and "symbolic link loop" in result.failed[0].reason
+
+
 def test_a_linked_folder_outside_is_read_once(tmp_path: Path) -> None:
     write(tmp_path / "elsewhere" / "x.md", "Linked in.")
     (tmp_path / "src").mkdir()
