@@ -5,6 +5,7 @@ terminal chat (``articlebot chat``, in ``bot.chat``) reads its settings the same
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from pathlib import Path
@@ -61,7 +62,8 @@ def run(
     Configuration comes from environment variables or a .env file: TELEGRAM_BOT_TOKEN
     (required), ARTICLEBOT_ADMIN_IDS, ARTICLEBOT_DB, ARTICLEBOT_SOURCES,
     ARTICLEBOT_ADMIN_CHAT_ID, ARTICLEBOT_CHANNELS, ARTICLEBOT_RELOAD_EVERY,
-    TELEGRAM_API_BASE_URL.
+    ARTICLEBOT_EMBED, ARTICLEBOT_LINK_PREVIEWS, ARTICLEBOT_RANKER, ARTICLEBOT_WEBHOOK_SECRET,
+    TELEGRAM_API_BASE_URL (see the README's settings).
     """
     settings = load_settings(db_path)
     try:
@@ -88,6 +90,10 @@ def run(
         # Raised before the bot serves (the token refused, Telegram unreachable): one line, as
         # the traceback and Telegram's description would print the token.
         raise click.ClickException(_startup_error(error, settings.require_token())) from None
+    except OSError as error:  # the webhook's port taken or not allowed
+        if webhook_url is None or error.errno not in (errno.EADDRINUSE, errno.EACCES):
+            raise
+        raise click.ClickException(f"cannot listen on {listen}:{port}: {error.strerror}") from None
     finally:
         library.close()
 

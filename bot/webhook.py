@@ -98,6 +98,9 @@ def _server(app: BotApplication, path: str, secret: str) -> HTTPServer:
         tornado.web.Application(routes, log_function=_quiet),
         max_body_size=MAX_BODY,
         body_timeout=BODY_SECONDS,
+        # (tornado's default keeps an idle connection an hour: a client trickling its headers
+        # would hold a socket that long)
+        idle_connection_timeout=BODY_SECONDS,
     )
 
 
@@ -129,8 +132,11 @@ class _UpdateHandler(tornado.web.RequestHandler):
     async def post(self) -> None:
         try:
             data = json.loads(self.body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
             update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError):
+        except Exception:  # anything that is no update (from someone who has the secret)
+            logger.debug("a request that is no update", exc_info=True)
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
         await self.app.update_queue.put(update)
 

@@ -116,6 +116,39 @@ def test_an_update_with_the_secret_is_served(webhook: tuple[FakeBotAPI, int]) ->
     api, port = webhook
     msg = message("ما عدد الضحايا في غزة؟", from_user=user(1, "ar"))
     assert post(port, SECRET, b"not json") == 400
+    for not_an_update in (
+        b"[1, 2]",
+        b'"x"',
+        b"5",
+        b"null",
+        b"{}",
+        b'{"update_id": 3, "message": 5}',
+    ):
+        assert post(port, SECRET, not_an_update) == 400, not_an_update  # not 500
     assert post(port, SECRET, json.dumps({"update_id": 1, "message": msg}).encode()) == 200
     answer = api.wait_for(lambda c: c.method == "sendMessage" and int(c.params["chat_id"]) == 1)
     assert "مئتين" in answer.params["text"]
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken, FakeBotAPI(TOKEN) as api:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
+            "PYTHONPATH": str(ROOT),
+        }
+        env.pop("ARTICLEBOT_DB", None)
+        url = f"http://127.0.0.1:{port}/hook"
+        command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")]
+        args = ["--webhook", url, "--port", str(port), "--secret-token", SECRET]
+        done = subprocess.run(
+            [*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr and TOKEN not in done.stderr + done.stdout
