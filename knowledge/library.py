@@ -127,11 +127,21 @@ class Library:
         passage vectors (the bundled model by default, None for none).
         """
         path = Path(path).expanduser()
+        library = cls(path, params, ranker, embedder)
+        try:
+            library._open(check, default_sources)
+        except BaseException:  # (the shared lock on .users and the connection go too)
+            library.close()
+            raise
+        return library
+
+    def _open(self, check: bool, default_sources: Iterable[str | Path] | None) -> None:
+        path, params = self.path, self.params
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             read_only = is_read_only(path)
-            users, unclean = (None, False) if read_only else health.join(path)
-            db = connect(path, read_only=read_only)
+            self._users, unclean = (None, False) if read_only else health.join(path)
+            db = self._local.db = connect(path, read_only=read_only)
             if check or unclean:
                 if unclean:
                     logger.warning("the library was not closed cleanly: checking its database")
@@ -140,8 +150,7 @@ class Library:
             raise health.explain(error, path) or KnowledgeError(
                 f"cannot open the library at {path}: {error}"
             ) from error
-        library = cls(path, params, ranker, embedder)
-        library._local.db, library._users = db, users
+        library = self
         library.read_only = library._lock.read_only = library._serving.read_only = read_only
         with library._lock.local():
             if ingest.outdated(db):
@@ -156,7 +165,6 @@ class Library:
             sources = list(default_sources)
             if demo.should_fill(db, sources):
                 library._ingest(sources, own=False)
-        return library
 
     def close(self) -> None:
         health.leave(self._users)

@@ -4,6 +4,7 @@ a full disk during an ingest is said, and the library kept as it was."""
 from __future__ import annotations
 
 import errno
+import os
 import random
 import sqlite3
 import subprocess
@@ -195,3 +196,18 @@ def test_processes_join_a_library_one_at_a_time(tmp_path: Path) -> None:
     health.leave(users)
     holder.wait(timeout=10)
     assert finished and not unclean
+
+
+def test_a_library_that_fails_to_open_leaves_nothing_open(tmp_path: Path) -> None:
+    path = _library(tmp_path)
+    _damage_a_passage_page(path)
+
+    def users_files() -> list[str]:
+        fds = Path("/proc/self/fd")
+        return [p.name for p in fds.iterdir() if os.path.realpath(p).endswith(".users")]
+
+    before = users_files()
+    with pytest.raises(KnowledgeError, match="damaged") as caught:
+        Library.open(path, check=True, embedder=None)
+    # closed on the way out, not when the error (and the frames it holds) is forgotten
+    assert users_files() == before and caught.value is not None

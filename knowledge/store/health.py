@@ -41,7 +41,11 @@ def join(path: Path) -> tuple[IO[bytes] | None, bool]:
     # process joining in between would find itself alone with a live WAL and check a library
     # in use. Joining is therefore one at a time, under a record lock on the same file (fcntl
     # record locks and flock locks do not interact on Linux and the BSDs).
-    fcntl.lockf(users, fcntl.LOCK_EX)
+    try:
+        fcntl.lockf(users, fcntl.LOCK_EX)
+    except OSError:  # (no record locks here, e.g. some network file systems: cannot be known)
+        users.close()
+        return None, False
     try:
         try:
             fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
