@@ -95,3 +95,18 @@ def test_a_question_is_logged_with_its_owner_in_one_write(people: People, librar
     assert question_id is not None
     owners = people._db().execute("SELECT user_id FROM questions WHERE id = ?", [question_id])
     assert owners.fetchall() == [(42,)]
+
+
+def test_a_write_on_a_full_disk_says_so_not_busy(tmp_path: Path) -> None:
+    from bot.people import PeopleDiskFull
+    from bot.refusals import cannot_save
+
+    with People(tmp_path / "lib.db") as people:
+        people.follow(1, "غزة", "ar")  # the write connection exists now
+        pages = people._local.users.execute("PRAGMA page_count").fetchone()[0]
+        people._local.users.execute(f"PRAGMA max_page_count = {pages}")  # a full disk, for it
+        with pytest.raises(PeopleDiskFull) as caught:
+            for i in range(2000):
+                people.follow(100 + i, f"عبارة طويلة جدا رقم {i}", "ar")
+        assert "disk is full" in cannot_save("en", caught.value)
+        assert "ممتلئ" in cannot_save("ar", caught.value)

@@ -11,6 +11,7 @@ from .facade import (
     MAX_PHRASE_CHARS,
     SENT_KEPT_DAYS,
     People,
+    PeopleDiskFull,
     PeopleReadOnly,
     clean_phrase,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Forgotten",
     "PassageVotes",
     "People",
+    "PeopleDiskFull",
     "PeopleReadOnly",
     "PeopleStats",
     "QuestionCount",

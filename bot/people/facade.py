@@ -21,8 +21,9 @@ import sqlite_utils
 
 from knowledge import Library, LibraryBusy
 from knowledge.analysis import analyse_query
-from knowledge.errors import READ_ONLY, ReadOnlyLibrary
+from knowledge.errors import DISK_FULL, READ_ONLY, DiskFull, ReadOnlyLibrary
 from knowledge.store.connection import apply_migrations, connect, is_read_only
+from knowledge.store.health import explain as explain_storage_error
 from knowledge.text import clean_text
 
 from . import feedback, follows, plans, privacy, schema
@@ -51,6 +52,11 @@ class PeopleReadOnly(ReadOnlyLibrary, LibraryBusy):
     """A write refused because the library may only be read here. A ``LibraryBusy`` too, so
     that every handler that refuses a write politely when the library is busy refuses this one
     as well, instead of failing; those that can tell say why (``ReadOnlyLibrary``)."""
+
+
+class PeopleDiskFull(DiskFull, LibraryBusy):
+    """A write refused because the disk is full: a ``LibraryBusy`` too (see ``PeopleReadOnly``),
+    and a ``DiskFull`` for those that can say why."""
 
 
 class People:
@@ -271,6 +277,8 @@ class People:
             yield db
         except sqlite3.OperationalError as error:
             logger.warning("a write for a user failed: %s", error)
+            if isinstance(explain_storage_error(error), DiskFull):
+                raise PeopleDiskFull(DISK_FULL) from error
             raise LibraryBusy(LibraryBusy.__doc__) from error
 
     def _log_db(self) -> sqlite_utils.Database:
