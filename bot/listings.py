@@ -74,9 +74,12 @@ def format_article(article: StoredArticle, lang: str) -> list[Reply]:
     blocks = [header]
     # Leave room for the header so that the first message also carries text.
     room = ARTICLE_CHUNK - visible_len(header) - 2
-    for paragraph in re.split(r"\n\s*\n", strip_invisible(article.text)):
-        if paragraph.strip():
-            blocks += render_long(paragraph.strip(), room, rtl)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", strip_invisible(article.text))]
+    if paragraphs and _same_words(paragraphs[0], article.title):
+        paragraphs = paragraphs[1:]  # the headline as the text's first line: shown once
+    for paragraph in paragraphs:
+        if paragraph:
+            blocks += render_long(paragraph, room, rtl)
     messages = split_html_blocks(blocks, ARTICLE_CHUNK)
     if len(messages) > MAX_ARTICLE_MESSAGES:
         messages = messages[:MAX_ARTICLE_MESSAGES]
@@ -86,6 +89,15 @@ def format_article(article: StoredArticle, lang: str) -> list[Reply]:
     if link(article.url):
         buttons = ((Button(t_plain(lang, "open_link"), url=article.url),),)
     return [Reply(m, buttons if i == len(messages) - 1 else ()) for i, m in enumerate(messages)]
+
+
+def _same_words(text: str, title: str) -> bool:
+    """Whether ``text`` says ``title`` (case and punctuation aside)."""
+    return (
+        bool(title)
+        and re.sub(r"\W+", " ", text).strip().casefold()
+        == re.sub(r"\W+", " ", title).strip().casefold()
+    )
 
 
 def format_coverage(coverage: Coverage, lang: str) -> Reply:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot import i18n, listings, markup
@@ -20,6 +22,15 @@ def test_long_article_is_split_between_paragraphs_into_valid_messages() -> None:
     joined = "\n\n".join(markup.visible_text(m.text) for m in messages)
     assert joined.count("الفقرة رقم 3:") == 1
     assert messages[-1].buttons[0][0].url == "https://example.com/x"
+
+
+def test_a_headline_that_is_also_the_texts_first_line_is_shown_once() -> None:
+    # A .txt file's first line is its headline and stays in its text.
+    text = "BBC budget deficit widens.\n\nThe deficit grew to £15.8m."
+    story = dataclasses.replace(article(text, url=None), title="BBC budget deficit widens")
+    (message,) = listings.format_article(story, "en")
+    assert markup.visible_text(message.text).count("BBC budget deficit widens") == 1
+    assert "£15.8m" in message.text
 
 
 def test_one_giant_paragraph_is_split_on_sentences() -> None:
