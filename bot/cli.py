@@ -275,8 +275,8 @@ def _embed(library: Library, say: bool, workers: int | None, limit: int | None =
     except KeyboardInterrupt:
         click.echo("embedding interrupted: `articlebot embed` goes on from here", err=True)
         sys.exit(130)
-    if say:
-        stats = library.stats()
+    stats = library.stats()
+    if say and (count or stats.passages):  # (nothing to say of an empty library)
         click.echo(f"{count} passages embedded; {_vectors_line(stats)}")
 
 
@@ -332,7 +332,8 @@ def stats(check: bool, as_json: bool, db_path: Path) -> None:
     if figures.undated:
         click.echo(f"undated:     {figures.undated} articles without a date")
     click.echo(f"last ingest: {figures.last_ingest or 'never'}")
-    click.echo(f"analyser:    {figures.analyser_version}; BM25 {figures.bm25}")
+    bm25 = ", ".join(f"{name} {value}" for name, value in figures.bm25.items())
+    click.echo(f"analyser:    {figures.analyser_version}; BM25 {bm25}")
     label, _, text = _vectors_line(figures).partition(": ")
     click.echo(f"{label + ':':<13}{text}")
     if usage is None:
