@@ -121,18 +121,22 @@ def query_words_of(rows: list[dict], weights: dict[str, float]) -> list[list[tup
     ]
     if not weights or by_id is None or not stored:
         return [query_words(row, weights) for row in rows]
-    found = [[] if i in stored else query_words(row, weights) for i, row in enumerate(rows)]
+    kept = set(stored)
+    found = [[] if i in kept else query_words(row, weights) for i, row in enumerate(rows)]
     ids = [np.frombuffer(rows[i]["terms"], dtype=np.int32) for i in stored]
-    ends = np.cumsum([len(a) for a in ids])
-    held = _positions(np.concatenate(ids), by_id)
-    cuts = np.searchsorted(held, ends[:-1])  # held positions by row
-    for i, row_ids, end, positions in zip(stored, ids, ends, np.split(held, cuts), strict=True):
-        if not len(positions):
-            continue
-        local = positions - (end - len(row_ids))
-        offsets = decode_spans(rows[i]["spans"], len(row_ids))[local].tolist()
-        terms = row_ids[local].tolist()
-        found[i] = [(by_id[t], a, b) for t, (a, b) in zip(terms, offsets, strict=True)]
+    spans = np.concatenate(
+        [decode_spans(rows[i]["spans"], len(a)) for i, a in zip(stored, ids, strict=True)]
+    )
+    all_ids = np.concatenate(ids)
+    held = _positions(all_ids, by_id)
+    words = [
+        (by_id[t], a, b)
+        for t, (a, b) in zip(all_ids[held].tolist(), spans[held].tolist(), strict=True)
+    ]
+    # Each row's words are a run of ``words``: where its positions start and end in ``held``.
+    bounds = np.searchsorted(held, np.cumsum([0] + [len(a) for a in ids])).tolist()
+    for i, first, last in zip(stored, bounds, bounds[1:], strict=False):
+        found[i] = words[first:last]
     return found
 
 
