@@ -17,9 +17,6 @@ from sqlite_utils.migrations import Migrations
 from ..errors import NEEDS_UPGRADE, ReadOnlyLibrary, SchemaError
 from . import schema
 
-MMAP_BYTES = 1 << 34
-"""How much of the database file SQLite may map (it caps this at its build's own limit)."""
-
 
 def connect(
     path: str | Path, *, timeout: float = 30.0, read_only: bool | None = None
@@ -42,10 +39,6 @@ def connect(
         conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA foreign_keys = ON")
-    # Reads through a memory map rather than a read() call per page: a search reads its twenty
-    # candidates' rows from pages all over the file, ~1.7x faster mapped (measured at 100k
-    # passages). SQLite caps the size at its build's limit; the pages are the OS's file cache.
-    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     newer = schema.unknown_migrations(db) if schema.is_library(db) else ["?"]
     if newer:
         version = db.execute("PRAGMA user_version").fetchone()[0]
