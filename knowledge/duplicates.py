@@ -107,12 +107,16 @@ def collapse(hits: Sequence[Hit], k: int) -> list[Hit]:
     if len(hits) < 2:
         return list(hits[:k])
     duplicate = near_duplicates([hit.text for hit in hits])
+    # Each hit's better-ranked duplicates, in rank order (one numpy call, not one a hit).
+    earlier_of: dict[int, list[int]] = {}
+    for j, i in np.argwhere(np.tril(duplicate, -1)).tolist():
+        earlier_of.setdefault(j, []).append(i)
     group_of: dict[int, int] = {}
     """Hit -> the kept hit (its index in ``kept``) that stands for it."""
     kept: list[Hit] = []
     extra: list[dict[int, Duplicate]] = []
     for j, hit in enumerate(hits):
-        earlier = np.flatnonzero(duplicate[j, :j]).tolist()
+        earlier = earlier_of.get(j, ())
         group = next((group_of[i] for i in earlier if i in group_of), None)
         if group is None:
             if len(kept) == k:

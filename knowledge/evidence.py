@@ -63,11 +63,16 @@ def hit(row: dict, score: float, weights: dict[str, float]) -> Hit:
     return hit_with_evidence(row, score, weights)[0]
 
 
-def hit_with_evidence(row: dict, score: float, weights: dict[str, float]) -> tuple[Hit, float]:
+def hit_with_evidence(
+    row: dict,
+    score: float,
+    weights: dict[str, float],
+    found: list[tuple[str, int, int]] | None = None,
+) -> tuple[Hit, float]:
     """The hit for a passage row, and the query weight that its best sentence holds (with its
-    title's, see ``TITLE_IN_SENTENCE``)."""
+    title's, see ``TITLE_IN_SENTENCE``). ``found``: its ``query_words``, if known already."""
     text = row["text"]
-    found = query_words(row, weights)
+    found = query_words(row, weights) if found is None else found
     title = title_terms(row, weights) if TITLE_IN_SENTENCE else set()
     (start, end), evidence = best_sentence(text, found, weights, title)
     found_hit = Hit(
@@ -103,6 +108,36 @@ def query_words(row: dict, weights: dict[str, float]) -> list[tuple[str, int, in
         return []
     offsets = decode_spans(spans, len(ids))[held].tolist()
     return [(by_id[t], a, b) for t, (a, b) in zip(ids[held].tolist(), offsets, strict=True)]
+
+
+def query_words_of(rows: list[dict], weights: dict[str, float]) -> list[list[tuple[str, int, int]]]:
+    """``query_words`` of each row: the term ids of those with stored spans are compared with
+    the query's all at once (per passage, the numpy calls cost more than their work)."""
+    by_id = getattr(weights, "by_id", None)
+    stored = [
+        i
+        for i, row in enumerate(rows)
+        if row.get("spans") is not None and row.get("terms") is not None
+    ]
+    if not weights or by_id is None or not stored:
+        return [query_words(row, weights) for row in rows]
+    kept = set(stored)
+    found = [[] if i in kept else query_words(row, weights) for i, row in enumerate(rows)]
+    ids = [np.frombuffer(rows[i]["terms"], dtype=np.int32) for i in stored]
+    spans = np.concatenate(
+        [decode_spans(rows[i]["spans"], len(a)) for i, a in zip(stored, ids, strict=True)]
+    )
+    all_ids = np.concatenate(ids)
+    held = _positions(all_ids, by_id)
+    words = [
+        (by_id[t], a, b)
+        for t, (a, b) in zip(all_ids[held].tolist(), spans[held].tolist(), strict=True)
+    ]
+    # Each row's words are a run of ``words``: where its positions start and end in ``held``.
+    bounds = np.searchsorted(held, np.cumsum([0] + [len(a) for a in ids])).tolist()
+    for i, first, last in zip(stored, bounds, bounds[1:], strict=False):
+        found[i] = words[first:last]
+    return found
 
 
 def title_terms(row: dict, weights: dict[str, float]) -> set[str]:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .evidence import QueryWeights, hit_with_evidence, term_weights
+from .evidence import QueryWeights, hit_with_evidence, query_words_of, term_weights
 from .index import BM25Index
 from .records import Hit
 from .vectors import PassageVectors
@@ -97,11 +97,12 @@ def bm25_order(candidates: Candidates) -> list[tuple[Hit, float]]:
     ids = [int(i) for i in candidates.index.doc_ids[candidates.docs]]
     scores = candidates.scores.tolist()
     rows, weights = candidates.rows, candidates.weights
+    held = [(rows[i], s) for i, s in zip(ids, scores, strict=True) if i in rows]
+    found = query_words_of([row for row, _ in held], weights)
     return _rerank(
         [
-            hit_with_evidence(rows[i], s, weights)
-            for i, s in zip(ids, scores, strict=True)
-            if i in rows
+            hit_with_evidence(row, s, weights, words)
+            for (row, s), words in zip(held, found, strict=True)
         ]
     )
 

@@ -87,3 +87,27 @@ def test_a_library_of_0_1_answers_as_before(
         assert _answers(library) == answers
     assert len(spans) == 1
     assert answers[0].answered and answers[0].hits[0].title == "افتتاح مدرسة جديدة في غزة"
+
+
+def test_query_words_of_many_passages_are_each_ones_words(tmp_path: Path) -> None:
+    # Passages compared all at once (as a search does), with stored spans or without (an older
+    # row), show the words that each passage alone shows.
+    from knowledge.evidence import query_words, query_words_of, term_weights
+    from knowledge.matching import phrase_terms
+
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md", "وقف إطلاق النار في غزة. افتتحت مدرسة جديدة في غزة.", title="غزة")
+    write_article(folder, "b.md", "The Gaza plant reopened. The ceasefire held in Gaza.", title="x")
+    write_article(folder, "c.md", "Nothing about the question here, only other words.", title="y")
+    with Library.open(tmp_path / "lib.db") as library:
+        library.ingest([folder])
+        rows = list(stored.passages_by_id(library._db(), [1, 2, 3]).values())
+        rows.append({**rows[0], "spans": None})
+        seen = 0
+        for query in QUERIES:
+            weights = term_weights(library.index, phrase_terms(library.index, query))
+            found = query_words_of(rows, weights)
+            assert found == [query_words(row, weights) for row in rows]
+            assert found[-1] == found[0]
+            seen += sum(map(len, found))
+    assert seen
