@@ -29,23 +29,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def run_webhook_command(tmp_path: Path, api: FakeBotAPI, port: int) -> tuple[list[str], dict]:
+    """``articlebot run --webhook`` on ``port`` against ``api``, and its environment."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("ARTICLEBOT_DB", None)
+    url = f"http://127.0.0.1:{port}/hook"
+    command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")]
+    return [*command, "--webhook", url, "--port", str(port), "--secret-token", SECRET], env
+
+
 @pytest.fixture
 def webhook(tmp_path: Path) -> Iterator[tuple[FakeBotAPI, int]]:
     """The bot serving a webhook on 127.0.0.1; (the fake Bot API, the webhook's port)."""
     port = free_port()
     with FakeBotAPI(TOKEN) as api:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api.base_url,
-            "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
-            "PYTHONPATH": str(ROOT),
-        }
-        env.pop("ARTICLEBOT_DB", None)
-        url = f"http://127.0.0.1:{port}/hook"
-        command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")]
-        args = ["--webhook", url, "--port", str(port), "--secret-token", SECRET]
-        process = subprocess.Popen([*command, *args], cwd=tmp_path, env=env)
+        command, env = run_webhook_command(tmp_path, api, port)
+        process = subprocess.Popen(command, cwd=tmp_path, env=env)
         try:
             api.wait_for(lambda c: c.method == "setWebhook", timeout=60)
             yield api, port
@@ -135,19 +140,9 @@ def test_a_port_in_use_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api.base_url,
-            "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
-            "PYTHONPATH": str(ROOT),
-        }
-        env.pop("ARTICLEBOT_DB", None)
-        url = f"http://127.0.0.1:{port}/hook"
-        command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")]
-        args = ["--webhook", url, "--port", str(port), "--secret-token", SECRET]
+        command, env = run_webhook_command(tmp_path, api, port)
         done = subprocess.run(
-            [*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
         )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
