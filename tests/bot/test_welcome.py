@@ -97,19 +97,24 @@ def test_examples_fall_back_to_the_other_language(tmp_path: Path) -> None:
     assert [e.question for e in found] == ["What about “A new lunar mission launches”?"]
 
 
+def _start_examples_with(
+    tmp_path: Path, headline: str, body: str, lang: str, count: int
+) -> list[conversation.Example]:
+    """/start's examples for a ``lang`` reader of the Gaza test article and one more."""
+    folder = write_articles(tmp_path / "articles", ["gaza.md"])
+    text = f"---\ntitle: {headline}\ndate: 2023-07-18\n---\n{body}\n"
+    (folder / "more.md").write_text(text, encoding="utf-8")
+    with Library.open(tmp_path / "lib.db") as library:
+        library.ingest([folder])
+        return conversation.start_examples(library, lang, count)
+
+
 def test_a_long_question_in_the_readers_language_beats_the_other_language(
     tmp_path: Path,
 ) -> None:
-    both = write_articles(tmp_path / "both", ["gaza.md"])
     headline = "Wildfire forces evacuation of 3,000 residents near Athens"
-    (both / "fire.md").write_text(
-        f"---\ntitle: {headline}\ndate: 2023-07-18\n---\nA wildfire forced the evacuation of "
-        "3,000 residents near Athens on Tuesday, as firefighters fought the flames.\n",
-        encoding="utf-8",
-    )
-    with Library.open(tmp_path / "both.db") as library:
-        library.ingest([both])
-        found = conversation.start_examples(library, "en")
+    body = "A wildfire forced the evacuation of 3,000 residents near Athens on Tuesday."
+    found = _start_examples_with(tmp_path, headline, body, "en", 2)
     assert [e.question for e in found] == [f"What about “{headline}”?"]  # not an Arabic one
     assert len(found[0].question) > examples.MAX_BUTTON_QUESTION
 
@@ -117,16 +122,9 @@ def test_a_long_question_in_the_readers_language_beats_the_other_language(
 def test_start_fills_its_examples_with_longer_ones_in_the_readers_language(
     tmp_path: Path,
 ) -> None:
-    folder = write_articles(tmp_path / "ar", ["gaza.md"])
     headline = "افتتاح محطة تحلية جديدة في جدة بطاقة ستمائة ألف متر"
-    (folder / "water.md").write_text(
-        f"---\ntitle: {headline}\ndate: 2021-05-24\n---\nافتتحت في جدة محطة تحلية جديدة "
-        "بطاقة ستمائة ألف متر مكعب يوميا لخدمة مليوني نسمة من سكان المدينة.\n",
-        encoding="utf-8",
-    )
-    with Library.open(tmp_path / "ar.db") as library:
-        library.ingest([folder])
-        found = conversation.start_examples(library, "ar", 2)
+    body = "افتتحت في جدة محطة تحلية جديدة بطاقة ستمائة ألف متر مكعب يوميا لخدمة مليوني نسمة."
+    found = _start_examples_with(tmp_path, headline, body, "ar", 2)
     assert len(found) == 2 and f"ماذا عن «{headline}»؟" in [e.question for e in found]
 
 
