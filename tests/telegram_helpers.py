@@ -11,7 +11,9 @@ import html
 import html.parser
 import itertools
 import json
+import os
 import re
+import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -149,12 +151,35 @@ Engineers said the lander will touch down in the Shackleton crater next month.
 }
 
 
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository: the subprocesses import bot/ and knowledge/ from it."""
+
+
 def write_articles(folder: Path, names: list[str] | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in ARTICLES.items():
         if names is None or name in names:
             (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def bot_run(
+    tmp_path: Path, token: str, api_base_url: str, *args: str, **env: str
+) -> tuple[list[str], dict[str, str]]:
+    """``articlebot run`` in a subprocess (its library ``tmp_path/bot.db``, ``args`` after)
+    against the Bot API at ``api_base_url``, and its environment: the test articles as its
+    sources, ``env`` on top."""
+    environ = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": api_base_url,
+        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    environ.pop("ARTICLEBOT_DB", None)
+    command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db"), *args]
+    return command, environ
 
 
 # --- Bot API payload factories ------------------------------------------------------------------

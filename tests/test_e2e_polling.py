@@ -5,12 +5,10 @@ API server on 127.0.0.1 while a scripted user talks to it. Also the entry points
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +24,7 @@ from tests.telegram_helpers import (
     Call,
     FakeBotAPI,
     assert_telegram_html,
+    bot_run,
     channel_post,
     inline_query,
     message,
@@ -35,11 +34,6 @@ from tests.telegram_helpers import (
 
 TOKEN = "4242:SECRET-token_value"
 ADMIN = 42
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_command(db: Path) -> list[str]:
-    return [sys.executable, "-m", "bot", "run", "--db", str(db)]
 
 
 @pytest.fixture(params=[()], ids=["full"])
@@ -50,21 +44,17 @@ def server(request: pytest.FixtureRequest) -> Iterator[FakeBotAPI]:
 
 @pytest.fixture
 def bot_process(server: FakeBotAPI, tmp_path: Path) -> Iterator[subprocess.Popen]:
-    sources = write_articles(tmp_path / "articles")
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": server.base_url,
-        "ARTICLEBOT_ADMIN_IDS": str(ADMIN),
-        "ARTICLEBOT_SOURCES": str(sources),
-        "ARTICLEBOT_CHANNELS": "@news_channel",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("ARTICLEBOT_DB", None)
+    command, env = bot_run(
+        tmp_path,
+        TOKEN,
+        server.base_url,
+        ARTICLEBOT_ADMIN_IDS=str(ADMIN),
+        ARTICLEBOT_CHANNELS="@news_channel",
+    )
     log = tmp_path / "bot.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            run_command(tmp_path / "bot.db"),
+            command,
             cwd=tmp_path,
             env=env,
             stdout=stderr,
@@ -277,17 +267,11 @@ def test_webhook_serves_updates_only_with_the_secret(server: FakeBotAPI, tmp_pat
     with socket.socket() as probe:  # a free port on the loopback interface
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": server.base_url,
-        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
-        "PYTHONPATH": str(ROOT),
-    }
     url = f"http://127.0.0.1:{port}/hook"
     args = ["--webhook", url, "--listen", "127.0.0.1", "--port", str(port)]
+    command, env = bot_run(tmp_path, TOKEN, server.base_url, *args, "--secret-token", "s3cret")
     process = subprocess.Popen(
-        [*run_command(tmp_path / "bot.db"), *args, "--secret-token", "s3cret"],
+        command,
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,

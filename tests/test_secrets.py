@@ -5,7 +5,6 @@ that quotes it."""
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -13,10 +12,9 @@ from pathlib import Path
 
 from bot.app import RedactToken
 from bot.errors import redact
-from tests.telegram_helpers import FakeBotAPI, write_articles
+from tests.telegram_helpers import FakeBotAPI, bot_run
 
 TOKEN = "7654321:AAHsecretTokenValue_x"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class RevokedTokenAPI(FakeBotAPI):
@@ -29,21 +27,9 @@ class RevokedTokenAPI(FakeBotAPI):
 
 def test_a_refused_token_is_a_one_line_error_without_the_token(tmp_path: Path) -> None:
     with RevokedTokenAPI(TOKEN) as api:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api.base_url,
-            "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
-            "PYTHONPATH": str(ROOT),
-        }
-        env.pop("ARTICLEBOT_DB", None)
+        command, env = bot_run(tmp_path, TOKEN, api.base_url)
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
         )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
@@ -75,21 +61,9 @@ def test_telegram_unreachable_at_start_up_is_one_line_too(tmp_path: Path) -> Non
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("ARTICLEBOT_DB", None)
+    command, env = bot_run(tmp_path, TOKEN, f"http://127.0.0.1:{port}/bot")
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "aahsecret" not in output.lower(), output

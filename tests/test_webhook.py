@@ -5,10 +5,8 @@ before any body is read; bodies are capped; a proper update is served. Runs ``ar
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.webhook import MAX_BODY
-from tests.telegram_helpers import FakeBotAPI, message, user, write_articles
+from tests.telegram_helpers import FakeBotAPI, bot_run, message, user
 
 TOKEN = "4242:SECRET-token_value"
 SECRET = "s3cret"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -31,17 +28,9 @@ def free_port() -> int:
 
 def run_webhook_command(tmp_path: Path, api: FakeBotAPI, port: int) -> tuple[list[str], dict]:
     """``articlebot run --webhook`` on ``port`` against ``api``, and its environment."""
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "ARTICLEBOT_SOURCES": str(write_articles(tmp_path / "articles")),
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("ARTICLEBOT_DB", None)
     url = f"http://127.0.0.1:{port}/hook"
-    command = [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "bot.db")]
-    return [*command, "--webhook", url, "--port", str(port), "--secret-token", SECRET], env
+    args = ("--webhook", url, "--port", str(port), "--secret-token", SECRET)
+    return bot_run(tmp_path, TOKEN, api.base_url, *args)
 
 
 @pytest.fixture
