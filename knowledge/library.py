@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar, cast
 
 import numpy as np
 import sqlite_utils
@@ -58,6 +58,7 @@ BUNDLED_ARTICLES = demo.BUNDLED_ARTICLES
 """The articles that ship with the package: the default library (the demo)."""
 
 MAX_QUERY_CHARS = 1000
+T = TypeVar("T")
 DEFAULT_PARAMS = BM25Params()
 DEFAULT_EMBEDDER = "default"
 """``Library(embedder=...)``: the bundled model where this platform has it."""
@@ -99,8 +100,8 @@ class Library:
         self._serving = ServingIndex(path, params)
         self.index_path = self._serving.path
         """The saved index, beside the library."""
-        self._coverage: tuple[tuple[str | None, str | None], Coverage] | None = None
-        self._mix: tuple[tuple[str | None, str | None], dict[str, int]] | None = None
+        self._kept: dict[str, tuple[tuple[str | None, str | None], Any]] = {}
+        """Figures read from every article row, by name, with the state they were read in."""
         self._users: IO[bytes] | None = None
         """Kept open while the library is: says to other processes that it is in use."""
 
@@ -406,19 +407,13 @@ class Library:
     def coverage(self) -> Coverage:
         """What the library covers: article count and newest article per origin (source name,
         else folder), and when it last changed."""
-        db = self._db()
-        # Counting origins reads every article row: anyone may send /sources, so the answer is
-        # kept until the library changes (a new generation, or an ingest that found nothing new).
-        key = (get_meta(db, "generation"), get_meta(db, "last_ingest"))
-        cached = self._coverage
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        origins = [Origin(*row) for row in articles.origins(db)]
-        coverage = Coverage(
-            articles=sum(o.articles for o in origins), origins=origins, last_refresh=key[1]
-        )
-        self._coverage = (key, coverage)
-        return coverage
+
+        def count(db: sqlite_utils.Database, last_refresh: str | None) -> Coverage:
+            origins = [Origin(*row) for row in articles.origins(db)]
+            total = sum(o.articles for o in origins)
+            return Coverage(articles=total, origins=origins, last_refresh=last_refresh)
+
+        return self._kept_until_change("coverage", count)
 
     def last_change(self) -> str | None:
         """When the library's articles last changed (UTC, ISO 8601: an ingest, a reload or a
@@ -430,13 +425,20 @@ class Library:
         """How many current articles are mostly in Arabic script (``"ar"``) and how many in
         Latin script (``"en"``), judged on their title and opening; kept until the library
         changes."""
+        mix = self._kept_until_change("mix", lambda db, _: articles.language_mix(db))
+        return dict(mix)
+
+    def _kept_until_change(
+        self, name: str, read: Callable[[sqlite_utils.Database, str | None], T]
+    ) -> T:
+        """``read(db, last ingest)``, kept until the library changes (a new generation, or an
+        ingest that found nothing new): it reads every article row, and anyone may ask."""
         db = self._db()
         key = (get_meta(db, "generation"), get_meta(db, "last_ingest"))
-        if self._mix is not None and self._mix[0] == key:
-            return dict(self._mix[1])
-        mix = articles.language_mix(db)
-        self._mix = (key, mix)
-        return dict(mix)
+        kept = self._kept.get(name)
+        if kept is None or kept[0] != key:
+            kept = self._kept[name] = (key, read(db, key[1]))
+        return cast(T, kept[1])
 
     # -- what alerts need -----------------------------------------------------------------------
 
