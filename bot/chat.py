@@ -29,6 +29,7 @@ from bot.launch import BotCommand, db_option, load_settings
 from bot.limits import LATEST_DEFAULT
 from bot.messages import Reply
 from bot.people import People
+from bot.refusals import cannot_save
 from knowledge import LibraryBusy
 
 if TYPE_CHECKING:
@@ -171,8 +172,8 @@ class ChatSession:
                 votes = conversation.vote(
                     self.people, question_id, helpful, passage_ids, LOCAL_USER
                 )
-            except LibraryBusy:
-                return [Reply(t(lang, "busy"))]
+            except LibraryBusy as error:  # (or read-only, or a full disk: says which)
+                return [Reply(cannot_save(lang, error))]
             reply = Reply(t(lang, "feedback_thanks")) if votes is not None else None
         elif kind == "a":
             return conversation.show_article(self.library, int(match[1]), lang)
